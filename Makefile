@@ -1,0 +1,62 @@
+# Two commands matter: `make demo` and `make test`. Each creates its own virtualenv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+PYTEST_WORKERS ?= 2
+
+.PHONY: help venv test lint unit integration e2e demo local bench bench-smoke validate build clean
+
+help:
+	@echo "make demo        run the end-to-end scenario on the local stack, print what happened, stop"
+	@echo "make test        lint (ruff, cfn-lint) + every test + benchmark smoke run"
+	@echo "make local       start the local stack in the foreground (Ctrl-C stops everything)"
+	@echo "make bench       run the benchmarks at full size"
+	@echo "make validate    sam validate --lint (needs the SAM CLI, see README)"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/cfn-lint template.yaml
+
+test: lint
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q -p no:cacheprovider
+	$(MAKE) --no-print-directory bench-smoke
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+integration: $(STAMP)
+	$(BIN)/python -m pytest -q tests/integration
+
+e2e: $(STAMP)
+	$(BIN)/python -m pytest -q tests/e2e
+
+demo: $(STAMP)
+	$(BIN)/python -m local.demo
+
+local: $(STAMP)
+	$(BIN)/python -m local.stack
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+bench-smoke: $(STAMP)
+	$(BIN)/python -m benchmarks --smoke
+
+validate:
+	sam validate --lint --template template.yaml
+
+build:
+	sam build --template template.yaml
+
+clean:
+	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,93 @@
+"""One small dispatch interface with two implementations: an SQS queue and an async Lambda invoke.
+
+Logic says "send these messages" and does not care whether a queue or a function receives them; the
+handler wires the implementation named in template.yaml.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from tiktok_vtex import aws
+
+SQS_BATCH_LIMIT = 10
+SQS_MESSAGE_LIMIT = 256 * 1024
+
+
+class DispatchError(RuntimeError):
+    """Some messages could not be handed over; `failed` holds them so the caller can retry or fail."""
+
+    def __init__(self, message: str, failed: Sequence[Mapping[str, Any]]):
+        super().__init__(message)
+        self.failed = list(failed)
+
+
+class Dispatcher(Protocol):
+    def send(self, messages: Sequence[Mapping[str, Any]]) -> int:
+        """Hands every message over or raises DispatchError; returns the number of API calls made."""
+        ...
+
+
+def _encode(message: Mapping[str, Any]) -> str:
+    body = json.dumps(message, separators=(",", ":"), default=str)
+    if len(body.encode()) > SQS_MESSAGE_LIMIT:
+        raise DispatchError(f"message of {len(body)} bytes exceeds the 256 KiB limit", [message])
+    return body
+
+
+class QueuePublisher:
+    """SendMessageBatch, 10 per call; entries that fail are retried once, then reported."""
+
+    def __init__(self, queue_url: str, sqs: Any | None = None, *, message_group: str | None = None) -> None:
+        self.queue_url = queue_url
+        self._sqs = sqs or aws.client("sqs")
+        self._group = message_group  # set for FIFO queues
+
+    def send(self, messages: Sequence[Mapping[str, Any]]) -> int:
+        calls = 0
+        failed: list[Mapping[str, Any]] = []
+        for start in range(0, len(messages), SQS_BATCH_LIMIT):
+            chunk = list(messages[start:start + SQS_BATCH_LIMIT])
+            for _attempt in range(2):
+                entries = {str(i): m for i, m in enumerate(chunk)}
+                calls += 1
+                response = self._sqs.send_message_batch(
+                    QueueUrl=self.queue_url,
+                    Entries=[self._entry(entry_id, m) for entry_id, m in entries.items()],
+                )
+                chunk = [entries[f["Id"]] for f in response.get("Failed", [])]
+                if not chunk:
+                    break
+            failed.extend(chunk)
+        if failed:
+            raise DispatchError(f"{len(failed)} message(s) not accepted by {self.queue_url}", failed)
+        return calls
+
+    def _entry(self, entry_id: str, message: Mapping[str, Any]) -> dict[str, Any]:
+        entry: dict[str, Any] = {"Id": entry_id, "MessageBody": _encode(message)}
+        if self._group:
+            entry["MessageGroupId"] = self._group
+            entry["MessageDeduplicationId"] = uuid.uuid5(uuid.NAMESPACE_OID, entry["MessageBody"]).hex
+        return entry
+
+
+class AsyncInvoker:
+    """Lambda Invoke with InvocationType=Event (what the legacy fleet did between functions)."""
+
+    def __init__(self, function_name: str, lambda_client: Any | None = None) -> None:
+        self.function_name = function_name
+        self._lambda = lambda_client or aws.client("lambda")
+
+    def send(self, messages: Sequence[Mapping[str, Any]]) -> int:
+        failed: list[Mapping[str, Any]] = []
+        for message in messages:
+            response = self._lambda.invoke(
+                FunctionName=self.function_name, InvocationType="Event", Payload=_encode(message).encode())
+            if response.get("StatusCode") != 202:
+                failed.append(message)
+        if failed:
+            raise DispatchError(f"{len(failed)} async invoke(s) of {self.function_name} refused", failed)
+        return len(messages)

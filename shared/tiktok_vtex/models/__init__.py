@@ -1,0 +1,1 @@
+"""Domain models shared by several capabilities (pydantic v2)."""
