@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
 from tiktok_vtex.observability import register_secret
 
 

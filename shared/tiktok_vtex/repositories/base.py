@@ -8,6 +8,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import ConditionBase
 from botocore.exceptions import ClientError
+
 from tiktok_vtex import aws
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+
 from tiktok_vtex.models.client import Client, ShopLink, ShopLinkStatus
 from tiktok_vtex.repositories.base import DynamoTable
 

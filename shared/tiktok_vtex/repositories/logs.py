@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+
 from tiktok_vtex.repositories.base import DynamoTable
 
 DEFAULT_RETENTION_DAYS = 180
