@@ -55,7 +55,7 @@ class Client(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     client_hash: str
-    # Legacy naming: in ssxml_client this attribute holds the TikTok shop CODE (e.g. BRBRLC3LWLWR).
+    # Legacy naming: in ssxml_client this attribute holds the TikTok shop CODE (not the shop id).
     tik_tok_shop_store_id: str | None = None
     tik_tok_shop_feed_link: str | None = None
     tik_tok_shop_warehouse_id: str | None = None
