@@ -38,10 +38,11 @@ def test_every_function_follows_the_naming_and_layout_contract(template) -> None
 
 def test_no_stack_env_value_is_repeated_in_code() -> None:
     """Secrets, ports and demo ids of local/stack.env live there only (tests/docs may read the file)."""
-    values = {v for k, v in stack_env().items() if len(v) >= 8 and not v.startswith("http")
-              and k not in {"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "FUNCTION_PREFIX", "TABLE_PREFIX"}}
+    generic = {"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "FUNCTION_PREFIX", "TABLE_PREFIX"}
+    values = {v for k, v in stack_env().items() if len(v) >= 8 and not v.startswith("http") and k not in generic}
     offenders = []
-    for path in list(ROOT.glob("shared/**/*.py")) + list(ROOT.glob("functions/**/*.py")) + list(ROOT.glob("local/**/*.py")):
+    code = [*ROOT.glob("shared/**/*.py"), *ROOT.glob("functions/**/*.py"), *ROOT.glob("local/**/*.py")]
+    for path in code:
         text = path.read_text(encoding="utf-8")
         offenders += [f"{path.relative_to(ROOT)}: {v}" for v in values if v in text]
     assert offenders == [], "\n".join(offenders)
