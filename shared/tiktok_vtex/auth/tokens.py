@@ -1,0 +1,324 @@
+"""The one way every function obtains a TikTok access token: `DynamoTokenProvider`.
+
+- Tokens are stored KMS-encrypted (`TokenCipher`, stack key TOKEN_KMS_KEY_ID, encryption context
+  {"client_hash": ...}) and decrypted only in memory; every decrypted value is registered with the log
+  redactor.
+- Refresh is single-flight across processes: a caller that needs a refresh takes a conditional lock on
+  the token row (conditional on the row's `token_version` and on no live lease); the others wait,
+  re-read the row, and reuse the token the winner wrote. A lease expires, so a crashed holder cannot
+  block refreshes forever.
+- Legacy rows with plain-text tokens are encrypted in place on first read.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from tiktok_vtex import aws
+from tiktok_vtex.auth.errors import ClientNotAuthorized, ReauthorizationRequired, TokenRefreshError
+from tiktok_vtex.clients.tiktok.auth import TikTokAuthClient
+from tiktok_vtex.clients.tiktok.errors import TikTokApiError, TikTokAuthError, TikTokTokenGrantError
+from tiktok_vtex.clients.tiktok.models import TokenGrant
+from tiktok_vtex.observability import logger, metrics, register_secret
+from tiktok_vtex.repositories.base import ConditionFailed
+from tiktok_vtex.repositories.tokens import StoredToken, TokenRepository
+
+CIPHERTEXT_PREFIX = "kms1:"
+EXPIRY_SKEW_SECONDS = 60  # refresh a token this close to expiry rather than send it and get 105002
+METRIC_REFRESH_FAILED = "TokenRefreshFailed"
+METRIC_REFRESHED = "TokenRefreshed"
+
+
+class TokenCipher:
+    """KMS Encrypt/Decrypt of token values, bound to the client by the encryption context."""
+
+    def __init__(self, key_id: str, kms: Any | None = None) -> None:
+        if not key_id:
+            raise ValueError("TokenCipher needs the stack's KMS key id (TOKEN_KMS_KEY_ID)")
+        self._key_id = key_id
+        self._kms = kms
+
+    def _client(self) -> Any:
+        if self._kms is None:
+            self._kms = aws.client("kms")
+        return self._kms
+
+    def __repr__(self) -> str:
+        return f"TokenCipher(key_id={self._key_id!r})"
+
+    @staticmethod
+    def is_encrypted(value: str | None) -> bool:
+        return bool(value) and str(value).startswith(CIPHERTEXT_PREFIX)
+
+    def encrypt(self, client_hash: str, plaintext: str) -> str:
+        register_secret(plaintext)
+        response = self._client().encrypt(KeyId=self._key_id, Plaintext=plaintext.encode("utf-8"),
+                                          EncryptionContext={"client_hash": client_hash})
+        return CIPHERTEXT_PREFIX + base64.b64encode(response["CiphertextBlob"]).decode("ascii")
+
+    def decrypt(self, client_hash: str, value: str) -> str:
+        if not self.is_encrypted(value):
+            raise ValueError("value is not a TokenCipher ciphertext")
+        blob = base64.b64decode(value[len(CIPHERTEXT_PREFIX):])
+        response = self._client().decrypt(CiphertextBlob=blob, KeyId=self._key_id,
+                                          EncryptionContext={"client_hash": client_hash})
+        plaintext = response["Plaintext"].decode("utf-8")
+        register_secret(plaintext)
+        return plaintext
+
+
+def grant_fingerprint(refresh_token: str) -> str:
+    """Identifies an authorization without storing its token: a sha256 prefix (not reversible)."""
+    return hashlib.sha256(refresh_token.encode("utf-8")).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class DecryptedTokens:
+    version: int
+    access_token: str
+    access_expires: int
+    refresh_token: str
+    refresh_expires: int
+    grant_id: str | None
+
+    def __repr__(self) -> str:
+        return f"DecryptedTokens(version={self.version}, access_expires={self.access_expires})"
+
+
+class DynamoTokenProvider:
+    """`AccessTokenProvider` of one client backed by ssxml_tik_tok_token, with single-flight refresh.
+
+    `get_access_token()` returns the stored token (refreshing first if it expired);
+    `refresh_access_token(rejected)` is called by the TikTok client on 105002: if the stored token
+    differs from the rejected one (someone refreshed already) it is returned, otherwise one refresh runs.
+    """
+
+    def __init__(
+        self,
+        client_hash: str,
+        *,
+        token_repository: TokenRepository,
+        auth_client: TikTokAuthClient,
+        cipher: TokenCipher,
+        clock: Callable[[], float] = time.time,
+        lock_wait: float = 20.0,
+        lock_lease: float = 30.0,
+        poll_interval: float = 0.05,
+        sleep: Callable[[float], None] = time.sleep,
+        owner: str | None = None,
+    ) -> None:
+        self.client_hash = client_hash
+        self._repo = token_repository
+        self._auth = auth_client
+        self._cipher = cipher
+        self._clock = clock
+        self._lock_wait = lock_wait
+        self._lease_ms = int(lock_lease * 1000)
+        self._poll = poll_interval
+        self._sleep = sleep
+        self._owner = owner or uuid.uuid4().hex
+        self._cached: DecryptedTokens | None = None
+        self._local = threading.Lock()  # threads of one process share one refresh too
+        self.refresh_calls = 0  # refreshes this instance sent to TikTok (tests, benchmarks)
+
+    def __repr__(self) -> str:
+        return f"DynamoTokenProvider(client_hash={self.client_hash!r})"
+
+    # ------------------------------------------------------------------ AccessTokenProvider
+
+    def get_access_token(self) -> str:
+        cached = self._cached
+        if cached is not None and not self._expired(cached.access_expires):
+            return cached.access_token
+        with self._local:
+            tokens = self._load()
+            if self._expired(tokens.access_expires):
+                tokens = self._refresh(tokens, reason="expired")
+            return tokens.access_token
+
+    def refresh_access_token(self, rejected_token: str) -> str:
+        with self._local:
+            tokens = self._load()
+            if tokens.access_token != rejected_token and not self._expired(tokens.access_expires):
+                return tokens.access_token  # another caller refreshed already
+            return self._refresh(tokens, reason="rejected").access_token
+
+    # ------------------------------------------------------------------ for the renewal job
+
+    def refresh_if_expiring(self, until: int) -> bool:
+        """Refreshes once if the stored access token expires at or before `until` (renewal window).
+
+        Returns False when the token is outside the window (e.g. another caller refreshed meanwhile).
+        """
+        with self._local:
+            tokens = self._load()
+            if tokens.access_expires > until:
+                return False
+            self._refresh(tokens, reason="renewal window")
+            return True
+
+    def status(self) -> StoredToken | None:
+        """The stored row (ciphertext only) for reports."""
+        return self._repo.get(self.client_hash)
+
+    # ------------------------------------------------------------------ internals
+
+    def _expired(self, expires_at: int) -> bool:
+        return expires_at - EXPIRY_SKEW_SECONDS <= self._clock()
+
+    def _now_ms(self) -> int:
+        return int(self._clock() * 1000)
+
+    def _load(self) -> DecryptedTokens:
+        row = self._repo.get(self.client_hash, consistent=True)
+        if row is None or not row.access_token or not row.refresh_token:
+            raise ClientNotAuthorized(self.client_hash, "no TikTok tokens stored")
+        tokens = self._decrypt(row)
+        self._cached = tokens
+        return tokens
+
+    def _decrypt(self, row: StoredToken) -> DecryptedTokens:
+        access, refresh = row.access_token or "", row.refresh_token or ""
+        plain_access = None if TokenCipher.is_encrypted(access) else access
+        plain_refresh = None if TokenCipher.is_encrypted(refresh) else refresh
+        if plain_access is not None or plain_refresh is not None:
+            self._migrate(row, plain_access, plain_refresh)
+        access_value = plain_access if plain_access is not None else self._cipher.decrypt(self.client_hash, access)
+        refresh_value = (plain_refresh if plain_refresh is not None
+                         else self._cipher.decrypt(self.client_hash, refresh))
+        return DecryptedTokens(
+            version=row.token_version,
+            access_token=access_value,
+            access_expires=int(row.access_token_expire_in or 0),
+            refresh_token=refresh_value,
+            refresh_expires=int(row.refresh_token_expire_in or 0),
+            grant_id=row.grant_id,
+        )
+
+    def _migrate(self, row: StoredToken, plain_access: str | None, plain_refresh: str | None) -> None:
+        """Legacy rows stored tokens in plain text: encrypt them in place (conditional on the old values)."""
+        for value in (plain_access, plain_refresh):
+            register_secret(value)
+        migrated = self._repo.replace_plain(
+            self.client_hash,
+            plain_access=plain_access,
+            plain_refresh=plain_refresh,
+            access_ciphertext=self._cipher.encrypt(self.client_hash, plain_access) if plain_access else None,
+            refresh_ciphertext=self._cipher.encrypt(self.client_hash, plain_refresh) if plain_refresh else None,
+            grant_id=grant_fingerprint(plain_refresh) if plain_refresh else None,
+            now=int(self._clock()),
+        )
+        self._repo.normalise_timestamps(self.client_hash, row.access_token_expire_in, row.refresh_token_expire_in)
+        logger.info("legacy plain-text token row encrypted", extra={"client_hash": self.client_hash,
+                                                                   "migrated": migrated})
+
+    def _refresh(self, seen: DecryptedTokens, *, reason: str) -> DecryptedTokens:
+        """Single flight: take the lock at `seen.version`, or wait for whoever holds it and reuse their token."""
+        started_ms = self._now_ms()
+        deadline = self._clock() + self._lock_wait
+        while True:
+            if self._repo.acquire_refresh_lock(self.client_hash, owner=self._owner, seen_version=seen.version,
+                                               now_ms=self._now_ms(), lease_ms=self._lease_ms):
+                return self._refresh_locked(seen, reason)
+            row = self._repo.get(self.client_hash, consistent=True)
+            if row is None:
+                raise ClientNotAuthorized(self.client_hash, "tokens removed while refreshing")
+            if row.token_version != seen.version:
+                # Someone refreshed (or re-authorized) since we read: use theirs.
+                fresh = self._decrypt(row)
+                self._cached = fresh
+                if not self._expired(fresh.access_expires):
+                    return fresh
+                seen = fresh
+                continue
+            if (row.last_refresh_error_at_ms or 0) >= started_ms and not row.locked_by_other(self._owner,
+                                                                                               self._now_ms()):
+                # The holder we waited for failed; do not hammer TikTok with the same refresh token.
+                code = row.last_refresh_error_code
+                detail = row.last_refresh_error or "refresh failed"
+                if code in (36004001, 36004005):
+                    raise ReauthorizationRequired(self.client_hash, code, detail)
+                raise TokenRefreshError(self.client_hash, detail)
+            if self._clock() >= deadline:
+                raise TokenRefreshError(self.client_hash, "timed out waiting for another refresh")
+            self._sleep(self._poll)
+
+    def _refresh_locked(self, seen: DecryptedTokens, reason: str) -> DecryptedTokens:
+        now = int(self._clock())
+        if seen.refresh_expires and seen.refresh_expires <= now:
+            self._fail(36004001, "refresh token expired; the seller must authorize again")
+        try:
+            self.refresh_calls += 1
+            grant: TokenGrant = self._auth.refresh_token(seen.refresh_token)
+        except TikTokTokenGrantError as error:
+            self._fail(error.code, f"TikTok refused the refresh token ({error.code})")
+        except TikTokAuthError as error:
+            self._fail(error.code, f"TikTok refused the refresh ({error.code})")
+        except TikTokApiError as error:
+            self._release(error.code, f"TikTok error {error.code} during refresh")
+            raise TokenRefreshError(self.client_hash, f"TikTok error {error.code}") from None
+        except Exception as error:
+            self._release(None, f"{type(error).__name__} during refresh")
+            raise
+        access = grant.access_token.get_secret_value()
+        refresh = grant.refresh_token.get_secret_value()
+        register_secret(access)
+        register_secret(refresh)
+        new_grant_id = grant_fingerprint(refresh)
+        encrypted_access = self._cipher.encrypt(self.client_hash, access)
+        encrypted_refresh = self._cipher.encrypt(self.client_hash, refresh)
+        try:
+            row = self._repo.store_refreshed(
+                self.client_hash, owner=self._owner, access_ciphertext=encrypted_access,
+                refresh_ciphertext=encrypted_refresh, access_expires=grant.access_token_expire_in,
+                refresh_expires=grant.refresh_token_expire_in, grant_id=new_grant_id, now=int(self._clock()))
+        except ConditionFailed:
+            # Our lease expired mid-refresh and another caller took over; its write wins.
+            raise TokenRefreshError(self.client_hash, "refresh lease lost; retry") from None
+        metrics.add_metric(name=METRIC_REFRESHED, unit=MetricUnit.Count, value=1)
+        logger.info("tiktok token refreshed", extra={
+            "client_hash": self.client_hash, "reason": reason,
+            "access_token_expire_in": grant.access_token_expire_in,
+            "refresh_token_expire_in": grant.refresh_token_expire_in})
+        tokens = DecryptedTokens(row.token_version, access, grant.access_token_expire_in, refresh,
+                                 grant.refresh_token_expire_in, new_grant_id)
+        self._cached = tokens
+        self._propagate(row, seen, tokens)
+        return tokens
+
+    def _propagate(self, row: StoredToken, seen: DecryptedTokens, tokens: DecryptedTokens) -> None:
+        """One authorization can link several clients (several shops): they share the grant, so copy it."""
+        siblings = [c for c in row.grant_clients if c != self.client_hash]
+        if not siblings or not seen.grant_id:
+            return
+        for sibling in siblings:
+            try:
+                self._repo.propagate_to_sibling(
+                    sibling, old_grant_id=seen.grant_id,
+                    access_ciphertext=self._cipher.encrypt(sibling, tokens.access_token),
+                    refresh_ciphertext=self._cipher.encrypt(sibling, tokens.refresh_token),
+                    access_expires=tokens.access_expires, refresh_expires=tokens.refresh_expires,
+                    grant_id=tokens.grant_id or "", now=int(self._clock()))
+            except Exception:  # a sibling refreshes itself on its next use; never fail this caller
+                logger.exception("could not propagate a refresh to a sibling client",
+                                 extra={"client_hash": self.client_hash, "sibling": sibling})
+
+    def _release(self, code: int | None, detail: str) -> None:
+        self._repo.release_refresh_lock(self.client_hash, owner=self._owner, now_ms=self._now_ms(),
+                                        error_code=code, error=detail)
+
+    def _fail(self, code: int | None, detail: str) -> None:
+        self._release(code, detail)
+        metrics.add_metric(name=METRIC_REFRESH_FAILED, unit=MetricUnit.Count, value=1)
+        logger.error("tiktok token refresh refused; seller must re-authorize",
+                     extra={"client_hash": self.client_hash, "code": code, "event": "token_refresh_refused"})
+        raise ReauthorizationRequired(self.client_hash, code, detail)

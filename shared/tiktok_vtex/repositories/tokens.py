@@ -1,0 +1,248 @@
+"""ssxml_tik_tok_token: one row per client_hash with its (encrypted) access and refresh tokens.
+
+Legacy rows held `access_token` / `refresh_token` in plain text. New rows keep the same attribute names
+but hold KMS ciphertext with a version prefix (`kms1:`), so a legacy reader fails loudly instead of
+sending garbage; `TokenCipher.is_encrypted` tells the two apart and the token provider migrates a plain
+row on first read. This module never sees a plaintext token except in `replace_plain` (as a condition
+value, never written).
+
+Other attributes:
+- `access_token_expire_in` / `refresh_token_expire_in`: absolute unix timestamps (numbers; the GSIs
+  by_access_expiry / by_refresh_expiry are keyed on them).
+- `token_bucket`: the constant "active" while the client's tokens should be renewed (GSI hash key);
+  removed when the client is deauthorized so renewal stops finding it.
+- `token_version`: incremented on every write of new tokens; the refresh lock is conditional on it so a
+  caller that read an older version never refreshes twice.
+- `refresh_lock_owner` / `refresh_lock_until_ms`: the single-flight refresh lock (a lease that expires,
+  so a crashed holder cannot block refreshes forever).
+- `grant_id`: fingerprint of the refresh token (sha256 prefix, not reversible) shared by every client
+  linked by the same authorization (one authorization can return several shops); `grant_clients` lists
+  them so a refresh can be propagated.
+- `last_refresh_*`: outcome of the last refresh attempt, for operators.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from tiktok_vtex.repositories.base import ConditionFailed, DynamoTable
+
+TOKEN_BUCKET_ACTIVE = "active"  # noqa: S105 (a GSI partition value, not a secret)
+
+
+class StoredToken(BaseModel):
+    """A token row as stored (token attributes are ciphertext, or plain text on unmigrated legacy rows)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    client_hash: str
+    access_token: str | None = None
+    refresh_token: str | None = None
+    access_token_expire_in: int | None = None
+    refresh_token_expire_in: int | None = None
+    auth_code: str | None = None
+    token_bucket: str | None = None
+    token_version: int = 0
+    refresh_lock_owner: str | None = None
+    refresh_lock_until_ms: int | None = None
+    grant_id: str | None = None
+    grant_clients: list[str] = Field(default_factory=list)
+    open_id: str | None = None
+    last_refresh_at: int | None = None
+    last_refresh_error_at_ms: int | None = None
+    last_refresh_error_code: int | None = None
+    last_refresh_error: str | None = None
+
+    @field_validator("access_token_expire_in", "refresh_token_expire_in", mode="before")
+    @classmethod
+    def _legacy_string_timestamps(cls, value: Any) -> Any:
+        # The legacy Node code typed these as strings; some rows may hold "1735689600".
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value.strip())
+        return value
+
+    def __repr__(self) -> str:  # never print token attributes, even ciphertext
+        return (f"StoredToken(client_hash={self.client_hash!r}, version={self.token_version}, "
+                f"access_expires={self.access_token_expire_in}, refresh_expires={self.refresh_token_expire_in})")
+
+    __str__ = __repr__
+
+    def locked_by_other(self, owner: str, now_ms: int) -> bool:
+        return bool(self.refresh_lock_owner and self.refresh_lock_owner != owner
+                    and (self.refresh_lock_until_ms or 0) > now_ms)
+
+
+class TokenRepository:
+    def __init__(self, table_name: str, resource: Any | None = None) -> None:
+        self._table = DynamoTable(table_name, resource)
+
+    @property
+    def table(self) -> DynamoTable:
+        return self._table
+
+    def get(self, client_hash: str, *, consistent: bool = True) -> StoredToken | None:
+        item = self._table.get({"client_hash": client_hash}, consistent=consistent)
+        return StoredToken.model_validate(item) if item else None
+
+    # --- new authorization --------------------------------------------------------------------
+    def store_grant(self, client_hash: str, *, access_ciphertext: str, refresh_ciphertext: str,
+                    access_expires: int, refresh_expires: int, auth_code: str, grant_id: str,
+                    grant_clients: list[str], open_id: str | None, now: int) -> StoredToken:
+        """Tokens of a fresh authorization: replaces the previous ones, clears any lock or error."""
+        item = self._table.update(
+            {"client_hash": client_hash},
+            "SET access_token = :a, refresh_token = :r, access_token_expire_in = :ae, "
+            "refresh_token_expire_in = :re, auth_code = :code, token_bucket = :bucket, grant_id = :gid, "
+            "grant_clients = :gc, open_id = :oid, authorized_at = :now, updated_at = :now, "
+            "token_version = if_not_exists(token_version, :zero) + :one "
+            "REMOVE refresh_lock_owner, refresh_lock_until_ms, last_refresh_error, last_refresh_error_code, "
+            "last_refresh_error_at_ms, deactivated_at, deactivated_reason",
+            values={":a": access_ciphertext, ":r": refresh_ciphertext, ":ae": int(access_expires),
+                    ":re": int(refresh_expires), ":code": auth_code, ":bucket": TOKEN_BUCKET_ACTIVE,
+                    ":gid": grant_id, ":gc": grant_clients, ":oid": open_id or "", ":now": int(now),
+                    ":zero": 0, ":one": 1},
+        )
+        return StoredToken.model_validate(item)
+
+    # --- single-flight refresh ----------------------------------------------------------------
+    def acquire_refresh_lock(self, client_hash: str, *, owner: str, seen_version: int, now_ms: int,
+                             lease_ms: int) -> bool:
+        """Takes the refresh lock if nobody holds a live lease and the row is still at `seen_version`."""
+        try:
+            self._table.update(
+                {"client_hash": client_hash},
+                "SET refresh_lock_owner = :owner, refresh_lock_until_ms = :until",
+                values={":owner": owner, ":until": now_ms + lease_ms, ":now": now_ms, ":v": seen_version,
+                        ":zero": 0},
+                condition="attribute_exists(client_hash) "
+                          "AND (attribute_not_exists(refresh_lock_until_ms) OR refresh_lock_until_ms < :now) "
+                          "AND (token_version = :v OR (attribute_not_exists(token_version) AND :v = :zero))",
+                return_values="NONE",
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def store_refreshed(self, client_hash: str, *, owner: str, access_ciphertext: str, refresh_ciphertext: str,
+                        access_expires: int, refresh_expires: int, grant_id: str, now: int) -> StoredToken:
+        """Writes refreshed tokens and releases the lock; raises ConditionFailed if the lease was lost."""
+        item = self._table.update(
+            {"client_hash": client_hash},
+            "SET access_token = :a, refresh_token = :r, access_token_expire_in = :ae, "
+            "refresh_token_expire_in = :re, grant_id = :gid, last_refresh_at = :now, updated_at = :now, "
+            "token_version = if_not_exists(token_version, :zero) + :one "
+            "REMOVE refresh_lock_owner, refresh_lock_until_ms, last_refresh_error, last_refresh_error_code, "
+            "last_refresh_error_at_ms",
+            values={":a": access_ciphertext, ":r": refresh_ciphertext, ":ae": int(access_expires),
+                    ":re": int(refresh_expires), ":gid": grant_id, ":now": int(now), ":zero": 0, ":one": 1,
+                    ":owner": owner},
+            condition="refresh_lock_owner = :owner",
+        )
+        return StoredToken.model_validate(item)
+
+    def release_refresh_lock(self, client_hash: str, *, owner: str, now_ms: int, error_code: int | None,
+                             error: str) -> None:
+        """Releases the lock after a failed refresh and records why (no token in `error`)."""
+        # ConditionFailed: the lease already expired and was taken over; nothing of ours to release.
+        with contextlib.suppress(ConditionFailed):
+            self._table.update(
+                {"client_hash": client_hash},
+                "SET last_refresh_error = :e, last_refresh_error_code = :c, last_refresh_error_at_ms = :t "
+                "REMOVE refresh_lock_owner, refresh_lock_until_ms",
+                values={":e": error[:500], ":c": int(error_code) if error_code is not None else -1,
+                        ":t": now_ms, ":owner": owner},
+                condition="refresh_lock_owner = :owner",
+                return_values="NONE",
+            )
+
+    def propagate_to_sibling(self, client_hash: str, *, old_grant_id: str, access_ciphertext: str,
+                             refresh_ciphertext: str, access_expires: int, refresh_expires: int,
+                             grant_id: str, now: int) -> bool:
+        """Copies a refresh to another client of the same authorization, only if it still holds the old grant."""
+        try:
+            self._table.update(
+                {"client_hash": client_hash},
+                "SET access_token = :a, refresh_token = :r, access_token_expire_in = :ae, "
+                "refresh_token_expire_in = :re, grant_id = :gid, last_refresh_at = :now, updated_at = :now, "
+                "token_version = if_not_exists(token_version, :zero) + :one",
+                values={":a": access_ciphertext, ":r": refresh_ciphertext, ":ae": int(access_expires),
+                        ":re": int(refresh_expires), ":gid": grant_id, ":old": old_grant_id, ":now": int(now),
+                        ":zero": 0, ":one": 1},
+                condition="grant_id = :old",
+                return_values="NONE",
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    # --- legacy plain rows --------------------------------------------------------------------
+    def replace_plain(self, client_hash: str, *, plain_access: str | None, plain_refresh: str | None,
+                      access_ciphertext: str | None, refresh_ciphertext: str | None, grant_id: str | None,
+                      now: int) -> bool:
+        """Migrates a legacy plain-text row to ciphertext (conditional on the plain values still being there).
+
+        Also rewrites string timestamps as numbers and sets the bucket so the row becomes renewable.
+        """
+        sets = ["updated_at = :now", "token_bucket = if_not_exists(token_bucket, :bucket)", "migrated_at = :now"]
+        conditions = []
+        values: dict[str, Any] = {":now": int(now), ":bucket": TOKEN_BUCKET_ACTIVE}
+        if access_ciphertext is not None:
+            sets.append("access_token = :a")
+            conditions.append("access_token = :pa")
+            values.update({":a": access_ciphertext, ":pa": plain_access})
+        if refresh_ciphertext is not None:
+            sets.append("refresh_token = :r")
+            conditions.append("refresh_token = :pr")
+            values.update({":r": refresh_ciphertext, ":pr": plain_refresh})
+        if grant_id:
+            sets.append("grant_id = if_not_exists(grant_id, :gid)")
+            values[":gid"] = grant_id
+        try:
+            self._table.update({"client_hash": client_hash}, "SET " + ", ".join(sets), values=values,
+                               condition=" AND ".join(conditions) or "attribute_exists(client_hash)",
+                               return_values="NONE")
+        except ConditionFailed:
+            return False
+        return True
+
+    def normalise_timestamps(self, client_hash: str, access_expires: int | None, refresh_expires: int | None) -> None:
+        """Rewrites legacy string expiry timestamps as numbers (the expiry GSIs only index numbers)."""
+        sets, values = [], {}
+        if access_expires is not None:
+            sets.append("access_token_expire_in = :ae")
+            values[":ae"] = int(access_expires)
+        if refresh_expires is not None:
+            sets.append("refresh_token_expire_in = :re")
+            values[":re"] = int(refresh_expires)
+        if sets:
+            self._table.update({"client_hash": client_hash}, "SET " + ", ".join(sets), values=values,
+                               return_values="NONE")
+
+    # --- renewal ------------------------------------------------------------------------------
+    def iter_access_expiring(self, until: int) -> Iterator[tuple[str, int]]:
+        """(client_hash, access_token_expire_in) of active rows whose access token expires at or before `until`."""
+        for item in self._table.query(
+                IndexName="by_access_expiry",
+                KeyConditionExpression=Key("token_bucket").eq(TOKEN_BUCKET_ACTIVE)
+                & Key("access_token_expire_in").lte(int(until))):
+            yield item["client_hash"], int(item["access_token_expire_in"])
+
+    def iter_refresh_expiring(self, until: int) -> Iterator[tuple[str, int]]:
+        for item in self._table.query(
+                IndexName="by_refresh_expiry",
+                KeyConditionExpression=Key("token_bucket").eq(TOKEN_BUCKET_ACTIVE)
+                & Key("refresh_token_expire_in").lte(int(until))):
+            yield item["client_hash"], int(item["refresh_token_expire_in"])
+
+    def deactivate(self, client_hash: str, *, reason: str, now: int) -> None:
+        """Takes the row out of renewal (deauthorized client); tokens stay encrypted for audit."""
+        with contextlib.suppress(ConditionFailed):
+            self._table.update({"client_hash": client_hash},
+                               "SET deactivated_at = :now, deactivated_reason = :why REMOVE token_bucket",
+                               values={":now": int(now), ":why": reason[:500]},
+                               condition="attribute_exists(client_hash)", return_values="NONE")
