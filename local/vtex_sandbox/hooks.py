@@ -1,0 +1,141 @@
+"""Orders hook of the VTEX sandbox: configuration with its ping, and deliveries on every status change.
+
+Deliveries run in one background thread (FIFO, so a consumer sees changes in order), each retried a few
+times with growing delays, and every attempt is recorded for `GET /sandbox/state/hook/deliveries`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+PING_BODY = {"hookConfig": "ping"}
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+class HookDispatcher:
+    def __init__(self, account: str, app_key: str, *, retry_delays: Sequence[float] = (0.2, 0.5, 1.0),
+                 timeout: float = 5.0, sleep: Callable[[float], None] = time.sleep):
+        self.account = account
+        self.app_key = app_key
+        self.retry_delays = list(retry_delays)
+        self.timeout = timeout
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self.config: dict[str, Any] | None = None
+        self.deliveries: list[dict[str, Any]] = []
+        self._ids = itertools.count(1)
+        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._worker: threading.Thread | None = None
+        self._http = httpx.Client(timeout=timeout, trust_env=False)
+
+    # --- configuration -------------------------------------------------------------------------
+
+    def ping(self, url: str, headers: Mapping[str, str]) -> tuple[bool, str]:
+        try:
+            response = self._http.post(url, json=PING_BODY, headers=dict(headers))
+        except httpx.HTTPError as error:
+            return False, f"{type(error).__name__}"
+        return response.status_code == 200, f"HTTP {response.status_code}"
+
+    def set_config(self, config: dict[str, Any] | None) -> None:
+        with self._lock:
+            self.config = config
+
+    # --- delivery ------------------------------------------------------------------------------
+
+    def _wants(self, state: str) -> bool:
+        config = self.config
+        if not config:
+            return False
+        hook_filter = config.get("filter") or {}
+        if hook_filter.get("type") == "FromWorkflow":
+            return state in (hook_filter.get("status") or [])
+        return True  # FromOrders (JSONata is not evaluated by the sandbox) or no filter: every change
+
+    def notify(self, order_id: str, state: str, last_state: str | None, last_change: str | None,
+               current_change: str) -> None:
+        with self._lock:
+            if not self._wants(state):
+                return
+            assert self.config is not None
+            hook = self.config["hook"]
+            delivery = {
+                "id": next(self._ids),
+                "url": hook["url"],
+                "payload": {
+                    "Domain": "Fulfillment",
+                    "OrderId": order_id,
+                    "State": state,
+                    "LastState": last_state,
+                    "LastChange": last_change,
+                    "CurrentChange": current_change,
+                    "Origin": {"Account": self.account, "Key": self.app_key},
+                },
+                "headers": dict(hook.get("headers") or {}),
+                "attempts": [],
+                "delivered": False,
+                "pending": True,
+            }
+            self.deliveries.append(delivery)
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._run, name="vtex-sandbox-hook", daemon=True)
+                self._worker.start()
+        self._queue.put(delivery)
+
+    def _run(self) -> None:
+        while True:
+            delivery = self._queue.get()
+            if delivery is None:
+                return
+            self._deliver(delivery)
+
+    def _deliver(self, delivery: dict[str, Any]) -> None:
+        delays = [0.0, *self.retry_delays]
+        for number, delay in enumerate(delays, start=1):
+            if delay:
+                self._sleep(delay)
+            record: dict[str, Any] = {"attempt": number, "at": utc_now()}
+            try:
+                response = self._http.post(delivery["url"], json=delivery["payload"], headers=delivery["headers"])
+                record["status"] = response.status_code
+                ok = response.status_code == 200
+            except httpx.HTTPError as error:
+                record["error"] = type(error).__name__
+                ok = False
+            with self._lock:
+                delivery["attempts"].append(record)
+                if ok:
+                    delivery["delivered"] = True
+                    delivery["pending"] = False
+                    return
+        with self._lock:
+            delivery["pending"] = False
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        with self._lock:
+            # header values may carry the connector's hook secret: only their names are shown
+            return [{**d, "headers": sorted(d["headers"]), "attempts": list(d["attempts"])} for d in self.deliveries]
+
+    def clear(self) -> None:
+        with self._lock:
+            self.config = None
+            self.deliveries.clear()
+
+    def idle(self) -> bool:
+        with self._lock:
+            return not any(d["pending"] for d in self.deliveries)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._http.close()
