@@ -1,0 +1,164 @@
+"""The worker process of one function (one "Lambda container"). Standard library only.
+
+Started by `local.runtime.workers` as ``python -I _bootstrap.py REQUEST_FD RESPONSE_FD SPEC_JSON`` with
+the function's environment. ``-I`` keeps the repository root off ``sys.path``: the path is the function's
+CodeUri followed by its layers' ContentUri directories (like /var/task and /opt/python), then the
+interpreter's site-packages (the Lambda runtime's own libraries). The handler module is imported once, at
+start (the cold start); the worker then serves invocations one at a time until its request pipe closes.
+
+Protocol on the two pipes: 4-byte big-endian length + UTF-8 JSON, both ways.
+request  = {"request_id", "event_json", "deadline_ms", "invoked_function_arn"}
+response = {"ok": true, "payload_json": "..."} | {"ok": false, "error": {"errorMessage", "errorType", ...}}
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import struct
+import sys
+import time
+import traceback
+from typing import Any, BinaryIO
+
+
+class LambdaContext:
+    """What AWS passes as the handler's second argument (the attributes Powertools and handlers use)."""
+
+    def __init__(self, spec: dict[str, Any], request_id: str, deadline_ms: int, invoked_arn: str) -> None:
+        self.function_name: str = spec["function_name"]
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = invoked_arn or spec["function_arn"]
+        self.memory_limit_in_mb = int(spec["memory"])
+        self.aws_request_id = request_id
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self.log_stream_name = spec["log_stream_name"]
+        self.identity = None
+        self.client_context = None
+        self.tenant_id = None
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int(self._deadline_ms - time.time() * 1000))
+
+    def __repr__(self) -> str:
+        return f"LambdaContext(function_name={self.function_name!r}, aws_request_id={self.aws_request_id!r})"
+
+
+def _read(stream: BinaryIO) -> dict[str, Any] | None:
+    header = stream.read(4)
+    if len(header) < 4:
+        return None
+    (size,) = struct.unpack(">I", header)
+    body = stream.read(size)
+    if len(body) < size:
+        return None
+    return json.loads(body.decode("utf-8"))
+
+
+def _write(stream: BinaryIO, message: dict[str, Any]) -> None:
+    body = json.dumps(message).encode("utf-8")
+    stream.write(struct.pack(">I", len(body)) + body)
+    stream.flush()
+
+
+def _error(exc: BaseException, error_type: str | None = None, *, with_trace: bool = True) -> dict[str, Any]:
+    error: dict[str, Any] = {"errorMessage": str(exc), "errorType": error_type or type(exc).__name__}
+    if with_trace:
+        frames = exc.__traceback__.tb_next if exc.__traceback__ else None  # drop this bootstrap's frame
+        error["stackTrace"] = [line.rstrip("\n") for line in traceback.format_tb(frames)]
+    error["requestId"] = ""
+    return error
+
+
+def _load_handler(handler: str) -> tuple[Any, dict[str, Any] | None]:
+    module_name, _, function_name = handler.rpartition(".")
+    if not module_name:
+        return None, {
+            "errorMessage": f"Bad handler '{handler}': not enough values to unpack",
+            "errorType": "Runtime.MalformedHandlerName",
+            "stackTrace": [],
+        }
+    try:
+        module = importlib.import_module(module_name.replace("/", "."))
+    except Exception as exc:
+        print(
+            f"[ERROR] Runtime.ImportModuleError: Unable to import module '{module_name}': {exc}",
+            file=sys.stderr,
+            flush=True,
+        )
+        traceback.print_exc()
+        return None, _error(exc, "Runtime.ImportModuleError") | {
+            "errorMessage": f"Unable to import module '{module_name}': {exc}"
+        }
+    function = getattr(module, function_name, None)
+    if function is None:
+        return None, {
+            "errorMessage": f"Handler '{function_name}' missing on module '{module_name}'",
+            "errorType": "Runtime.HandlerNotFound",
+            "stackTrace": [],
+        }
+    return function, None
+
+
+def main(argv: list[str]) -> int:
+    request_fd, response_fd, spec = int(argv[1]), int(argv[2]), json.loads(argv[3])
+    for directory in reversed(spec["paths"]):
+        sys.path.insert(0, directory)
+    with contextlib.suppress(OSError):
+        os.chdir(spec["paths"][0])
+    requests = os.fdopen(request_fd, "rb", buffering=0)
+    responses = os.fdopen(response_fd, "wb", buffering=0)
+    handler, init_error = _load_handler(spec["handler"])
+    while True:
+        request = _read(requests)
+        if request is None:
+            return 0  # the runtime closed the pipe (or died): the container goes away
+        if init_error is not None:
+            _write(responses, {"ok": False, "error": init_error | {"requestId": request["request_id"]}})
+            continue
+        context = LambdaContext(spec, request["request_id"], request["deadline_ms"], request["invoked_function_arn"])
+        if request.get("trace_id"):
+            os.environ["_X_AMZN_TRACE_ID"] = request["trace_id"]
+        try:
+            event = json.loads(request["event_json"])
+            result = handler(event, context)
+        except Exception as exc:
+            error = _error(exc) | {"requestId": request["request_id"]}
+            print(
+                json.dumps(
+                    {
+                        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                        "level": "ERROR",
+                        "message": f"[ERROR] {error['errorType']}: {error['errorMessage']}",
+                        "requestId": request["request_id"],
+                    }
+                ),
+                file=sys.stderr,
+                flush=True,
+            )
+            _write(responses, {"ok": False, "error": error})
+            continue
+        try:
+            payload_json = json.dumps(result)
+        except (TypeError, ValueError) as exc:
+            _write(
+                responses,
+                {
+                    "ok": False,
+                    "error": {
+                        "errorMessage": f"Unable to marshal response: {exc}",
+                        "errorType": "Runtime.MarshalError",
+                        "requestId": request["request_id"],
+                        "stackTrace": [],
+                    },
+                },
+            )
+            continue
+        _write(responses, {"ok": True, "payload_json": payload_json})
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

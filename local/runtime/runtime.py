@@ -1,0 +1,327 @@
+"""The local runtime: template.yaml's functions served like ``sam local start-api`` + ``start-lambda``.
+
+`Runtime(stack, aws_environment=..., config=...)` takes a `ProvisionedStack` (its wiring comes from the
+template alone) and, once started, serves
+
+* the HTTP API routes on ``config.api_port`` (payload 2.0 events),
+* the Lambda Invoke API and the ``/_local`` control routes on ``config.lambda_port``,
+* one poller per SQS event source, the schedules (timetable switchable), async invokes with retries.
+
+Functions run in worker subprocesses (`local.runtime.workers`), whose AWS settings are the runtime's:
+``AWS_ENDPOINT_URL`` (moto), ``AWS_ENDPOINT_URL_LAMBDA`` (this runtime), region and dummy credentials.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from local.httpserver import serve_in_thread
+from local.provision import FunctionSpec, ProvisionedStack
+from local.runtime.async_invoke import AsyncInvoker
+from local.runtime.http_api import HttpApiApp, HttpRouter
+from local.runtime.invoke_api import InvokeApiApp, function_name_from
+from local.runtime.schedules import Scheduler
+from local.runtime.sqs import SqsPoller
+from local.runtime.workers import FunctionPool, InvokeResult, LogSink, WorkerSettings, console_sink
+
+log = logging.getLogger("local.runtime")
+
+AWS_SETTING_KEYS = ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+
+
+class PortInUseError(RuntimeError):
+    """A port the stack needs is taken by another process."""
+
+    def __init__(self, port: int, label: str) -> None:
+        super().__init__(f"port {port} ({label}) is already in use: stop what listens there or change {label}")
+        self.port = port
+        self.label = label
+
+
+def _truthy(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() not in ("0", "off", "false", "no")
+
+
+@dataclass
+class RuntimeConfig:
+    host: str = "127.0.0.1"
+    api_port: int = 0  # 0: ephemeral (tests)
+    lambda_port: int = 0
+    pool_size: int = 2  # warm workers per function, spawned lazily
+    schedules: bool = True  # fire schedules on their timetable (fire-on-request always works)
+    schedule_tick_s: float = 1.0
+    sqs_poll_interval_s: float = 1.0
+    sqs_wait_time_s: int = 1
+    async_retry_delays_s: tuple[float, ...] = (1.0, 2.0)  # AWS: ~1 min then ~2 min
+    async_concurrency: int = 8
+    log_sink: LogSink = console_sink
+    python: str = sys.executable
+    clock: Callable[[], float] = time.time
+    extra_environment: dict[str, str] = field(default_factory=dict)  # added to every worker
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **overrides: Any) -> RuntimeConfig:
+        """Ports and switches from stack.env (and LOCAL_* variables of the process environment)."""
+
+        def setting(key: str, default: str) -> str:
+            return os.environ.get(key) or env.get(key) or default
+
+        delays = setting("LOCAL_ASYNC_RETRY_DELAYS", "1,2")
+        values: dict[str, Any] = {
+            "api_port": int(env.get("API_PORT", "3000")),
+            "lambda_port": int(env.get("LAMBDA_PORT", "3001")),
+            "pool_size": int(setting("LOCAL_POOL_SIZE", "2")),
+            "schedules": _truthy(setting("LOCAL_SCHEDULES", "on"), True),
+            "sqs_poll_interval_s": float(setting("LOCAL_SQS_POLL_INTERVAL", "1")),
+            "async_retry_delays_s": tuple(float(d) for d in delays.split(",") if d.strip()),
+        }
+        values.update(overrides)
+        return cls(**values)
+
+
+def aws_environment_from(env: Mapping[str, str]) -> dict[str, str]:
+    """The AWS settings every worker gets, from stack.env."""
+    region = env.get("AWS_REGION", "us-east-1")
+    return {
+        "AWS_ENDPOINT_URL": env.get("AWS_ENDPOINT_URL", f"http://127.0.0.1:{env.get('AWS_PORT', '4566')}"),
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_ACCESS_KEY_ID": env.get("AWS_ACCESS_KEY_ID", "testing"),
+        "AWS_SECRET_ACCESS_KEY": env.get("AWS_SECRET_ACCESS_KEY", "testing"),
+    }
+
+
+class Runtime:
+    def __init__(
+        self,
+        stack: ProvisionedStack,
+        *,
+        aws_environment: Mapping[str, str] | None = None,
+        config: RuntimeConfig | None = None,
+    ) -> None:
+        self.stack = stack
+        self.config = config or RuntimeConfig()
+        self.region = stack.region
+        self.account_id = stack.account_id
+        self.functions = stack.functions()
+        env = dict(aws_environment or {})
+        if "AWS_ENDPOINT_URL" not in env and stack.endpoint_url:
+            env["AWS_ENDPOINT_URL"] = stack.endpoint_url
+        env.setdefault("AWS_REGION", stack.region)
+        env.setdefault("AWS_DEFAULT_REGION", env["AWS_REGION"])
+        env.setdefault("AWS_ACCESS_KEY_ID", "testing")
+        env.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+        self.aws_environment = env
+        self.pools: dict[str, FunctionPool] = {}
+        self.pollers: list[SqsPoller] = []
+        self.router = HttpRouter(self.functions)
+        self.scheduler = Scheduler(
+            self.functions,
+            self._fire_callback,
+            region=self.region,
+            account_id=self.account_id,
+            clock=self.config.clock,
+            tick_interval_s=self.config.schedule_tick_s,
+        )
+        self.async_invoker: AsyncInvoker | Any = None
+        self._stops: list[Callable[[], None]] = []
+        self._started = False
+        self._lock = threading.Lock()
+        self.api_url = ""
+        self.lambda_url = ""
+        self._clients: dict[str, Any] = {}
+
+    # -- lifecycle
+
+    def __enter__(self) -> Runtime:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> Runtime:
+        if self._started:
+            return self
+        self._started = True
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        config = self.config
+        self.lambda_url, stop_lambda = _serve(InvokeApiApp(self), config.host, config.lambda_port, "LAMBDA_PORT")
+        self._stops.append(stop_lambda)
+        api_ids = {None: self.stack.physical_ids.get("ServerlessHttpApi", "local")}
+        for function in self.functions:
+            for route in function.http_routes:
+                if route.api_id and route.api_id in self.stack.physical_ids:
+                    api_ids[route.api_id] = self.stack.physical_ids[route.api_id]
+        api_app = HttpApiApp(self.router, self._http_invoke, api_ids=api_ids)
+        self.api_url, stop_api = _serve(api_app, config.host, config.api_port, "API_PORT")
+        self._stops.append(stop_api)
+        worker_env = dict(self.aws_environment)
+        worker_env["AWS_ENDPOINT_URL_LAMBDA"] = self.lambda_url
+        worker_env.update(config.extra_environment)
+        settings = WorkerSettings(python=config.python, log_sink=config.log_sink, base_environment=worker_env)
+        for function in self.functions:
+            self.pools[function.name] = FunctionPool(function, settings, size=config.pool_size)
+        self.async_invoker = AsyncInvoker(
+            self._invoke_json,
+            self.client,
+            resolve_function=self.find_function,
+            queue_url_for_arn=self.stack.queue_url_for_arn,
+            retry_delays_s=config.async_retry_delays_s,
+            concurrency=config.async_concurrency,
+        )
+        for function in self.functions:
+            for source in function.sqs_sources:
+                poller = SqsPoller(
+                    function,
+                    source,
+                    self._invoke_event,
+                    self.client("sqs"),
+                    region=self.region,
+                    poll_interval_s=config.sqs_poll_interval_s,
+                    wait_time_s=config.sqs_wait_time_s,
+                )
+                self.pollers.append(poller)
+                poller.start()
+        if config.schedules:
+            self.scheduler.start()
+
+    def stop(self) -> None:
+        """Stop pollers, scheduler, servers and every worker process (idempotent)."""
+        with self._lock:
+            stops, self._stops = self._stops, []
+        self.scheduler.stop()
+        for poller in self.pollers:
+            poller._stop.set()
+        for poller in self.pollers:
+            poller.stop()
+        if self.async_invoker is not None:
+            self.async_invoker.stop()
+        for stop in reversed(stops):
+            with contextlib.suppress(Exception):
+                stop()
+        for pool in self.pools.values():
+            pool.close()
+
+    # -- AWS clients (for pollers and destinations)
+
+    def client(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._clients:
+                env = self.aws_environment
+                self._clients[service] = boto3.session.Session().client(
+                    service,  # type: ignore[call-overload]
+                    region_name=env["AWS_REGION"],
+                    endpoint_url=env.get("AWS_ENDPOINT_URL"),
+                    aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                    aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+                    config=Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=30),
+                )
+            return self._clients[service]
+
+    # -- invoking
+
+    def find_function(self, identifier: str) -> FunctionSpec | None:
+        name = function_name_from(identifier) if ":" in identifier else identifier
+        for function in self.functions:
+            if name in (function.name, function.logical_id) or identifier == function.arn:
+                return function
+        return None
+
+    def pool(self, function: FunctionSpec) -> FunctionPool:
+        if not self.pools:
+            raise RuntimeError("the runtime is not started")
+        return self.pools[function.name]
+
+    def invoke_sync(self, function: FunctionSpec, event_json: str, *, request_id: str | None = None) -> InvokeResult:
+        return self.pool(function).invoke(event_json, request_id=request_id)
+
+    def invoke_async(self, function: FunctionSpec, event_json: str, *, request_id: str | None = None) -> str:
+        return str(self.async_invoker.submit(function, event_json, request_id))
+
+    def invoke(self, function: str, event: Any = None, *, invocation_type: str = "RequestResponse") -> Any:
+        """Python-side invoke by logical id or name: RequestResponse -> InvokeResult, Event -> request id."""
+        spec = self.find_function(function)
+        if spec is None:
+            raise KeyError(f"no function {function!r} in the template")
+        event_json = json.dumps({} if event is None else event)
+        if invocation_type == "Event":
+            return self.invoke_async(spec, event_json)
+        return self.invoke_sync(spec, event_json)
+
+    def _invoke_json(self, function: FunctionSpec, event_json: str, request_id: str) -> InvokeResult:
+        return self.invoke_sync(function, event_json, request_id=request_id)
+
+    def _invoke_event(self, function: FunctionSpec, event: dict[str, Any]) -> InvokeResult:
+        return self.invoke_sync(function, json.dumps(event))
+
+    def _http_invoke(self, function: FunctionSpec, event: dict[str, Any], _api_request_id: str) -> InvokeResult:
+        return self.invoke_sync(function, json.dumps(event), request_id=str(uuid.uuid4()))
+
+    # -- schedules
+
+    def _fire_callback(self, function: FunctionSpec, _schedule: Any, event: Any) -> Any:
+        event_json = json.dumps(event)
+        if getattr(self._fire_mode, "wait", False):
+            result = self.invoke_sync(function, event_json)
+            return {"requestId": result.request_id, "ok": result.ok, "payload": result.payload}
+        return {"requestId": self.invoke_async(function, event_json)}
+
+    _fire_mode = threading.local()
+
+    def fire(self, name: str, *, wait: bool = False) -> list[dict[str, Any]]:
+        """Fire the schedules of a function (logical id / name) or rule now; ``wait`` invokes synchronously."""
+        self._fire_mode.wait = wait
+        try:
+            fired = self.scheduler.fire(name)
+        finally:
+            self._fire_mode.wait = False
+        return [
+            {"function": entry.function.name, "rule": entry.schedule.rule_name, **(outcome or {})}
+            for entry, outcome in fired
+        ]
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "logicalId": f.logical_id,
+                "name": f.name,
+                "handler": f.handler,
+                "routes": [r.route_key for r in f.http_routes],
+                "sqs": [s.queue_url for s in f.sqs_sources],
+                "schedules": [s.expression for s in f.schedules],
+                "workers": self.pools[f.name].worker_count if f.name in self.pools else 0,
+            }
+            for f in self.functions
+        ]
+
+
+def _serve(app: Any, host: str, port: int, label: str) -> tuple[str, Callable[[], None]]:
+    try:
+        return serve_in_thread(app, port=port, host=host)
+    except OSError as exc:
+        if port and exc.errno in (98, 48, 10048):  # EADDRINUSE on Linux / macOS / Windows
+            raise PortInUseError(port, label) from exc
+        raise
