@@ -1,0 +1,86 @@
+"""Client-side rate limiting: TikTok allows 50 QPS per API per (app, shop).
+
+``RateLimiter`` is the port; ``TokenBucketLimiter`` keeps buckets in memory (one process). A
+DynamoDB-backed shared bucket can implement the same protocol for many Lambdas.
+Keys are ``f"{shop}:{path template}"``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+DEFAULT_QPS = 50.0
+
+
+@runtime_checkable
+class RateLimiter(Protocol):
+    def acquire(self, key: str) -> None:
+        """Block until one request for ``key`` may be sent."""
+        ...
+
+
+def limiter_key(shop: str | None, path_template: str) -> str:
+    return f"{shop or '-'}:{path_template}"
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class TokenBucketLimiter:
+    """In-memory token bucket per key; thread-safe; clock and sleep injectable for tests."""
+
+    def __init__(
+        self,
+        rate_per_second: float = DEFAULT_QPS,
+        burst: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        if rate_per_second <= 0:
+            raise ValueError("rate_per_second must be positive")
+        self.rate = float(rate_per_second)
+        self.burst = float(burst if burst is not None else rate_per_second)
+        if self.burst < 1:
+            raise ValueError("burst must be at least 1")
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._buckets: dict[str, _Bucket] = {}
+        self.waited = 0.0  # total seconds slept, for benchmarks and tests
+
+    def try_acquire(self, key: str) -> float:
+        """Take a token if one is available (returns 0.0) or return the seconds to wait."""
+        with self._lock:
+            now = self._clock()
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = self._buckets[key] = _Bucket(self.burst, now)
+            elapsed = max(0.0, now - bucket.updated)
+            bucket.tokens = min(self.burst, bucket.tokens + elapsed * self.rate)
+            bucket.updated = now
+            if bucket.tokens >= 1.0:
+                bucket.tokens -= 1.0
+                return 0.0
+            return (1.0 - bucket.tokens) / self.rate
+
+    def acquire(self, key: str) -> None:
+        while True:
+            wait = self.try_acquire(key)
+            if wait <= 0.0:
+                return
+            self.waited += wait
+            self._sleep(wait)
+
+
+class NoRateLimit:
+    """A limiter that never waits (tests of the server-side 429 path)."""
+
+    def acquire(self, key: str) -> None:
+        return None
