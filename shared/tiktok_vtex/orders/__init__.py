@@ -1,0 +1,1 @@
+"""TikTok -> VTEX orders: state machine, mapping, placement, push effects, reconciliation sweep."""

@@ -1,0 +1,133 @@
+"""What order-related pushes change, without calling VTEX (that happens behind the orders queue).
+
+- type 1: the legacy rule (create when unknown and paid, else update the status) with statuses that
+  never move backwards (TikTok update_time), CANCEL/CANCELLED understood, and creation re-requested for
+  orders still waiting (NEW, HELD, ERROR, PENDING_PAYMENT that became paid);
+- types 2, 11, 12: recorded on the order; a successful cancellation cancels the VTEX order (queue);
+- type 3: the address refresh is queued;
+- type 4: the package ids of each order are refreshed;
+- type 36: invoice status recorded; SUCCESS hands the package to shipping (queue), INVALID / FAILED
+  record the reason and raise an alert metric;
+- type 99: vtex_order / vtex_status updated (legacy behaviour).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from tiktok_vtex.observability import logger, metrics
+from tiktok_vtex.orders.models import is_paid, normalize_status
+from tiktok_vtex.repositories.orders import OrderRepository, SyncState
+
+CREATION_PENDING = (SyncState.NEW, SyncState.HELD, SyncState.ERROR, SyncState.PENDING_PAYMENT)
+CANCEL_DONE = frozenset({"CANCELLATION_REQUEST_SUCCESS", "CANCELLATION_REQUEST_COMPLETE"})
+INVOICE_FAILED = frozenset({"INVALID", "FAILED"})
+METRIC_INVOICE_REJECTED = "InvoiceRejected"
+
+
+class Dispatcher(Protocol):
+    def send(self, messages: Sequence[Mapping[str, Any]]) -> int: ...
+
+
+def new_order_message(client_hash: str, order_id: str) -> dict[str, str]:
+    return {"type": "triggerNewOrderInTTK", "clientHash": client_hash, "orderId": order_id}
+
+
+def cancel_message(client_hash: str, order_id: str, reason: str | None = None) -> dict[str, Any]:
+    return {"type": "cancelOrderInVtex", "clientHash": client_hash, "orderId": order_id, "reason": reason}
+
+
+class OrderEvents:
+    def __init__(self, orders: OrderRepository, orders_queue: Dispatcher, shipping_queue: Dispatcher) -> None:
+        self.orders = orders
+        self.orders_queue = orders_queue
+        self.shipping_queue = shipping_queue
+
+    # --- type 1 --------------------------------------------------------------------------------------
+    def order_status(self, client_hash: str, order_id: str, status: str, update_time: int, now: int) -> str:
+        status = normalize_status(status)
+        paid = is_paid(status)
+        initial = SyncState.NEW if paid else (
+            SyncState.CANCELLED if status == "CANCELLED" else SyncState.PENDING_PAYMENT)
+        record = self.orders.record_status(client_hash, order_id, status=status, update_time=update_time, now=now,
+                                           initial_state=initial)
+        if record is None:
+            return "stale_status_ignored"
+        if status == "CANCELLED":
+            if record.sync_state == SyncState.CANCELLED and not record.vtex_order:
+                return "cancelled"
+            self.orders_queue.send([cancel_message(client_hash, order_id, "Pedido cancelado no TikTok Shop")])
+            return "cancel_requested"
+        if paid and record.sync_state in CREATION_PENDING:
+            if record.sync_state == SyncState.PENDING_PAYMENT:
+                self.orders.promote_pending(client_hash, order_id, now=now)
+            self.orders_queue.send([new_order_message(client_hash, order_id)])
+            return "create_requested"
+        return "status_updated"
+
+    # --- types 2, 11, 12 -----------------------------------------------------------------------------
+    def reverse(self, client_hash: str, order_id: str, data: Mapping[str, Any], now: int) -> str:
+        self.orders.set_attributes(client_hash, order_id, reverse_event={**data, "received_at": now})
+        return "recorded"
+
+    def cancellation(self, client_hash: str, order_id: str, *, cancel_status: str, cancel_id: str | None,
+                     role: str | None, now: int) -> str:
+        self.orders.set_attributes(client_hash, order_id, cancellation={
+            "cancel_id": cancel_id, "cancel_status": cancel_status, "role": role, "received_at": now})
+        if cancel_status.upper() in CANCEL_DONE:
+            self.orders_queue.send([cancel_message(client_hash, order_id,
+                                                   f"Cancelamento TikTok {cancel_id or ''} ({role or 'n/a'})")])
+            return "cancel_requested"
+        return "recorded"
+
+    def return_status(self, client_hash: str, order_id: str, *, return_status: str, return_id: str | None,
+                      return_type: str | None, role: str | None, now: int) -> str:
+        self.orders.set_attributes(client_hash, order_id, return_request={
+            "return_id": return_id, "return_status": return_status, "return_type": return_type, "role": role,
+            "received_at": now})
+        return "recorded"
+
+    # --- type 3 --------------------------------------------------------------------------------------
+    def address_changed(self, client_hash: str, order_id: str) -> str:
+        self.orders_queue.send([{"type": "refreshOrderAddress", "clientHash": client_hash, "orderId": order_id}])
+        return "address_refresh_requested"
+
+    # --- type 4 --------------------------------------------------------------------------------------
+    def packages_changed(self, client_hash: str, packages: Sequence[tuple[str, Sequence[str]]], *,
+                         sc_type: str | None, now: int) -> str:
+        by_order: dict[str, list[str]] = {}
+        for package_id, order_ids in packages:
+            for order_id in order_ids:
+                by_order.setdefault(order_id, []).append(package_id)
+        for order_id, package_ids in by_order.items():
+            self.orders.set_attributes(client_hash, order_id, package_ids=sorted(set(package_ids)),
+                                       package_sc_type=sc_type or "", packages_updated_at=now)
+        return "packages_updated" if by_order else "no_orders_in_push"
+
+    # --- type 36 -------------------------------------------------------------------------------------
+    def invoice_status(self, client_hash: str, package_id: str, order_ids: Sequence[str], *, status: str,
+                       reason: str | None, now: int) -> str:
+        status = status.upper()
+        for order_id in order_ids:
+            self.orders.set_attributes(client_hash, order_id, invoice_status=status, invoice_reason=reason or "",
+                                       invoice_package_id=package_id, invoice_updated_at=now)
+        if status == "SUCCESS":
+            # Legacy SHIPPING-PACKAGE payload. Its consumer belongs to the fulfillment issue (see template).
+            self.shipping_queue.send([{"clientHash": client_hash, "orderId": order_ids[0], "packageId": package_id}])
+            return "shipping_requested"
+        if status in INVOICE_FAILED:
+            metrics.add_metric(name=METRIC_INVOICE_REJECTED, unit=MetricUnit.Count, value=1)
+            logger.error("TikTok rejected the invoice", extra={"client_hash": client_hash, "package_id": package_id,
+                                                               "order_ids": list(order_ids), "reason": reason})
+            return "invoice_rejected"
+        return "recorded"
+
+    # --- type 99 -------------------------------------------------------------------------------------
+    def vtex_order_created(self, client_hash: str, order_id: str, vtex_order: str, vtex_status: str,
+                           now: int) -> str:
+        self.orders.set_attributes(client_hash, order_id, vtex_order=vtex_order, vtex_status=vtex_status,
+                                   updated_at=now)
+        return "vtex_order_updated"

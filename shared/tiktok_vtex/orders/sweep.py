@@ -1,0 +1,139 @@
+"""Reconciliation sweep and order search (BUSCA-PEDIDOS-TESTE).
+
+TikTok gives up on a push after four retries (~15 h): the sweep makes a lost push harmless. Every run
+(default every 15 minutes), for each active client, it searches TikTok orders updated in a window that
+overlaps the previous run (default 35 minutes) and feeds every order that is missing from our table, or
+whose TikTok update_time is newer than ours, through the same path as a push (OrderEvents.order_status).
+It also re-queues orders stuck in our own states (NEW, HELD past its hold, CLAIMED past its lease,
+PLACED_IN_VTEX not yet authorized), so a crashed worker or a dropped message cannot strand an order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from tiktok_vtex.observability import logger
+from tiktok_vtex.orders.events import Dispatcher, OrderEvents, new_order_message
+from tiktok_vtex.orders.models import GetOrdersMessage
+from tiktok_vtex.repositories.orders import OrderRepository, SyncState
+
+DEFAULT_WINDOW_MINUTES = 35
+STUCK_AFTER_SECONDS = 300
+
+
+class TikTokSearchPort(Protocol):
+    def iter_orders(self, filters: Mapping[str, Any] | None = None, page_size: int = 100, *,
+                    sort_field: str | None = None, sort_order: str | None = None) -> Iterator[dict[str, Any]]: ...
+
+    def search_orders(self, filters: Mapping[str, Any] | None = None, page_size: int = 50,
+                      page_token: str | None = None, *, sort_field: str | None = None,
+                      sort_order: str | None = None) -> Any: ...
+
+    def get_order_details(self, order_ids: Any) -> list[dict[str, Any]]: ...
+
+
+@dataclass
+class SweepReport:
+    clients: int = 0
+    seen: int = 0
+    fed: int = 0
+    requeued: int = 0
+    failed_clients: list[str] = field(default_factory=list)
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+    def count(self, outcome: str) -> None:
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+
+
+def reconcile_client(client_hash: str, tiktok: TikTokSearchPort, orders: OrderRepository, events: OrderEvents, *,
+                     now: int, window_minutes: int = DEFAULT_WINDOW_MINUTES,
+                     report: SweepReport | None = None) -> SweepReport:
+    """Feeds TikTok orders updated in the window that we miss or hold stale through the push path."""
+    report = report or SweepReport()
+    filters = {"update_time_ge": now - window_minutes * 60, "update_time_lt": now + 60}
+    for order in tiktok.iter_orders(filters, 100, sort_field="update_time", sort_order="ASC"):
+        report.seen += 1
+        order_id = str(order.get("id") or "")
+        status = str(order.get("status") or "")
+        update_time = int(order.get("update_time") or 0)
+        if not order_id or not status:
+            continue
+        record = orders.get(client_hash, order_id, consistent=False)
+        if record is not None and (record.tiktok_update_time or 0) >= update_time:
+            continue
+        outcome = events.order_status(client_hash, order_id, status, update_time, now)
+        report.fed += 1
+        report.count(outcome)
+        logger.info("sweep fed an order missed by pushes",
+                    extra={"client_hash": client_hash, "order_id": order_id, "outcome": outcome})
+    return report
+
+
+def requeue_stuck(orders: OrderRepository, queue: Dispatcher, *, now: int, lease_seconds: int = 180,
+                  report: SweepReport | None = None) -> SweepReport:
+    """Re-queues orders our own pipeline left behind (GSI by_sync_state)."""
+    report = report or SweepReport()
+    messages: list[dict[str, str]] = []
+    checks: list[tuple[SyncState, int]] = [
+        (SyncState.NEW, now - STUCK_AFTER_SECONDS),
+        (SyncState.CLAIMED, now - lease_seconds),
+        (SyncState.PLACED_IN_VTEX, now - STUCK_AFTER_SECONDS),
+        (SyncState.HELD, now + 1),
+    ]
+    for state, before in checks:
+        for key in orders.iter_by_sync_state(state, updated_before=before):
+            if state == SyncState.HELD:
+                record = orders.get(key["client_hash"], key["order_id"], consistent=False)
+                if record is None or (record.hold_until or 0) > now:
+                    continue
+            messages.append(new_order_message(key["client_hash"], key["order_id"]))
+    if messages:
+        queue.send(messages)
+    report.requeued += len(messages)
+    return report
+
+
+def sweep(client_hashes: Iterator[str] | list[str], tiktok_for: Callable[[str], TikTokSearchPort],
+          orders: OrderRepository, events: OrderEvents, queue: Dispatcher, *, clock: Callable[[], float] = time.time,
+          window_minutes: int = DEFAULT_WINDOW_MINUTES, lease_seconds: int = 180) -> SweepReport:
+    now = int(clock())
+    report = SweepReport()
+    for client_hash in client_hashes:
+        report.clients += 1
+        try:
+            reconcile_client(client_hash, tiktok_for(client_hash), orders, events, now=now,
+                             window_minutes=window_minutes, report=report)
+        except Exception as error:  # one client's failure never stops the others
+            report.failed_clients.append(client_hash)
+            logger.warning("sweep failed for a client", extra={"client_hash": client_hash,
+                                                                 "error": f"{type(error).__name__}: {error}"})
+    requeue_stuck(orders, queue, now=now, lease_seconds=lease_seconds, report=report)
+    return report
+
+
+def search_orders(tiktok: TikTokSearchPort, request: GetOrdersMessage) -> dict[str, Any]:
+    """BUSCA-PEDIDOS-TESTE: the shop's orders (paginated up to max_pages), or the detail of given ids."""
+    if request.order_ids:
+        orders = tiktok.get_order_details(request.order_ids)
+        return {"orders": orders, "total_count": len(orders), "pages": 1, "next_page_token": None}
+    filters = {k: v for k, v in {
+        "order_status": request.order_status, "create_time_ge": request.create_time_ge,
+        "create_time_lt": request.create_time_lt, "update_time_ge": request.update_time_ge,
+        "update_time_lt": request.update_time_lt}.items() if v is not None}
+    orders: list[dict[str, Any]] = []
+    token: str | None = None
+    pages = 0
+    total: int | None = None
+    while pages < request.max_pages:
+        page = tiktok.search_orders(filters, request.page_size, token)
+        pages += 1
+        orders.extend(page.items)
+        total = page.total_count if page.total_count is not None else total
+        token = page.next_page_token or None
+        if not token:
+            break
+    return {"orders": orders, "total_count": total if total is not None else len(orders), "pages": pages,
+            "next_page_token": token}

@@ -1,0 +1,252 @@
+"""ssxml_tik_tok_orders: one item per TikTok order, with the state of its copy in VTEX.
+
+Legacy attributes keep their meaning: client_hash, order_id (TikTok order id), status (TikTok order
+status), vtex_status, vtex_order (VTEX order id), created_at, updated_at (unix seconds).
+
+Added attributes:
+- sync_state: where the VTEX copy stands (see SyncState); GSI by_sync_state (sync_state, updated_at).
+- tiktok_update_time: TikTok's update_time of the status we hold; a status with an older or equal
+  update_time never overwrites it (statuses never move backwards).
+- claim_token / lease_until / attempts: the claim of the worker creating the order (exactly once).
+- error_reason / error_code: why the order is in ERROR (kept for replay).
+- hold_until: end of the per-client hold window before creation.
+- package_ids, invoice_status, invoice_reason, cancellation, return_request, address_update: what the
+  other pushes told us.
+
+Every transition is a conditional write, so concurrent workers and late pushes cannot undo each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from enum import StrEnum
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from pydantic import BaseModel, ConfigDict, Field
+
+from tiktok_vtex.repositories.base import ConditionFailed, DynamoTable
+
+
+class SyncState(StrEnum):
+    """State of the VTEX copy of a TikTok order.
+
+    NEW -> (HELD) -> CLAIMED -> PLACED_IN_VTEX -> AUTHORIZED, with ERROR reachable from CLAIMED and
+    CANCELLED reachable from every state. PENDING_PAYMENT: known order, not yet paid (UNPAID/ON_HOLD).
+    """
+
+    PENDING_PAYMENT = "PENDING_PAYMENT"
+    NEW = "NEW"
+    HELD = "HELD"
+    CLAIMED = "CLAIMED"
+    PLACED_IN_VTEX = "PLACED_IN_VTEX"
+    AUTHORIZED = "AUTHORIZED"
+    ERROR = "ERROR"
+    CANCELLED = "CANCELLED"
+
+
+# A worker may take the order from these states (CLAIMED only once its lease expired).
+CLAIMABLE = (SyncState.NEW, SyncState.HELD, SyncState.ERROR, SyncState.PENDING_PAYMENT)
+# The VTEX order exists (or existed) in these states.
+PLACED = (SyncState.PLACED_IN_VTEX, SyncState.AUTHORIZED)
+
+
+class OrderRecord(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    client_hash: str
+    order_id: str
+    status: str | None = None
+    vtex_status: str | None = None
+    vtex_order: str | None = None
+    created_at: int | None = None
+    updated_at: int | None = None
+    sync_state: SyncState | None = None
+    tiktok_update_time: int | None = None
+    claim_token: str | None = None
+    lease_until: int | None = None
+    attempts: int = 0
+    error_reason: str | None = None
+    error_code: str | None = None
+    hold_until: int | None = None
+    package_ids: list[str] = Field(default_factory=list)
+    invoice_status: str | None = None
+    invoice_reason: str | None = None
+
+    @property
+    def is_placed(self) -> bool:
+        return self.sync_state in PLACED or bool(self.vtex_order)
+
+
+class OrderRepository:
+    def __init__(self, table_name: str, resource: Any | None = None) -> None:
+        self._table = DynamoTable(table_name, resource)
+
+    @property
+    def table(self) -> DynamoTable:
+        return self._table
+
+    @staticmethod
+    def _key(client_hash: str, order_id: str) -> dict[str, str]:
+        return {"client_hash": client_hash, "order_id": order_id}
+
+    def get(self, client_hash: str, order_id: str, *, consistent: bool = True) -> OrderRecord | None:
+        item = self._table.get(self._key(client_hash, order_id), consistent=consistent)
+        return OrderRecord.model_validate(item) if item else None
+
+    # --- TikTok status (monotonic) ------------------------------------------------------------
+    def record_status(self, client_hash: str, order_id: str, *, status: str, update_time: int, now: int,
+                      initial_state: SyncState) -> OrderRecord | None:
+        """Stores a TikTok status unless we already hold one with a newer or equal update_time.
+
+        Creates the item when absent (sync_state `initial_state`); an existing sync_state is kept.
+        Returns the new record, or None when the status was stale and nothing changed.
+        """
+        try:
+            item = self._table.update(
+                self._key(client_hash, order_id),
+                "SET #status = :status, tiktok_update_time = :t, updated_at = :now, "
+                "created_at = if_not_exists(created_at, :now), sync_state = if_not_exists(sync_state, :state)",
+                names={"#status": "status"},
+                values={":status": status, ":t": update_time, ":now": now, ":state": initial_state.value},
+                condition="attribute_not_exists(tiktok_update_time) OR tiktok_update_time < :t",
+            )
+        except ConditionFailed:
+            return None
+        return OrderRecord.model_validate(item)
+
+    def promote_pending(self, client_hash: str, order_id: str, *, now: int) -> bool:
+        """PENDING_PAYMENT -> NEW once the order is paid (only one writer wins)."""
+        return self._transition(client_hash, order_id, {SyncState.PENDING_PAYMENT}, SyncState.NEW, now=now)
+
+    # --- creation claim -----------------------------------------------------------------------
+    def claim(self, client_hash: str, order_id: str, *, token: str, now: int, lease_seconds: int) -> OrderRecord:
+        """Takes the order for creation in VTEX. Raises ConditionFailed if another worker holds a live
+        claim or the order is already placed / cancelled. Creates the item if it does not exist."""
+        names = {"#s": "sync_state"}
+        values: dict[str, Any] = {
+            ":claimed": SyncState.CLAIMED.value, ":token": token, ":now": now,
+            ":lease": now + lease_seconds, ":one": 1, ":zero": 0,
+        }
+        allowed = []
+        for i, state in enumerate(CLAIMABLE):
+            values[f":c{i}"] = state.value
+            allowed.append(f"#s = :c{i}")
+        condition = (f"attribute_not_exists(#s) OR {' OR '.join(allowed)} "
+                     "OR (#s = :claimed AND lease_until < :now)")
+        item = self._table.update(
+            self._key(client_hash, order_id),
+            "SET #s = :claimed, claim_token = :token, lease_until = :lease, updated_at = :now, "
+            "created_at = if_not_exists(created_at, :now), attempts = if_not_exists(attempts, :zero) + :one",
+            names=names, values=values, condition=condition,
+        )
+        return OrderRecord.model_validate(item)
+
+    def mark_placed(self, client_hash: str, order_id: str, *, token: str, vtex_order: str, vtex_status: str | None,
+                    now: int) -> OrderRecord:
+        """CLAIMED (by us) -> PLACED_IN_VTEX with the VTEX order id."""
+        item = self._table.update(
+            self._key(client_hash, order_id),
+            "SET sync_state = :placed, vtex_order = :vo, vtex_status = :vs, updated_at = :now "
+            "REMOVE error_reason, error_code",
+            values={":placed": SyncState.PLACED_IN_VTEX.value, ":vo": vtex_order,
+                    ":vs": vtex_status or "created", ":now": now, ":claimed": SyncState.CLAIMED.value,
+                    ":token": token},
+            condition="sync_state = :claimed AND claim_token = :token",
+        )
+        return OrderRecord.model_validate(item)
+
+    def mark_authorized(self, client_hash: str, order_id: str, *, now: int,
+                        vtex_status: str | None = None) -> OrderRecord:
+        """PLACED_IN_VTEX -> AUTHORIZED (idempotent: an AUTHORIZED order stays AUTHORIZED)."""
+        item = self._table.update(
+            self._key(client_hash, order_id),
+            "SET sync_state = :auth, vtex_status = :vs, updated_at = :now REMOVE claim_token, lease_until",
+            values={":auth": SyncState.AUTHORIZED.value, ":placed": SyncState.PLACED_IN_VTEX.value,
+                    ":vs": vtex_status or "authorize-fulfillment", ":now": now},
+            condition="sync_state = :placed OR sync_state = :auth",
+        )
+        return OrderRecord.model_validate(item)
+
+    def mark_error(self, client_hash: str, order_id: str, *, token: str, reason: str, code: str,
+                   now: int) -> OrderRecord:
+        """CLAIMED (by us) -> ERROR with the reason; the order stays claimable for a replay."""
+        item = self._table.update(
+            self._key(client_hash, order_id),
+            "SET sync_state = :error, error_reason = :reason, error_code = :code, updated_at = :now "
+            "REMOVE claim_token, lease_until",
+            values={":error": SyncState.ERROR.value, ":reason": reason[:1000], ":code": code, ":now": now,
+                    ":claimed": SyncState.CLAIMED.value, ":token": token},
+            condition="sync_state = :claimed AND claim_token = :token",
+        )
+        return OrderRecord.model_validate(item)
+
+    def release(self, client_hash: str, order_id: str, *, token: str, state: SyncState, now: int,
+                **attributes: Any) -> OrderRecord:
+        """Gives a claim back (to HELD, NEW...) with extra attributes, if we still hold it."""
+        names = {f"#a{i}": k for i, k in enumerate(attributes)}
+        values = {f":v{i}": v for i, v in enumerate(attributes.values())}
+        sets = "".join(f", #a{i} = :v{i}" for i in range(len(attributes)))
+        item = self._table.update(
+            self._key(client_hash, order_id),
+            f"SET sync_state = :state, updated_at = :now{sets} REMOVE claim_token, lease_until",
+            names=names or None,
+            values={**values, ":state": state.value, ":now": now, ":claimed": SyncState.CLAIMED.value,
+                    ":token": token},
+            condition="sync_state = :claimed AND claim_token = :token",
+        )
+        return OrderRecord.model_validate(item)
+
+    def mark_cancelled(self, client_hash: str, order_id: str, *, now: int, vtex_status: str | None = None,
+                       reason: str | None = None) -> OrderRecord:
+        attributes: dict[str, Any] = {"sync_state": SyncState.CANCELLED.value, "updated_at": now}
+        if vtex_status:
+            attributes["vtex_status"] = vtex_status
+        if reason:
+            attributes["cancel_note"] = reason[:1000]
+        return self.set_attributes(client_hash, order_id, **attributes)
+
+    def _transition(self, client_hash: str, order_id: str, sources: set[SyncState], target: SyncState, *,
+                    now: int) -> bool:
+        values: dict[str, Any] = {":target": target.value, ":now": now}
+        clauses = []
+        for i, state in enumerate(sorted(sources)):
+            values[f":s{i}"] = state.value
+            clauses.append(f"sync_state = :s{i}")
+        try:
+            self._table.update(self._key(client_hash, order_id), "SET sync_state = :target, updated_at = :now",
+                               values=values, condition=" OR ".join(clauses))
+        except ConditionFailed:
+            return False
+        return True
+
+    # --- other facts ------------------------------------------------------------------------------
+    def set_attributes(self, client_hash: str, order_id: str, *, condition: str | None = None,
+                       condition_values: Mapping[str, Any] | None = None, **attributes: Any) -> OrderRecord:
+        """Sets attributes (creating the item if absent). `updated_at` is set by the caller when wanted."""
+        names = {f"#a{i}": k for i, k in enumerate(attributes)}
+        values = {f":v{i}": v for i, v in enumerate(attributes.values())}
+        values.update(condition_values or {})
+        expression = "SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(attributes)))
+        item = self._table.update(self._key(client_hash, order_id), expression, names=names, values=values,
+                                  condition=condition)
+        return OrderRecord.model_validate(item)
+
+    def update_existing(self, client_hash: str, order_id: str, **attributes: Any) -> OrderRecord | None:
+        """Sets attributes only on an existing order; None when the order is unknown."""
+        try:
+            return self.set_attributes(client_hash, order_id, condition="attribute_exists(order_id)",
+                                       **attributes)
+        except ConditionFailed:
+            return None
+
+    def iter_by_sync_state(self, state: SyncState, *, updated_before: int | None = None) -> Iterator[dict[str, Any]]:
+        """Keys (client_hash, order_id, sync_state, updated_at) of orders in a state (GSI by_sync_state)."""
+        condition = Key("sync_state").eq(state.value)
+        if updated_before is not None:
+            condition = condition & Key("updated_at").lt(updated_before)
+        yield from self._table.query(IndexName="by_sync_state", KeyConditionExpression=condition)
+
+    def get_many(self, client_hash: str, order_ids: list[str]) -> dict[str, OrderRecord]:
+        items = self._table.batch_get([self._key(client_hash, o) for o in order_ids])
+        return {i["order_id"]: OrderRecord.model_validate(i) for i in items}

@@ -1,0 +1,1 @@
+"""Webhook intake (hot path), push models and routing (behind the queue)."""
