@@ -1,0 +1,112 @@
+"""renewTokens (legacy getListAccessTokenToRenew / renewAccessToken), by Query instead of Scan.
+
+- Access tokens whose `access_token_expire_in` (absolute unix time) is at or before now + window
+  (8 days by default, including already expired ones) are refreshed through the same single-flight
+  DynamoTokenProvider every other function uses, so a renewal never races a flow's own refresh.
+- Refresh tokens expiring within 30 days raise the alert metric `RefreshTokenExpiring` and a log event
+  per client (the seller must authorize again before that date; a refresh cannot extend it).
+- Deauthorized clients are skipped and taken out of renewal.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from tiktok_vtex.auth.errors import AuthError, ClientDeauthorized, ClientNotAuthorized, ReauthorizationRequired
+from tiktok_vtex.auth.shop_access import ensure_client_active
+from tiktok_vtex.auth.tokens import DynamoTokenProvider
+from tiktok_vtex.observability import logger, metrics
+from tiktok_vtex.repositories.clients import ClientRepository
+from tiktok_vtex.repositories.tokens import TokenRepository
+
+DEFAULT_RENEWAL_WINDOW_DAYS = 8
+DEFAULT_REFRESH_ALERT_DAYS = 30
+METRIC_REFRESH_EXPIRING = "RefreshTokenExpiring"
+METRIC_RENEWAL_FAILED = "TokenRenewalFailed"
+
+ProviderFactory = Callable[[str], DynamoTokenProvider]
+
+
+@dataclass
+class RenewalSummary:
+    due: int = 0
+    renewed: int = 0
+    skipped: int = 0
+    failed: int = 0
+    refresh_expiring: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"due": self.due, "renewed": self.renewed, "skipped": self.skipped, "failed": self.failed,
+                "refresh_expiring": len(self.refresh_expiring)}
+
+
+def renew_tokens(
+    *,
+    tokens: TokenRepository,
+    clients: ClientRepository,
+    provider_for: ProviderFactory,
+    clock: Callable[[], float] = time.time,
+    window_days: float = DEFAULT_RENEWAL_WINDOW_DAYS,
+    refresh_alert_days: float = DEFAULT_REFRESH_ALERT_DAYS,
+) -> RenewalSummary:
+    now = int(clock())
+    until = now + int(window_days * 86400)
+    summary = RenewalSummary()
+    for client_hash, expires_at in list(tokens.iter_access_expiring(until)):
+        summary.due += 1
+        try:
+            ensure_client_active(clients.get_shop_link(client_hash), client_hash)
+        except ClientDeauthorized as stop:
+            tokens.deactivate(client_hash, reason=f"deauthorized: {stop.reason}", now=now)
+            summary.skipped += 1
+            logger.info("token renewal skipped: client deauthorized", extra={"client_hash": client_hash})
+            continue
+        except ClientNotAuthorized as stop:
+            summary.skipped += 1
+            logger.warning("token renewal skipped: client not linked", extra={"client_hash": client_hash,
+                                                                              "detail": stop.detail})
+            continue
+        try:
+            renewed = provider_for(client_hash).refresh_if_expiring(until)
+        except AuthError as error:
+            summary.failed += 1
+            summary.failures.append({"client_hash": client_hash, "error": type(error).__name__,
+                                     "code": getattr(error, "code", None)})
+            metrics.add_metric(name=METRIC_RENEWAL_FAILED, unit=MetricUnit.Count, value=1)
+            logger.error("token renewal failed", extra={
+                "event": "token_renewal_failed", "client_hash": client_hash, "error": str(error),
+                "reauthorization_required": isinstance(error, ReauthorizationRequired)})
+            continue
+        except Exception as error:  # one client's failure never stops the others
+            summary.failed += 1
+            summary.failures.append({"client_hash": client_hash, "error": type(error).__name__})
+            metrics.add_metric(name=METRIC_RENEWAL_FAILED, unit=MetricUnit.Count, value=1)
+            logger.exception("token renewal failed", extra={"event": "token_renewal_failed",
+                                                            "client_hash": client_hash})
+            continue
+        if renewed:
+            summary.renewed += 1
+        else:
+            summary.skipped += 1  # refreshed by someone else since the query
+        logger.info("token renewal", extra={"client_hash": client_hash, "access_token_expire_in": expires_at,
+                                            "renewed": renewed})
+
+    alert_until = now + int(refresh_alert_days * 86400)
+    for client_hash, refresh_expires in tokens.iter_refresh_expiring(alert_until):
+        link = clients.get_shop_link(client_hash)
+        if link is not None and not link.is_active:
+            continue
+        days_left = max(0, (refresh_expires - now) // 86400)
+        summary.refresh_expiring.append({"client_hash": client_hash, "refresh_token_expire_in": refresh_expires,
+                                         "days_left": days_left})
+        metrics.add_metric(name=METRIC_REFRESH_EXPIRING, unit=MetricUnit.Count, value=1)
+        logger.warning("TikTok refresh token expires soon; the seller must authorize again", extra={
+            "event": "refresh_token_expiring", "client_hash": client_hash,
+            "refresh_token_expire_in": refresh_expires, "days_left": days_left})
+    return summary
