@@ -35,6 +35,9 @@ class PriceRules(BaseModel):
     markup_percent: Decimal = Field(default=Decimal(0), ge=-90, le=1000)
     fixed_addition: Decimal = Field(default=Decimal(0))
     rounding: str | None = Field(default=None, pattern=r"^(0\.90|0\.99)$", description="round up to .90/.99")
+    # A product in a TikTok promotion refuses price updates (12052038 / 12019045): wait this long
+    # before trying it again (a nightly run then tries once a day, never in a loop).
+    promotion_retry_hours: int = Field(default=24, ge=1, le=24 * 30)
 
 
 class ClientSettings(BaseModel):

@@ -8,12 +8,14 @@ product pushes; last stock and price sent, with the time of the VTEX reading, fo
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 from boto3.dynamodb.conditions import Key
 from pydantic import BaseModel, ConfigDict
 
-from tiktok_vtex.repositories.base import DynamoTable
+from tiktok_vtex.repositories.base import ConditionFailed, DynamoTable
+
+SyncKind = Literal["stock", "price"]
 
 
 class SellerSku(BaseModel):
@@ -28,6 +30,30 @@ class SellerSku(BaseModel):
     created_at: str | None = None
     product_status: str | None = None
     audit_status: str | None = None
+    # Stock / price sync state (issue 7), one group per kind ("stock", "price"):
+    # <kind>_sent: the last value TikTok accepted ({tiktok warehouse id: quantity} / {"amount", "currency"});
+    # <kind>_read_at_ms: when the VTEX reading behind that value was taken (epoch ms) - a reading older
+    # than this one is never sent nor stored; <kind>_pending_read_at_ms: the newest reading claimed for
+    # sending (an older in-flight one then yields); <kind>_error: the last per-SKU failure.
+    stock_sent: dict[str, int] | None = None
+    stock_read_at_ms: int | None = None
+    stock_sent_at: int | None = None
+    stock_pending_read_at_ms: int | None = None
+    stock_error: dict[str, Any] | None = None
+    price_sent: dict[str, str] | None = None
+    price_read_at_ms: int | None = None
+    price_sent_at: int | None = None
+    price_pending_read_at_ms: int | None = None
+    price_error: dict[str, Any] | None = None
+    # A product in a promotion (12052038 / 12019045): price updates are skipped until this time.
+    price_locked_until: int | None = None
+    price_locked_code: int | None = None
+
+    def sent(self, kind: SyncKind) -> dict[str, Any] | None:
+        return self.stock_sent if kind == "stock" else self.price_sent
+
+    def read_at_ms(self, kind: SyncKind) -> int | None:
+        return self.stock_read_at_ms if kind == "stock" else self.price_read_at_ms
 
     @property
     def vtex_id(self) -> str:
@@ -75,3 +101,68 @@ class ProductRepository:
         expression = "SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(attributes)))
         return self._table.update({"client_hash": client_hash, "seller_sku": seller_sku}, expression,
                                   values=values, names=names, condition=condition)
+
+    # --- stock / price sync state (diff-only, ordered by VTEX reading time) -----------------------
+
+    def claim_sync(self, client_hash: str, seller_sku: str, kind: SyncKind, value: dict[str, Any],
+                   read_at_ms: int) -> bool:
+        """Claims the right to send `value` read at `read_at_ms`.
+
+        False when the SKU row is gone, a newer (or the same) reading was already sent, or a newer
+        reading is in flight: an older reading never overtakes a newer one. The same reading may be
+        claimed again (a retry after a failed call).
+        """
+        try:
+            self._table.update(
+                {"client_hash": client_hash, "seller_sku": seller_sku},
+                "SET #p = :t, #pv = :v",
+                names={"#p": f"{kind}_pending_read_at_ms", "#pv": f"{kind}_pending",
+                       "#r": f"{kind}_read_at_ms"},
+                values={":t": read_at_ms, ":v": value},
+                condition="attribute_exists(client_hash) AND (attribute_not_exists(#r) OR #r < :t) "
+                          "AND (attribute_not_exists(#p) OR #p <= :t)",
+                return_values="NONE",
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def record_sync_sent(self, client_hash: str, seller_sku: str, kind: SyncKind, value: dict[str, Any],
+                         read_at_ms: int, sent_at: int, **attributes: Any) -> bool:
+        """Stores what TikTok accepted, unless a newer reading was stored meanwhile (then False)."""
+        names = {"#s": f"{kind}_sent", "#r": f"{kind}_read_at_ms", "#sa": f"{kind}_sent_at", "#e": f"{kind}_error"}
+        values: dict[str, Any] = {":v": value, ":t": read_at_ms, ":now": sent_at}
+        extra = ""
+        for i, (name, attribute) in enumerate(attributes.items()):
+            names[f"#x{i}"] = name
+            values[f":x{i}"] = attribute
+            extra += f", #x{i} = :x{i}"
+        try:
+            self._table.update(
+                {"client_hash": client_hash, "seller_sku": seller_sku},
+                f"SET #s = :v, #r = :t, #sa = :now{extra} REMOVE #e",
+                names=names,
+                values=values,
+                condition="attribute_exists(client_hash) AND (attribute_not_exists(#r) OR #r < :t)",
+                return_values="NONE",
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def record_sync_error(self, client_hash: str, seller_sku: str, kind: SyncKind, *, code: str, message: str,
+                          at: int, **attributes: Any) -> None:
+        """Records the last failure of one SKU (kept until a later send succeeds)."""
+        names = {"#e": f"{kind}_error"}
+        values: dict[str, Any] = {":e": {"code": code, "message": message[:500], "at": at}}
+        sets = ["#e = :e"]
+        for i, (name, value) in enumerate(attributes.items()):
+            names[f"#x{i}"] = name
+            values[f":x{i}"] = value
+            sets.append(f"#x{i} = :x{i}")
+        try:
+            self._table.update({"client_hash": client_hash, "seller_sku": seller_sku}, "SET " + ", ".join(sets),
+                               names=names, values=values, condition="attribute_exists(client_hash)",
+                               return_values="NONE")
+        except ConditionFailed:
+            return  # the SKU row is gone: nothing to annotate

@@ -1,0 +1,103 @@
+"""Payloads of the price functions (PRECO-VTEX-monta-lista-sku and PRECO-TTK-atualiza-preco-sku).
+
+The legacy PHP `dispatchPrepareListPrice($clientHash)` payload is not documented beyond the client
+hash; we accept `{"type": "triggerPrepareListPrice", "clientHash"|"client_hash": ...}` and a payload
+with a client hash and no type as the same full run. Types, in the style of the stock functions:
+- triggerPrepareListPrice            every SKU of the client -> SQS_BUSCA_PRECO (batches of whole products)
+- triggerPrepareSkuPrice  {"sku"}    one SKU at once -> async invoke of PRECO-TTK-atualiza-preco-sku
+- triggerPrepareSkuPriceBatch {"sku": [...]}  a batch (SQS_BUSCA_PRECO) -> SQS_ATUALIZA_PRECO per product
+- triggerUpdatePriceBySellerSku      one TikTok price call per product (SQS_ATUALIZA_PRECO)
+    {"clientHash", "productId", "skus": [{"sellerSku", "tiktokSkuId", "readAtMs", "amount",
+      "listPrice", "currency"}]}  or a single {"sellerSku", "price"}
+- triggerPrepareListPriceAllClients  nightly schedule over every active client
+`force: true` resends unchanged prices (and retries products locked by a promotion).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+
+from tiktok_vtex.inventory.base import ClientMessage, SkuMessage
+
+PREPARE_LIST_PRICE = "triggerPrepareListPrice"
+PREPARE_LIST_PRICE_ALL = "triggerPrepareListPriceAllClients"
+PREPARE_SKU_PRICE = "triggerPrepareSkuPrice"
+PREPARE_SKU_PRICE_BATCH = "triggerPrepareSkuPriceBatch"
+UPDATE_PRICE = "triggerUpdatePriceBySellerSku"
+PRICE_TYPES = frozenset({PREPARE_LIST_PRICE, PREPARE_LIST_PRICE_ALL, PREPARE_SKU_PRICE, PREPARE_SKU_PRICE_BATCH,
+                         UPDATE_PRICE})
+
+
+class PrepareListPrice(ClientMessage):
+    type: Literal["triggerPrepareListPrice"] = PREPARE_LIST_PRICE
+
+
+class PrepareListPriceAllClients(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    type: Literal["triggerPrepareListPriceAllClients"]
+    force: bool = False
+
+
+class PrepareSkuPrice(SkuMessage):
+    type: Literal["triggerPrepareSkuPrice"]
+    sku: list[str] = Field(min_length=1, max_length=1)
+
+
+class PrepareSkuPriceBatch(SkuMessage):
+    type: Literal["triggerPrepareSkuPriceBatch"]
+
+
+class SkuPrice(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    seller_sku: str = Field(validation_alias=AliasChoices("sellerSku", "seller_sku"), serialization_alias="sellerSku",
+                            min_length=1, max_length=50)
+    tiktok_sku_id: str | None = Field(default=None, validation_alias=AliasChoices("tiktokSkuId", "tiktok_sku_id"),
+                                      serialization_alias="tiktokSkuId")
+    read_at_ms: int | None = Field(default=None, validation_alias=AliasChoices("readAtMs", "read_at_ms"),
+                                   serialization_alias="readAtMs")
+    amount: Decimal = Field(validation_alias=AliasChoices("amount", "price"), gt=0, max_digits=12, decimal_places=2)
+    list_price: Decimal | None = Field(default=None, validation_alias=AliasChoices("listPrice", "list_price"),
+                                       serialization_alias="listPrice")
+    currency: Literal["BRL"] = "BRL"
+
+    def value(self) -> dict[str, str]:
+        """What is diffed and stored as price_sent."""
+        return {"amount": f"{self.amount:.2f}", "currency": self.currency}
+
+
+class UpdatePrice(ClientMessage):
+    type: Literal["triggerUpdatePriceBySellerSku"]
+    seller_sku: str | None = Field(default=None, validation_alias=AliasChoices("sellerSku", "seller_sku"))
+    price: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=2)
+    product_id: str | None = Field(default=None, validation_alias=AliasChoices("productId", "product_id"))
+    read_at_ms: int | None = Field(default=None, validation_alias=AliasChoices("readAtMs", "read_at_ms"))
+    skus: list[SkuPrice] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _legacy_or_batch(self) -> UpdatePrice:
+        if not self.skus and (not self.seller_sku or self.price is None):
+            raise ValueError("needs `skus` or `sellerSku` and `price`")
+        return self
+
+    def items(self, default_read_at_ms: int) -> list[SkuPrice]:
+        if self.skus:
+            return [s if s.read_at_ms is not None else
+                    s.model_copy(update={"read_at_ms": self.read_at_ms or default_read_at_ms}) for s in self.skus]
+        return [SkuPrice(seller_sku=self.seller_sku or "", amount=self.price or Decimal(0),
+                         read_at_ms=self.read_at_ms or default_read_at_ms)]
+
+
+def update_message(client_hash: str, product_id: str, skus: list[SkuPrice], *, force: bool) -> dict[str, Any]:
+    return {
+        "type": UPDATE_PRICE,
+        "clientHash": client_hash,
+        "productId": product_id,
+        "force": force,
+        "skus": [{**s.model_dump(by_alias=True, exclude_none=True, mode="json"), "amount": f"{s.amount:.2f}",
+                  **({"listPrice": f"{s.list_price:.2f}"} if s.list_price is not None else {})} for s in skus],
+    }
