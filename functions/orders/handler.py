@@ -1,0 +1,78 @@
+"""{FunctionPrefix}PEDIDOS-novo-pedido-TTK: TikTok orders into VTEX, exactly once.
+
+Triggers: the orders queue (SQS, partial batch failures) and direct invokes with the legacy payload
+`{"type": "triggerNewOrderInTTK", "clientHash", "orderId"}`. Internal queue messages (from pushes):
+`cancelOrderInVtex` and `refreshOrderAddress`. Logic: tiktok_vtex.orders.placement.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import TypeAdapter, ValidationError
+
+from orders.wiring import OrdersWiring, describe_validation, wiring
+from tiktok_vtex.auth.errors import ClientDeauthorized, ClientNotAuthorized
+from tiktok_vtex.observability import logger, metrics, tracer
+from tiktok_vtex.orders.models import AddressUpdateMessage, CancelOrderMessage, NewOrderMessage, OrderMessage
+
+processor = BatchProcessor(event_type=EventType.SQS)
+_MESSAGE: TypeAdapter[OrderMessage] = TypeAdapter(OrderMessage)
+
+
+class InvalidOrderMessage(ValueError):
+    pass
+
+
+def parse(payload: Any) -> OrderMessage:
+    try:
+        return _MESSAGE.validate_python(payload)
+    except ValidationError as error:
+        raise InvalidOrderMessage(f"invalid orders message: {describe_validation(error)}") from None
+
+
+def run(message: OrderMessage, deps: OrdersWiring) -> str:
+    placer = deps.placer()
+    try:
+        if isinstance(message, NewOrderMessage):
+            outcome = placer.create(message.client_hash, message.order_id)
+        elif isinstance(message, CancelOrderMessage):
+            outcome = placer.cancel(message.client_hash, message.order_id, message.reason)
+        elif isinstance(message, AddressUpdateMessage):
+            outcome = placer.refresh_address(message.client_hash, message.order_id)
+        else:  # pragma: no cover - the union is exhaustive
+            raise InvalidOrderMessage(f"unsupported message {type(message).__name__}")
+    except (ClientDeauthorized, ClientNotAuthorized) as error:
+        # Nothing to retry until the seller authorizes again: recorded on the order, not redelivered.
+        deps.orders.set_attributes(message.client_hash, message.order_id, blocked_reason=str(error)[:500])
+        logger.warning("order skipped: client not authorized", extra={"client_hash": message.client_hash,
+                                                                      "order_id": message.order_id})
+        return "client_not_authorized"
+    logger.info("orders message handled", extra={"type": message.type, "client_hash": message.client_hash,
+                                                  "order_id": message.order_id, "outcome": outcome})
+    return outcome
+
+
+def record_handler(record: SQSRecord) -> str:
+    return run(parse(json.loads(record.body)), wiring())
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if isinstance(event, dict) and "Records" in event:
+        return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                        context=context)
+    try:
+        message = parse(event)
+    except InvalidOrderMessage as error:
+        logger.error("invalid PEDIDOS-novo-pedido-TTK invoke", extra={"error": str(error)})
+        return {"statusCode": 400, "body": {"message": str(error)}}
+    # A direct invoke raises on transient failures: Lambda's async retries (and the sweep) take over.
+    outcome = run(message, wiring())
+    return {"statusCode": 200, "body": {"message": "Success", "outcome": outcome}}

@@ -1,0 +1,31 @@
+"""{FunctionPrefix}BUSCA-PEDIDOS-TESTE: `{"type": "triggerGetOrder", "clientHash", ...filters}` -> the shop's
+orders (paginated), for support and tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from orders.wiring import describe_validation, wiring
+from tiktok_vtex.auth.errors import ClientDeauthorized, ClientNotAuthorized
+from tiktok_vtex.observability import logger, metrics, tracer
+from tiktok_vtex.orders.models import GetOrdersMessage
+from tiktok_vtex.orders.sweep import search_orders
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        request = GetOrdersMessage.model_validate(event or {})
+    except ValidationError as error:
+        return {"statusCode": 400, "body": {"message": f"invalid event: {describe_validation(error)}"}}
+    try:
+        result = search_orders(wiring().tiktok(request.client_hash), request)
+    except (ClientDeauthorized, ClientNotAuthorized) as error:
+        return {"statusCode": 409, "body": {"message": str(error)}}
+    logger.info("orders searched", extra={"client_hash": request.client_hash, "count": len(result["orders"])})
+    return {"statusCode": 200, "body": {"message": "Success", **result}}

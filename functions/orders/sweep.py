@@ -1,0 +1,43 @@
+"""{FunctionPrefix}PEDIDOS-reconciliacao: the reconciliation sweep (schedule, every 15 minutes by default).
+
+Every active client: TikTok orders updated in an overlapping window that are missing or stale in
+ssxml_tik_tok_orders go through the push path; orders stuck in our own states are re-queued.
+Invoke `{"clientHash": ..., "windowMinutes": ...}` to sweep one client over a longer window (recovery).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from orders.wiring import LEASE_SECONDS, describe_validation, wiring
+from tiktok_vtex.models.client import ShopLinkStatus
+from tiktok_vtex.observability import logger, metrics, tracer
+from tiktok_vtex.orders.models import ReconcileMessage
+from tiktok_vtex.orders.sweep import DEFAULT_WINDOW_MINUTES, sweep
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        request = ReconcileMessage.model_validate(event if isinstance(event, dict) else {})
+    except ValidationError as error:
+        return {"statusCode": 400, "body": {"message": f"invalid event: {describe_validation(error)}"}}
+    deps = wiring()
+    window = request.window_minutes or int(deps.settings.extra.get("SWEEP_WINDOW_MINUTES") or DEFAULT_WINDOW_MINUTES)
+    clients = [request.client_hash] if request.client_hash else list(
+        deps.clients.iter_client_hashes(ShopLinkStatus.TOKEN_GENERATED))
+    events = deps.events()
+    report = sweep(clients, deps.tiktok, deps.orders, events, events.orders_queue, window_minutes=window,
+                   lease_seconds=LEASE_SECONDS)
+    metrics.add_metric(name="SweepOrdersRecovered", unit=MetricUnit.Count, value=report.fed)
+    if report.failed_clients:
+        metrics.add_metric(name="SweepClientFailed", unit=MetricUnit.Count, value=len(report.failed_clients))
+    logger.info("reconciliation sweep done", extra=asdict(report))
+    return {"statusCode": 200, "body": {"message": "Success", **asdict(report)}}

@@ -1,0 +1,86 @@
+"""Adapters of the orders functions, built once per warm container from settings and secrets."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from tiktok_vtex.auth.shop_access import open_shop_client
+from tiktok_vtex.clients.tiktok import TikTokShopClient
+from tiktok_vtex.clients.vtex.client import VtexClient
+from tiktok_vtex.clients.vtex.credentials import load_vtex_credentials
+from tiktok_vtex.dispatch import QueuePublisher
+from tiktok_vtex.models.client import ClientSettings
+from tiktok_vtex.orders.events import OrderEvents
+from tiktok_vtex.orders.placement import OrderPlacer
+from tiktok_vtex.repositories.clients import ClientRepository
+from tiktok_vtex.repositories.logs import LogRepository
+from tiktok_vtex.repositories.orders import OrderRepository
+from tiktok_vtex.repositories.products import ProductRepository
+from tiktok_vtex.settings import AppSecrets, Settings, fetch_json_secret, get_settings, load_app_secrets
+
+LEASE_SECONDS = 180  # > the orders function timeout (60 s); < the queue visibility timeout (360 s)
+
+
+def services_endpoint(settings: Settings, client_hash: str) -> str:
+    """VTEX posts invoice / tracking / cancel callbacks here. The route itself (`/vtex/marketplace/...`)
+    belongs to the fulfillment issue; until it exists VTEX's callbacks to it fail (known gap)."""
+    return f"{settings.public_base_url.rstrip('/')}/vtex/marketplace/{client_hash}"
+
+
+class _NoShipping:
+    """The orders functions only feed order statuses through OrderEvents; push 36 is routed by
+    WEBHOOK-processor, which owns the shipping queue."""
+
+    def send(self, messages: Any) -> int:
+        raise RuntimeError("the orders functions do not send to the shipping queue")
+
+
+class OrdersWiring:
+    def __init__(self, settings: Settings, secrets: AppSecrets) -> None:
+        self.settings = settings
+        self.secrets = secrets
+        tables = settings.tables
+        self.clients = ClientRepository(tables.client, tables.client_tiktok)
+        self.orders = OrderRepository(tables.orders)
+        self.products = ProductRepository(tables.products_seller_sku)
+        self.order_log = LogRepository(tables.log_order)
+        self._vtex: dict[str, VtexClient] = {}
+        self._tiktok: dict[str, TikTokShopClient] = {}
+
+    def tiktok(self, client_hash: str) -> TikTokShopClient:
+        # Not cached across invocations: open_shop_client re-checks the link (a deauthorized client stops).
+        return open_shop_client(client_hash, settings=self.settings, secrets=self.secrets, clients=self.clients)
+
+    def vtex(self, client_hash: str) -> VtexClient:
+        if client_hash not in self._vtex:
+            credentials = load_vtex_credentials(client_hash, fetch_json_secret, self.settings.vtex_secret_prefix)
+            self._vtex[client_hash] = VtexClient(
+                credentials, base_url_template=self.settings.vtex_base_url_template,
+                pricing_base_url_template=self.settings.vtex_pricing_base_url_template)
+        return self._vtex[client_hash]
+
+    def client_settings(self, client_hash: str) -> ClientSettings:
+        link = self.clients.get_shop_link(client_hash)
+        return link.connector_settings if link else ClientSettings()
+
+    def placer(self) -> OrderPlacer:
+        return OrderPlacer(orders=self.orders, skus=self.products, tiktok=self.tiktok, vtex=self.vtex,
+                           client_settings=self.client_settings,
+                           services_endpoint=lambda h: services_endpoint(self.settings, h), log=self.order_log,
+                           lease_seconds=LEASE_SECONDS)
+
+    def events(self) -> OrderEvents:
+        queue = QueuePublisher(self.settings.require("ORDERS_QUEUE_URL"))
+        return OrderEvents(self.orders, queue, _NoShipping())
+
+
+@cache
+def wiring() -> OrdersWiring:
+    settings = get_settings()
+    return OrdersWiring(settings, load_app_secrets(settings))
+
+
+def describe_validation(error: Any) -> str:
+    fields = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors()})
+    return ", ".join(fields) or "body"
