@@ -142,7 +142,8 @@ class VtexStore:
         self.account = account
         self.affiliate_id = affiliate_id
         self.sales_channel = sales_channel
-        self.warehouses = warehouses
+        self.configured_warehouses = list(warehouses)
+        self.warehouses = list(warehouses)
         self.clock = clock
         self.notify = notify
         self.cancel_window_seconds = cancel_window_seconds
@@ -153,6 +154,7 @@ class VtexStore:
 
     def reset(self) -> None:
         with self.lock:
+            self.warehouses = list(self.configured_warehouses)
             self.brands: dict[int, dict[str, Any]] = {}
             self.categories: dict[int, dict[str, Any]] = {}
             self.products: dict[int, dict[str, Any]] = {}
@@ -191,7 +193,7 @@ class VtexStore:
             return self.counts()
 
     def seed_demo(self, **options: Any) -> dict[str, int]:
-        return self.seed(demo_catalog(warehouses=list(self.warehouses), account=self.account, **options))
+        return self.seed(demo_catalog(warehouses=list(self.configured_warehouses), account=self.account, **options))
 
     def counts(self) -> dict[str, int]:
         return {"brands": len(self.brands), "categories": len(self.categories), "products": len(self.products),
