@@ -44,7 +44,8 @@ def build_order(client: VtexClient, marketplace_id: str, lines: list[tuple[int, 
     order = {
         "marketplaceOrderId": marketplace_id,
         "marketplaceServicesEndpoint": "http://127.0.0.1:3000/vtex",
-        "marketplacePaymentValue": sum(i["price"] * i["quantity"] for i in items) + sum(li["price"] for li in logistics),
+        "marketplacePaymentValue": sum(i["price"] * i["quantity"] for i in items)
+        + sum(li["price"] for li in logistics),
         "items": items,
         "clientProfileData": {"email": "comprador@example.com", "firstName": "Ana", "lastName": "Souza",
                               "documentType": "cpf", "document": "12345678909", "phone": "+5511999990000"},
@@ -169,7 +170,8 @@ def test_seller_flow_fulfill_window_handling_invoice_tracking(client: VtexClient
     invoiced = client.get_order(placed.orderId)
     assert invoiced.status == "invoiced" and invoiced.invoicedDate
     package = invoiced.invoice("12345")
-    assert package is not None and package.embeddedInvoice == xml and package.invoiceValue == order.marketplacePaymentValue
+    assert package is not None and package.embeddedInvoice == xml
+    assert package.invoiceValue == order.marketplacePaymentValue
     assert reservations(sandbox, 880413) == (total_before - 1, 0)  # the reservation is consumed
 
     client.update_tracking(placed.orderId, "12345", {"trackingNumber": "BR123456789", "courier": "Correios",

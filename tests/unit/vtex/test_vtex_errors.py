@@ -76,7 +76,7 @@ def test_messages_are_parsed_and_trimmed() -> None:
 def test_str_pickle_and_attributes() -> None:
     error = error_from_response(400, envelope("FMT009", "dup"), method="POST", path="/api/fulfillment/pvt/orders")
     assert str(error) == "VTEX POST /api/fulfillment/pvt/orders -> 400 FMT009: dup"
-    clone = pickle.loads(pickle.dumps(error))
+    clone = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own bytes (Lambda/SQS may pickle errors)
     assert type(clone) is VtexDuplicateOrder and clone.code == "FMT009" and clone.status == 400
     unavailable = VtexUnavailableItem(200, "ORD027", "x", items=["1"])
     assert unavailable.items == ["1"]
