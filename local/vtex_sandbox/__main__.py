@@ -11,8 +11,8 @@ from local.vtex_sandbox.app import create_app
 
 def main() -> None:
     env = dict(stack_env())
-    # sandbox tuning knobs (VTEX_SANDBOX_*) may be overridden from the process environment
-    env.update({k: v for k, v in os.environ.items() if k.startswith("VTEX_SANDBOX_")})
+    # `make local` passes the (possibly re-ported) stack settings in the environment; VTEX_SANDBOX_* knobs too
+    env.update({k: v for k, v in os.environ.items() if k.startswith("VTEX_")})
     port = int(env["VTEX_SANDBOX_PORT"])
     app = create_app(env)
     print(f"VTEX sandbox for account {env['VTEX_ACCOUNT']} on http://127.0.0.1:{port}", flush=True)
