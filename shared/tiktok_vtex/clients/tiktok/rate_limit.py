@@ -55,26 +55,25 @@ class TokenBucketLimiter:
         self._buckets: dict[str, _Bucket] = {}
         self.waited = 0.0  # total seconds slept, for benchmarks and tests
 
-    def try_acquire(self, key: str) -> float:
-        """Take a token if one is available (returns 0.0) or return the seconds to wait."""
+    def reserve(self, key: str) -> float:
+        """Take one token now (the bucket may go negative) and return how long to wait before sending.
+
+        Reserving instead of polling keeps concurrent callers in FIFO order and never spins on float
+        rounding.
+        """
         with self._lock:
             now = self._clock()
             bucket = self._buckets.get(key)
             if bucket is None:
                 bucket = self._buckets[key] = _Bucket(self.burst, now)
             elapsed = max(0.0, now - bucket.updated)
-            bucket.tokens = min(self.burst, bucket.tokens + elapsed * self.rate)
+            bucket.tokens = min(self.burst, bucket.tokens + elapsed * self.rate) - 1.0
             bucket.updated = now
-            if bucket.tokens >= 1.0:
-                bucket.tokens -= 1.0
-                return 0.0
-            return (1.0 - bucket.tokens) / self.rate
+            return 0.0 if bucket.tokens >= 0.0 else -bucket.tokens / self.rate
 
     def acquire(self, key: str) -> None:
-        while True:
-            wait = self.try_acquire(key)
-            if wait <= 0.0:
-                return
+        wait = self.reserve(key)
+        if wait > 0.0:
             self.waited += wait
             self._sleep(wait)
 
