@@ -1,0 +1,160 @@
+"""The stock functions end to end: moto (queues, tables, secrets) + VTEX and TikTok sandboxes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+from stock import handler
+
+from tiktok_vtex.repositories.logs import LogRepository
+from tiktok_vtex.repositories.products import ProductRepository
+from tiktok_vtex.settings import get_settings
+
+INVENTORY = "/inventory/update"
+
+
+def full_sync(world: Any, **extra: Any) -> list[dict[str, Any]]:
+    answer = world.invoke(handler, {"type": "triggerPrepareStock", "clientHash": world.client_hash, **extra})
+    assert answer["statusCode"] == 200 and answer["body"]["status"] == "ok", answer
+    fetch = world.deliver(handler, "StockFetchQueue", batch_size=5)
+    assert all(r == {"batchItemFailures": []} for r in fetch), fetch
+    return world.deliver(handler, "StockUpdateQueue")
+
+
+def test_full_sync_then_unchanged_rerun_then_one_changed_sku(world: Any) -> None:
+    updates = full_sync(world)
+    assert all(r == {"batchItemFailures": []} for r in updates)
+    products = len(world.catalog["products"])
+    assert world.calls(INVENTORY) == products  # one TikTok call per product, not per SKU
+    first = world.skus[0]
+    expected = sum(first["stock"].values())
+    assert world.tiktok_sku(first["tiktok_sku_id"])["inventory"][0]["quantity"] == expected
+
+    # unchanged: no update message, no TikTok call
+    full_sync(world)
+    assert world.calls(INVENTORY) == products
+
+    # one SKU changes in VTEX: exactly one call, carrying only that SKU
+    changed, untouched = world.skus[6], world.skus[7]
+    before_untouched = world.tiktok_sku(untouched["tiktok_sku_id"])["inventory"][0]["quantity"]
+    world.set_vtex_stock(changed["id"], 42)
+    full_sync(world)
+    assert world.calls(INVENTORY) == products + 1
+    assert world.tiktok_sku(changed["tiktok_sku_id"])["inventory"][0]["quantity"] == 42
+    assert world.tiktok_sku(untouched["tiktok_sku_id"])["inventory"][0]["quantity"] == before_untouched
+
+    settings = get_settings()
+    row = ProductRepository(settings.tables.products_seller_sku).get(world.client_hash, changed["seller_sku"])
+    assert row is not None and row.stock_sent == {world.warehouse: 42} and row.stock_read_at_ms
+    logged = [e for e in LogRepository(settings.tables.log_stock).entries(world.client_hash)
+              if e["kind"] == "stock_update" and e["subject"] == changed["seller_sku"]]
+    assert [e["quantities"] for e in logged][-1] == {world.warehouse: 42}
+
+    # force resends everything
+    full_sync(world, force=True)
+    assert world.calls(INVENTORY) == 2 * products + 1
+
+
+def test_single_sku_trigger_invokes_the_tiktok_function(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    invoked: list[dict[str, Any]] = []
+
+    class Invoker:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def send(self, messages: Any) -> int:
+            invoked.extend({"function": self.name, **m} for m in messages)
+            return len(messages)
+
+    from stock import wiring as stock_wiring
+
+    monkeypatch.setattr(stock_wiring, "AsyncInvoker", Invoker)
+    sku = world.skus[0]
+    answer = world.invoke(handler, {"type": "triggerPepareSkuStock", "clientHash": world.client_hash,
+                                    "sku": sku["seller_sku"]})
+    assert answer["body"]["messages"] == 1
+    assert invoked[0]["function"].endswith("ESTOQUE-TTK-atualiza-estoque-sku")
+    # the invoked function's payload, run as that function would
+    update = {k: v for k, v in invoked[0].items() if k != "function"}
+    assert world.invoke(handler, update)["body"]["sent"] == 1
+
+
+def test_batch_reports_only_the_malformed_record_as_failed(world: Any) -> None:
+    from .conftest import sqs_record
+
+    good = sqs_record(json.dumps({"type": "triggerPepareSkuStockBatch", "clientHash": world.client_hash,
+                                  "sku": [world.skus[0]["seller_sku"], "999999"]}), "good")
+    bad = sqs_record(json.dumps({"type": "triggerPepareSkuStockBatch", "clientHash": world.client_hash}), "bad")
+    not_json = sqs_record("{nope", "notjson")
+    unknown = sqs_record(json.dumps({"type": "triggerPepareSkuStockBatch", "clientHash": "nobody",
+                                     "sku": ["1"]}), "unknown-client")
+    answer = world.invoke(handler, {"Records": [good, bad, not_json, unknown]})
+    assert sorted(f["itemIdentifier"] for f in answer["batchItemFailures"]) == ["bad", "notjson"]
+    # the good record still produced its update (the SKU missing in VTEX did not block it)
+    assert len(world.drain("StockUpdateQueue")) == 1
+    settings = get_settings()
+    kinds = {e["kind"] for e in LogRepository(settings.tables.log_stock).entries("nobody")}
+    assert kinds == {"client_unavailable"}
+
+
+def test_vtex_429_with_retry_after_is_honoured(world: Any) -> None:
+    world.http.post(f"{world.vtex.base_url}/sandbox/faults",
+                    json={"route": "inventory_item", "fail_next": [{"status": 429, "retry_after": 0}] * 2})
+    sku = world.skus[0]["seller_sku"]
+    answer = world.invoke(handler, {"type": "triggerPepareSkuStockBatch", "clientHash": world.client_hash,
+                                    "sku": [sku]})
+    assert answer["body"]["failed"] == 0 and answer["body"]["messages"] == 1
+    from stock.wiring import wiring
+
+    assert wiring().gate.throttled == 2
+
+
+def test_deauthorized_client_is_recorded_and_not_retried(world: Any) -> None:
+    from tiktok_vtex.models.client import ShopLinkStatus
+    from tiktok_vtex.repositories.clients import ClientRepository
+
+    settings = get_settings()
+    ClientRepository(settings.tables.client, settings.tables.client_tiktok).set_status(
+        world.client_hash, ShopLinkStatus.DEAUTHORIZED)
+    answer = world.invoke(handler, {"type": "triggerPrepareStock", "clientHash": world.client_hash})
+    assert answer["body"]["status"] == "client_unavailable" and "deauthorized" in answer["body"]["reason"]
+    assert world.drain("StockFetchQueue") == []
+
+
+def test_invalid_invoke_is_a_400(world: Any) -> None:
+    answer = world.invoke(handler, {"type": "triggerSomething", "clientHash": world.client_hash})
+    assert answer["statusCode"] == 400 and "unknown stock message type" in answer["body"]["message"]
+
+
+def test_count_stock(world: Any) -> None:
+    answer = world.invoke(handler, {"type": "triggerCountStock", "client_hash": world.client_hash})
+    body = answer["body"]
+    expected_zero = sum(1 for s in world.skus if s["stock"].get("1_1", 0) == 0)
+    assert body["vtexWarehouses"]["1_1"]["skus"] == len(world.skus)
+    assert body["vtexWarehouses"]["1_1"]["zeroStock"] == expected_zero
+    assert body["vtexWarehouses"]["1_1"]["units"] == sum(s["stock"].get("1_1", 0) for s in world.skus)
+
+
+def test_nightly_schedule_fans_out_every_active_client(world: Any) -> None:
+    answer = world.invoke(handler, {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}})
+    assert answer["status"] == "ok" and [c["clientHash"] for c in answer["clients"]] == [world.client_hash]
+    messages = [json.loads(r["body"]) for r in world.drain("StockFetchQueue")]
+    assert sum(len(m["sku"]) for m in messages) == len(world.skus)
+
+
+def test_pending_orders_are_subtracted_from_the_orders_table(world: Any) -> None:
+    settings = get_settings()
+    table = boto3.resource("dynamodb").Table(settings.tables.orders)
+    sku = world.skus[1]
+    table.put_item(Item={"client_hash": world.client_hash, "order_id": "o-1", "sync_state": "NEW",
+                         "updated_at": 1, "line_items": [{"seller_sku": sku["seller_sku"]}] * 2})
+    table.put_item(Item={"client_hash": world.client_hash, "order_id": "o-2", "sync_state": "PLACED_IN_VTEX",
+                         "updated_at": 1, "line_items": [{"seller_sku": sku["seller_sku"]}] * 5})
+    world.set_vtex_stock(sku["id"], 10)
+    world.invoke(handler, {"type": "triggerPepareSkuStockBatch", "clientHash": world.client_hash,
+                           "sku": [sku["seller_sku"]]})
+    [record] = world.drain("StockUpdateQueue")
+    assert json.loads(record["body"])["skus"][0]["inventory"][0]["quantity"] == 8
