@@ -30,7 +30,10 @@ def make_threaded_server(app: Any, port: int = 0, host: str = HOST) -> BaseWSGIS
 def serve_in_thread(app: Any, port: int = 0, host: str = HOST) -> tuple[str, Callable[[], None]]:
     """Start `app` in a daemon thread; returns its base URL and a `stop()` function."""
     server = make_threaded_server(app, port, host)
-    thread = threading.Thread(target=server.serve_forever, name=f"http-{server.server_port}", daemon=True)
+    # A short poll interval keeps stop() fast (shutdown waits for the loop to notice).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"http-{server.server_port}", daemon=True
+    )
     thread.start()
     stopped = threading.Event()
 
