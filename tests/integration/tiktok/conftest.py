@@ -27,12 +27,28 @@ CATALOG = {
         {"id": 11, "name": "Calçados", "parent_id": 1, "tiktok_category_id": "824584"},
     ],
     "products": [
-        {"id": 1000 + p, "name": f"Sandália {p}", "description": "<p>Sandália</p>", "brand_id": 1 + p % 2,
-         "category_id": 11, "tiktok_product_id": str(1729380000000001000 + p),
-         "skus": [{"id": 880400 + 10 * p + s, "seller_sku": str(880400 + 10 * p + s),
-                   "tiktok_sku_id": str(1729590000000880400 + 10 * p + s), "name": f"Sandália {p} - Tamanho {34 + s}",
-                   "ean": "7890008804006", "images": [f"https://img.example/{p}/{s}.jpg"], "list_price": "199.90",
-                   "selling_price": "149.90", "stock": {"1_1": 10 + s}} for s in range(2)]}
+        {
+            "id": 1000 + p,
+            "name": f"Sandália {p}",
+            "description": "<p>Sandália</p>",
+            "brand_id": 1 + p % 2,
+            "category_id": 11,
+            "tiktok_product_id": str(1729380000000001000 + p),
+            "skus": [
+                {
+                    "id": 880400 + 10 * p + s,
+                    "seller_sku": str(880400 + 10 * p + s),
+                    "tiktok_sku_id": str(1729590000000880400 + 10 * p + s),
+                    "name": f"Sandália {p} - Tamanho {34 + s}",
+                    "ean": "7890008804006",
+                    "images": [f"https://img.example/{p}/{s}.jpg"],
+                    "list_price": "199.90",
+                    "selling_price": "149.90",
+                    "stock": {"1_1": 10 + s},
+                }
+                for s in range(2)
+            ],
+        }
         for p in range(3)
     ],
 }
@@ -70,15 +86,22 @@ class Env:
         return response.json()
 
     def auth(self, **kwargs: Any) -> TikTokAuthClient:
-        return TikTokAuthClient(self.env["TIKTOK_APP_KEY"], self.env["TIKTOK_APP_SECRET"], self.base_url,
-                                retry=kwargs.pop("retry", NO_WAIT), http=kwargs.pop("http", self.http), **kwargs)
+        return TikTokAuthClient(
+            self.env["TIKTOK_APP_KEY"],
+            self.env["TIKTOK_APP_SECRET"],
+            self.base_url,
+            retry=kwargs.pop("retry", NO_WAIT),
+            http=kwargs.pop("http", self.http),
+            **kwargs,
+        )
 
     def grant(self, shop_id: str | None = None) -> Any:
         code = self.post("/sandbox/consent", {"shop_id": shop_id or self.shop_id})["code"]
         return self.auth().get_token(code)
 
-    def client(self, *, tokens: Any = None, cipher: str | bool | None = True, shop_id: str | None = None,
-               **kwargs: Any) -> TikTokShopClient:
+    def client(
+        self, *, tokens: Any = None, cipher: str | bool | None = True, shop_id: str | None = None, **kwargs: Any
+    ) -> TikTokShopClient:
         shop_id = shop_id or self.shop_id
         if tokens is None:
             tokens = StaticAccessToken(self.grant(shop_id).access_token.get_secret_value())
@@ -87,9 +110,15 @@ class Env:
         http = kwargs.pop("http", None) or self.http
         return TikTokShopClient(
             app_key=kwargs.pop("app_key", self.env["TIKTOK_APP_KEY"]),
-            app_secret=kwargs.pop("app_secret", self.env["TIKTOK_APP_SECRET"]), base_url=self.base_url,
-            shop_cipher=cipher or None, tokens=tokens, http=http, limiter=kwargs.pop("limiter", NoRateLimit()),
-            retry=kwargs.pop("retry", NO_WAIT), shop_id=shop_id, **kwargs,
+            app_secret=kwargs.pop("app_secret", self.env["TIKTOK_APP_SECRET"]),
+            base_url=self.base_url,
+            shop_cipher=cipher or None,
+            tokens=tokens,
+            http=http,
+            limiter=kwargs.pop("limiter", NoRateLimit()),
+            retry=kwargs.pop("retry", NO_WAIT),
+            shop_id=shop_id,
+            **kwargs,
         )
 
 
@@ -153,8 +182,14 @@ def receiver() -> Iterator[Receiver]:
 
     @app.route("/hook", methods=["POST", "GET"])
     def hook() -> Any:
-        received.append({"method": request.method, "raw": request.get_data(), "headers": dict(request.headers),
-                         "args": dict(request.args)})
+        received.append(
+            {
+                "method": request.method,
+                "raw": request.get_data(),
+                "headers": dict(request.headers),
+                "args": dict(request.args),
+            }
+        )
         event.set()
         status = statuses.pop(0) if statuses else 200
         return "", status

@@ -34,8 +34,7 @@ def test_consent_token_and_authorized_shops(tt: Env) -> None:
     assert grant.seller_base_region == "BR" and grant.granted_scopes
     client = tt.client(tokens=StaticAccessToken(grant.access_token.get_secret_value()), cipher=None)
     shops = client.get_authorized_shops()
-    assert [(s.id, s.code, s.name) for s in shops] == [
-        (tt.shop_id, tt.env["DEMO_SHOP_CODE"], tt.env["DEMO_SHOP_NAME"])]
+    assert [(s.id, s.code, s.name) for s in shops] == [(tt.shop_id, tt.env["DEMO_SHOP_CODE"], tt.env["DEMO_SHOP_NAME"])]
     assert shops[0].cipher == tt.sb.shops[tt.shop_id]["cipher"]
 
 
@@ -59,9 +58,15 @@ def test_token_endpoints_reject_wrong_credentials(tt: Env) -> None:
     with pytest.raises(TikTokValidationError) as info:
         bad.get_token(code)
     assert info.value.code == 36009004 and "wrong-secret" not in str(info.value)
-    raw = tt.http.get(tt.base_url + "/api/v2/token/refresh", params={
-        "app_key": tt.env["TIKTOK_APP_KEY"], "app_secret": tt.env["TIKTOK_APP_SECRET"], "refresh_token": "x",
-        "grant_type": "authorized_code"}).json()
+    raw = tt.http.get(
+        tt.base_url + "/api/v2/token/refresh",
+        params={
+            "app_key": tt.env["TIKTOK_APP_KEY"],
+            "app_secret": tt.env["TIKTOK_APP_SECRET"],
+            "refresh_token": "x",
+            "grant_type": "authorized_code",
+        },
+    ).json()
     assert raw["code"] == 36009004  # refresh needs grant_type=refresh_token
 
 
@@ -80,8 +85,10 @@ def test_expired_access_token_is_refreshed_once_through_the_provider(tt: Env) ->
     grant = tt.grant()
     auth = tt.auth()
     refresh = grant.refresh_token.get_secret_value()
-    tokens = StaticAccessToken(grant.access_token.get_secret_value(),
-                               refresh=lambda _: auth.refresh_token(refresh).access_token.get_secret_value())
+    tokens = StaticAccessToken(
+        grant.access_token.get_secret_value(),
+        refresh=lambda _: auth.refresh_token(refresh).access_token.get_secret_value(),
+    )
     client = tt.client(tokens=tokens)
     client.get_warehouses()
     tt.post("/sandbox/clock", {"advance_seconds": 7 * 86400 + 1})
@@ -116,11 +123,27 @@ def test_consent_calls_the_redirect_url(tt: Env, receiver: Receiver) -> None:
     assert receiver.received[1]["args"]["error"] == "auth_denied"
 
 
-def _raw(tt: Env, method: str, path: str, *, token: str, query: dict[str, str] | None = None,
-         body: bytes | None = None, timestamp: int | None = None, sent_body: bytes | None = None,
-         headers: dict[str, str] | None = None, app_key: str | None = None) -> dict:
-    params = signed_query(app_key=app_key or tt.env["TIKTOK_APP_KEY"], app_secret=tt.env["TIKTOK_APP_SECRET"],
-                          path=path, timestamp=timestamp or int(time.time()), query=query or {}, body=body)
+def _raw(
+    tt: Env,
+    method: str,
+    path: str,
+    *,
+    token: str,
+    query: dict[str, str] | None = None,
+    body: bytes | None = None,
+    timestamp: int | None = None,
+    sent_body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    app_key: str | None = None,
+) -> dict:
+    params = signed_query(
+        app_key=app_key or tt.env["TIKTOK_APP_KEY"],
+        app_secret=tt.env["TIKTOK_APP_SECRET"],
+        path=path,
+        timestamp=timestamp or int(time.time()),
+        query=query or {},
+        body=body,
+    )
     all_headers = {"x-tts-access-token": token, "Content-Type": "application/json", **(headers or {})}
     content = sent_body if sent_body is not None else body
     return tt.http.request(method, tt.base_url + path, params=params, content=content, headers=all_headers).json()
@@ -131,8 +154,9 @@ def test_signature_covers_the_body(tt: Env) -> None:
     cipher = tt.sb.shops[tt.shop_id]["cipher"]
     body = b'{"address":"https://hooks.example.com/tt","event_type":"ORDER_STATUS_CHANGE"}'
     tampered = body.replace(b"ORDER_STATUS_CHANGE", b"PACKAGE_UPDATE")
-    answer = _raw(tt, "PUT", "/event/202309/webhooks", token=token, query={"shop_cipher": cipher}, body=body,
-                  sent_body=tampered)
+    answer = _raw(
+        tt, "PUT", "/event/202309/webhooks", token=token, query={"shop_cipher": cipher}, body=body, sent_body=tampered
+    )
     assert answer["code"] == 106001 and answer["request_id"]
     ok = _raw(tt, "PUT", "/event/202309/webhooks", token=token, query={"shop_cipher": cipher}, body=body)
     assert ok["code"] == 0 and ok["data"] == {}
@@ -145,9 +169,11 @@ def test_timestamp_window_and_app_key(tt: Env) -> None:
         answer = _raw(tt, "GET", "/authorization/202309/shops", token=token, timestamp=now + offset)
         assert answer["code"] == code, (offset, answer)
     assert _raw(tt, "GET", "/authorization/202309/shops", token=token, app_key="other")["code"] == 36009004
-    missing_sign = tt.http.get(tt.base_url + "/authorization/202309/shops",
-                             params={"app_key": tt.env["TIKTOK_APP_KEY"], "timestamp": str(now)},
-                             headers={"x-tts-access-token": token}).json()
+    missing_sign = tt.http.get(
+        tt.base_url + "/authorization/202309/shops",
+        params={"app_key": tt.env["TIKTOK_APP_KEY"], "timestamp": str(now)},
+        headers={"x-tts-access-token": token},
+    ).json()
     assert missing_sign["code"] == 36009004
 
 
@@ -183,8 +209,15 @@ def test_content_types_paths_and_methods(tt: Env) -> None:
     token = tt.grant().access_token.get_secret_value()
     cipher = tt.sb.shops[tt.shop_id]["cipher"]
     body = b'{"event_type":"ORDER_STATUS_CHANGE"}'
-    as_text = _raw(tt, "DELETE", "/event/202309/webhooks", token=token, query={"shop_cipher": cipher}, body=body,
-                   headers={"Content-Type": "text/plain"})
+    as_text = _raw(
+        tt,
+        "DELETE",
+        "/event/202309/webhooks",
+        token=token,
+        query={"shop_cipher": cipher},
+        body=body,
+        headers={"Content-Type": "text/plain"},
+    )
     assert as_text["code"] == 36009022
     upload = _raw(tt, "POST", "/product/202309/images/upload", token=token, body=None, sent_body=b"{}")
     assert upload["code"] == 36009023
