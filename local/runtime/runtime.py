@@ -14,9 +14,11 @@ Functions run in worker subprocesses (`local.runtime.workers`), whose AWS settin
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
+import socket
 import sys
 import threading
 import time
@@ -319,9 +321,24 @@ class Runtime:
 
 
 def _serve(app: Any, host: str, port: int, label: str) -> tuple[str, Callable[[], None]]:
+    if port:
+        _ensure_free(host, port, label)
     try:
         return serve_in_thread(app, port=port, host=host)
+    except SystemExit as exc:  # werkzeug exits (after printing) when the port is taken
+        raise PortInUseError(port, label) from exc
     except OSError as exc:
-        if port and exc.errno in (98, 48, 10048):  # EADDRINUSE on Linux / macOS / Windows
+        if port and exc.errno == errno.EADDRINUSE:
             raise PortInUseError(port, label) from exc
         raise
+
+
+def _ensure_free(host: str, port: int, label: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUseError(port, label) from exc
+            raise
