@@ -5,7 +5,8 @@
 - the VTEX SKU id comes from ssxml_tik_tok_products_seller_sku (`vtex_sku_id`, legacy rows: seller_sku);
 - prices and freight are integer cents; the freight is spread over the items' logisticsInfo;
 - the buyer's CPF (check digits validated) is the document;
-- the recipient address (four lines in Brazil: street, number, complement, neighbourhood) becomes
+- the recipient address (four lines in Brazil: street + number, complement, neighbourhood, reference)
+  becomes
   shippingData.address, with state / city / neighbourhood from district_info when present;
 - the SLA of each item comes from a simulation (cheapest, then fastest).
 
@@ -123,22 +124,35 @@ def split_freight(total: int, parts: int) -> list[int]:
     return [base + (1 if i < rest else 0) for i in range(parts)]
 
 
+def split_street(line: str) -> tuple[str, str]:
+    """"Rua das Flores, 123" -> ("Rua das Flores", "123"); no number -> "S/N" (sem número)."""
+    street, sep, number = line.rpartition(",")
+    number = number.strip()
+    if sep and street.strip() and number and (number[0].isdigit() or number.upper() in ("S/N", "SN")):
+        return street.strip(), number
+    return line.strip(), "S/N"
+
+
 def build_address(address: RecipientAddress) -> Address:
+    """Brazil uses four address lines: 1 street + number, 2 complement, 3 neighbourhood, 4 reference;
+    state and city come from district_info (L1, L2)."""
     cep = postal_code(address)
-    street = (address.address_line1 or "").strip()
-    if not street:
+    line1 = (address.address_line1 or "").strip()
+    if not line1:
         raise OrderRejected("NO_ADDRESS", "recipient address has no street (address_line1)")
-    number = (address.address_line2 or "").strip() or "S/N"
-    complement = (address.address_line3 or "").strip() or None
+    street, number = split_street(line1)
+    complement = (address.address_line2 or "").strip() or None
     neighborhood = (address.level("district", "neighborhood", "neighbourhood", "l3", "bairro")
-                    or (address.address_line4 or "").strip() or None)
+                    or (address.address_line3 or "").strip() or None)
+    reference = (address.address_line4 or "").strip() or None
     city = address.level("city", "l2", "municipality", "cidade")
     state = state_code(address.level("state", "l1", "province", "estado"))
     if not city or not state:
         raise OrderRejected("NO_ADDRESS", "recipient address lacks city or state (district_info)")
     return Address(
         addressType="Residential", receiverName=recipient_name(address), postalCode=cep, city=city, state=state,
-        country="BRA", street=street[:200], number=number[:20], neighborhood=neighborhood, complement=complement)
+        country="BRA", street=street[:200], number=number[:20], neighborhood=neighborhood, complement=complement,
+        reference=reference)
 
 
 def recipient_name(address: RecipientAddress) -> str:
