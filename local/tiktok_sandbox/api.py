@@ -1085,7 +1085,7 @@ def get_tracking(ctx: Ctx) -> dict[str, Any]:
     order = ctx.sb.orders.get(ctx.path["order_id"])
     if order is None or order["_shop_id"] != ctx.shop["id"]:  # type: ignore[index]
         raise E.ApiFail(E.ORDER_NOT_FOUND, f"Order {ctx.path['order_id']} does not exist")
-    return {"tracking": sorted(copy.deepcopy(order["_tracking"]), key=lambda t: -t["update_time_millis"])}
+    return {"tracking": copy.deepcopy(list(reversed(order["_tracking"])))}
 
 
 def _well_formed(xml: bytes) -> bool:
