@@ -293,7 +293,7 @@ class Sandbox:
         _method, _, template = endpoint.partition(" ")
         for key in (endpoint, template, "*"):
             fault = self.faults.get(key)
-            if fault is not None:
+            if fault is not None and (fault.count is None or fault.count > 0):
                 return fault
         return None
 
