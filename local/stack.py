@@ -142,6 +142,7 @@ class ChildProcess:
         return self.process.poll() is None
 
     def describe_exit(self) -> str:
+        self._pump.join(timeout=2)  # let the last lines arrive
         tail = "\n".join(f"    {line}" for line in list(self.tail)[-10:])
         return f"{self.name} exited with status {self.process.returncode}" + (f"; last output:\n{tail}" if tail else "")
 
