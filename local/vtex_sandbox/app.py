@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -33,8 +34,9 @@ def reply(data: Any, status: int = 200, headers: Mapping[str, str] | None = None
     return Response(body, status=status, headers=dict(headers or {}), mimetype="application/json")
 
 
-def error_reply(status: int, code: str, message: str, headers: Mapping[str, str] | None = None,
-                *, text: bool = False) -> Response:
+def error_reply(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None, *, text: bool = False
+) -> Response:
     if text:
         return Response(message, status=status, headers=dict(headers or {}), mimetype="text/plain")
     return reply({"error": {"code": code, "message": message, "exception": None}}, status, headers)
@@ -54,8 +56,13 @@ def _flag(env: Mapping[str, str], name: str, default: str) -> str:
     return str(env.get(name, default)).strip()
 
 
-def create_app(env: Mapping[str, str], *, clock: Callable[[], float] = time.monotonic,
-               sleep: Callable[[float], None] = time.sleep, ticker: bool = True) -> Flask:
+def create_app(
+    env: Mapping[str, str],
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    ticker: bool = True,
+) -> Flask:
     """The sandbox for the account in `env` (local/stack.env keys). `clock` drives rate limits and the
     cancellation window; `ticker` runs a daemon thread that applies due transitions (and their hooks)."""
     account = env["VTEX_ACCOUNT"]
@@ -64,10 +71,15 @@ def create_app(env: Mapping[str, str], *, clock: Callable[[], float] = time.mono
     rate = float(_flag(env, "VTEX_SANDBOX_RATE_LIMIT_PER_MINUTE", "6000") or 0) or None
     hook_delays = [float(x) for x in _flag(env, "VTEX_SANDBOX_HOOK_RETRY_DELAYS", "0.2,0.5,1.0").split(",") if x]
     dispatcher = HookDispatcher(account, app_key, retry_delays=hook_delays, sleep=sleep)
-    store = VtexStore(account=account, affiliate_id=env.get("VTEX_AFFILIATE_ID", "TTK"),
-                      sales_channel=env.get("VTEX_SALES_CHANNEL", "1"), warehouses=warehouses, clock=clock,
-                      notify=dispatcher.notify,
-                      cancel_window_seconds=float(_flag(env, "VTEX_SANDBOX_CANCEL_WINDOW_SECONDS", "3")))
+    store = VtexStore(
+        account=account,
+        affiliate_id=env.get("VTEX_AFFILIATE_ID", "TTK"),
+        sales_channel=env.get("VTEX_SALES_CHANNEL", "1"),
+        warehouses=warehouses,
+        clock=clock,
+        notify=dispatcher.notify,
+        cancel_window_seconds=float(_flag(env, "VTEX_SANDBOX_CANCEL_WINDOW_SECONDS", "3")),
+    )
     faults = FaultInjector(clock, default_rate_per_minute=rate)
     if _flag(env, "VTEX_SANDBOX_SEED", "demo") == "demo":
         store.seed_demo()
@@ -78,9 +90,15 @@ def create_app(env: Mapping[str, str], *, clock: Callable[[], float] = time.mono
     stop = threading.Event()
 
     if ticker:
-        def tick() -> None:
+        store_ref = weakref.ref(store)
+
+        def tick() -> None:  # ends with close() or once the app (and its store) is garbage
             while not stop.wait(0.25):
-                store.advance_due()
+                current = store_ref()
+                if current is None:
+                    return
+                current.advance_due()
+                del current
 
         threading.Thread(target=tick, name="vtex-sandbox-ticker", daemon=True).start()
 
@@ -102,8 +120,10 @@ def create_app(env: Mapping[str, str], *, clock: Callable[[], float] = time.mono
         first = path.strip("/").split("/", 1)[0]
         if first != account:
             return error_reply(404, "1", f"Account {first or '(none)'} not found")
-        if request.headers.get("X-VTEX-API-AppKey") != app_key or \
-                request.headers.get("X-VTEX-API-AppToken") != app_token:
+        if (
+            request.headers.get("X-VTEX-API-AppKey") != app_key
+            or request.headers.get("X-VTEX-API-AppToken") != app_token
+        ):
             return reply(UNAUTHORIZED, 401)
         delay = faults.latency(route)
         if delay:
@@ -111,8 +131,11 @@ def create_app(env: Mapping[str, str], *, clock: Callable[[], float] = time.mono
         fault = faults.check(route)
         if fault is not None:
             return _fault_reply(fault.status, fault.retry_after, route)
-        if request.method in JSON_BODY_METHODS and request.get_data(cache=True) and \
-                request.mimetype != "application/json":
+        if (
+            request.method in JSON_BODY_METHODS
+            and request.get_data(cache=True)
+            and request.mimetype != "application/json"
+        ):
             return error_reply(400, "1", "Content-Type must be application/json")
         store.advance_due()
         return None
@@ -124,8 +147,9 @@ def create_app(env: Mapping[str, str], *, clock: Callable[[], float] = time.mono
         if status == 423:
             sku = request.view_args.get("sku_id", "0") if request.view_args else "0"
             warehouse = request.view_args.get("warehouse_id", "1_1") if request.view_args else "1_1"
-            return error_reply(423, "423", f"Unable to acquire lock for key: {account}_item_logistics_{sku}_"
-                                           f"{warehouse}.", text=True)
+            return error_reply(
+                423, "423", f"Unable to acquire lock for key: {account}_item_logistics_{sku}_{warehouse}.", text=True
+            )
         headers = {"Retry-After": str(int(retry_after))} if retry_after is not None else {}
         return error_reply(status, str(status), f"Injected fault on {route}", headers)
 
@@ -150,7 +174,7 @@ def create_app(env: Mapping[str, str], *, clock: Callable[[], float] = time.mono
             raise SandboxError(400, "400", "pagesize must be between 1 and 1000", text=True)
         ids = sorted(store.skus)
         start = (int(page) - 1) * int(size)
-        return reply(ids[start:start + int(size)])
+        return reply(ids[start : start + int(size)])
 
     @app.get(f"{prefix}/catalog_system/pvt/sku/stockkeepingunitbyid/<sku_id>", endpoint="sku_context")
     def sku_context(account: str, sku_id: str) -> Response:
@@ -178,16 +202,21 @@ def create_app(env: Mapping[str, str], *, clock: Callable[[], float] = time.mono
         if end - start >= 250 or start < 1 or end < start:
             raise bad("1", "_from and _to must be a range of at most 250 (1-based)")
         category = request.args.get("categoryId")
-        products = [p for p in sorted(store.products) if not category or
-                    str(store.products[p]["category_id"]) == category]
-        page = products[start - 1:end]
+        products = [
+            p for p in sorted(store.products) if not category or str(store.products[p]["category_id"]) == category
+        ]
+        page = products[start - 1 : end]
         data = {str(p): [s.id for s in store.skus.values() if s.product_id == p] for p in page}
         return reply({"data": data, "range": {"total": len(products), "from": start, "to": end}})
 
     @app.get(f"{prefix}/catalog_system/pvt/brand/list", endpoint="brand_list")
     def brand_list(account: str) -> Response:
-        return reply([{**b, "title": b["name"], "metaTagDescription": b["name"], "imageUrl": None}
-                      for b in store.brands.values()])
+        return reply(
+            [
+                {**b, "title": b["name"], "metaTagDescription": b["name"], "imageUrl": None}
+                for b in store.brands.values()
+            ]
+        )
 
     @app.get(f"{prefix}/catalog_system/pub/category/tree/<int:levels>", endpoint="category_tree")
     def category_tree(account: str, levels: int) -> Response:
@@ -199,24 +228,33 @@ def create_app(env: Mapping[str, str], *, clock: Callable[[], float] = time.mono
     def inventory_sku(account: str, sku_id: str) -> Response:
         return reply(store.inventory_sku(sku_id))
 
-    @app.get(f"{prefix}/logistics/pvt/inventory/items/<sku_id>/warehouses/<warehouse_id>",
-             endpoint="inventory_item")
+    @app.get(f"{prefix}/logistics/pvt/inventory/items/<sku_id>/warehouses/<warehouse_id>", endpoint="inventory_item")
     def inventory_item(account: str, sku_id: str, warehouse_id: str) -> Response:
         return reply(store.inventory_items(sku_id, warehouse_id))
 
-    @app.put(f"{prefix}/logistics/pvt/inventory/skus/<sku_id>/warehouses/<warehouse_id>",
-             endpoint="inventory_put")
+    @app.put(f"{prefix}/logistics/pvt/inventory/skus/<sku_id>/warehouses/<warehouse_id>", endpoint="inventory_put")
     def inventory_put(account: str, sku_id: str, warehouse_id: str) -> Response:
         body = _body() or {}
-        store.set_inventory(sku_id, warehouse_id, body.get("quantity"), body.get("unlimitedQuantity"),
-                            body.get("leadTime"))
+        store.set_inventory(
+            sku_id, warehouse_id, body.get("quantity"), body.get("unlimitedQuantity"), body.get("leadTime")
+        )
         return reply(True)
 
     @app.get(f"{prefix}/logistics/pvt/configuration/warehouses", endpoint="warehouses")
     def warehouses_list(account: str) -> Response:
-        return reply([{"id": w, "name": f"Estoque {w}", "warehouseDocks": [{"dockId": "1", "time": "00:00:00",
-                                                                             "cost": 0.0}],
-                       "pickupPointIds": [], "priority": 0, "isActive": True} for w in store.warehouses])
+        return reply(
+            [
+                {
+                    "id": w,
+                    "name": f"Estoque {w}",
+                    "warehouseDocks": [{"dockId": "1", "time": "00:00:00", "cost": 0.0}],
+                    "pickupPointIds": [],
+                    "priority": 0,
+                    "isActive": True,
+                }
+                for w in store.warehouses
+            ]
+        )
 
     # --- pricing (decimals) ----------------------------------------------------------------------
 
@@ -305,8 +343,11 @@ def create_app(env: Mapping[str, str], *, clock: Callable[[], float] = time.mono
         if not isinstance(body, dict):
             raise bad("1", "hook configuration must be an object")
         hook = body.get("hook")
-        if not isinstance(hook, dict) or not isinstance(hook.get("url"), str) or \
-                not hook["url"].startswith(("http://", "https://")):
+        if (
+            not isinstance(hook, dict)
+            or not isinstance(hook.get("url"), str)
+            or not hook["url"].startswith(("http://", "https://"))
+        ):
             raise bad("1", "hook.url is required (http or https)")
         headers = hook.get("headers") or {}
         if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
@@ -324,9 +365,12 @@ def create_app(env: Mapping[str, str], *, clock: Callable[[], float] = time.mono
         ok, detail = dispatcher.ping(hook["url"], headers)
         if not ok:
             raise bad("1", f"The hook URL did not answer the ping with 200 ({detail})")
-        config = {"filter": hook_filter, "hook": {"url": hook["url"], "headers": headers},
-                  "origin": {"account": account, "appKey": app_key},
-                  "queue": {"visibilityTimeoutInSeconds": 250, "MessageRetentionPeriodInSeconds": 345600}}
+        config = {
+            "filter": hook_filter,
+            "hook": {"url": hook["url"], "headers": headers},
+            "origin": {"account": account, "appKey": app_key},
+            "queue": {"visibilityTimeoutInSeconds": 250, "MessageRetentionPeriodInSeconds": 345600},
+        }
         dispatcher.set_config(config)
         return reply(config)
 
@@ -373,10 +417,16 @@ def create_app(env: Mapping[str, str], *, clock: Callable[[], float] = time.mono
         return reply(_config())
 
     def _config() -> dict[str, Any]:
-        return {"cancel_window_seconds": store.cancel_window_seconds,
-                "place_order_response": store.place_order_response, "price_divergence": store.price_divergence,
-                "rate_limit_per_minute": faults.default_rate_per_minute, "warehouses": store.warehouses,
-                "affiliate_id": store.affiliate_id, "sales_channel": store.sales_channel, "account": account}
+        return {
+            "cancel_window_seconds": store.cancel_window_seconds,
+            "place_order_response": store.place_order_response,
+            "price_divergence": store.price_divergence,
+            "rate_limit_per_minute": faults.default_rate_per_minute,
+            "warehouses": store.warehouses,
+            "affiliate_id": store.affiliate_id,
+            "sales_channel": store.sales_channel,
+            "account": account,
+        }
 
     @app.post("/sandbox/config")
     def config_set() -> Response:
@@ -399,8 +449,14 @@ def create_app(env: Mapping[str, str], *, clock: Callable[[], float] = time.mono
     @app.put("/sandbox/inventory")
     def admin_inventory() -> Response:
         body = admin_body()
-        return reply(store.set_inventory(body.get("sku_id"), str(body.get("warehouse_id") or store.warehouses[0]),
-                                         body.get("quantity"), body.get("unlimited", False)))
+        return reply(
+            store.set_inventory(
+                body.get("sku_id"),
+                str(body.get("warehouse_id") or store.warehouses[0]),
+                body.get("quantity"),
+                body.get("unlimited", False),
+            )
+        )
 
     @app.put("/sandbox/prices")
     def admin_prices() -> Response:
@@ -448,16 +504,34 @@ def create_app(env: Mapping[str, str], *, clock: Callable[[], float] = time.mono
     @app.get("/sandbox/state/orders")
     def state_orders() -> Response:
         with store.lock:
-            return reply([{"orderId": oid, "status": r.data["status"], "marketplaceOrderId":
-                           r.data["marketplaceOrderId"], "value": r.data["value"], "reserved": r.reserved,
-                           "history": r.history} for oid, r in store.orders.items()])
+            return reply(
+                [
+                    {
+                        "orderId": oid,
+                        "status": r.data["status"],
+                        "marketplaceOrderId": r.data["marketplaceOrderId"],
+                        "value": r.data["value"],
+                        "reserved": r.reserved,
+                        "history": r.history,
+                    }
+                    for oid, r in store.orders.items()
+                ]
+            )
 
     @app.get("/sandbox/state/orders/<order_id>")
     def state_order(order_id: str) -> Response:
         with store.lock:
             record = store.order(order_id)
-            return reply({**record.data, "_sandbox": {"history": record.history, "reserved": record.reserved,
-                                                      "reservations": record.reservations}})
+            return reply(
+                {
+                    **record.data,
+                    "_sandbox": {
+                        "history": record.history,
+                        "reserved": record.reserved,
+                        "reservations": record.reservations,
+                    },
+                }
+            )
 
     @app.post("/sandbox/orders/<order_id>/advance")
     def advance(order_id: str) -> Response:
@@ -472,8 +546,9 @@ def create_app(env: Mapping[str, str], *, clock: Callable[[], float] = time.mono
     @app.get("/sandbox/state/inventory")
     def state_inventory_all() -> Response:
         with store.lock:
-            reserved = [store.inventory_state(s) for s in sorted({s for (s, _), r in store.stock.items()
-                                                                  if r.reserved})]
+            reserved = [
+                store.inventory_state(s) for s in sorted({s for (s, _), r in store.stock.items() if r.reserved})
+            ]
             return reply({"skus": len(store.skus), "warehouses": store.warehouses, "with_reservations": reserved})
 
     @app.get("/sandbox/state/prices/<int:sku_id>")

@@ -24,8 +24,15 @@ def utc_now() -> str:
 
 
 class HookDispatcher:
-    def __init__(self, account: str, app_key: str, *, retry_delays: Sequence[float] = (0.2, 0.5, 1.0),
-                 timeout: float = 5.0, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        account: str,
+        app_key: str,
+        *,
+        retry_delays: Sequence[float] = (0.2, 0.5, 1.0),
+        timeout: float = 5.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.account = account
         self.app_key = app_key
         self.retry_delays = list(retry_delays)
@@ -63,8 +70,9 @@ class HookDispatcher:
             return state in (hook_filter.get("status") or [])
         return True  # FromOrders (JSONata is not evaluated by the sandbox) or no filter: every change
 
-    def notify(self, order_id: str, state: str, last_state: str | None, last_change: str | None,
-               current_change: str) -> None:
+    def notify(
+        self, order_id: str, state: str, last_state: str | None, last_change: str | None, current_change: str
+    ) -> None:
         with self._lock:
             if not self._wants(state):
                 return
@@ -88,14 +96,21 @@ class HookDispatcher:
                 "pending": True,
             }
             self.deliveries.append(delivery)
+            self._queue.put(delivery)
             if self._worker is None or not self._worker.is_alive():
                 self._worker = threading.Thread(target=self._run, name="vtex-sandbox-hook", daemon=True)
                 self._worker.start()
-        self._queue.put(delivery)
 
     def _run(self) -> None:
         while True:
-            delivery = self._queue.get()
+            try:
+                delivery = self._queue.get(timeout=2.0)
+            except queue.Empty:
+                with self._lock:  # idle: stop; notify() starts a new worker when needed
+                    if self._queue.empty():
+                        self._worker = None
+                        return
+                continue
             if delivery is None:
                 return
             self._deliver(delivery)

@@ -23,8 +23,15 @@ from typing import Any
 from local.fixtures.demo_catalog import demo_catalog
 
 SELLER_FLOW = (
-    "order-accepted", "waiting-ffmt-authorization", "authorize-fulfillment", "window-to-cancel",
-    "ready-for-handling", "start-handling", "handling", "invoice", "invoiced",
+    "order-accepted",
+    "waiting-ffmt-authorization",
+    "authorize-fulfillment",
+    "window-to-cancel",
+    "ready-for-handling",
+    "start-handling",
+    "handling",
+    "invoice",
+    "invoiced",
 )
 STATUS_DESCRIPTIONS = {
     "order-accepted": "Pedido aceito",
@@ -39,8 +46,17 @@ STATUS_DESCRIPTIONS = {
     "cancel": "Cancelando",
     "canceled": "Cancelado",
 }
-CANCELLABLE = frozenset({"order-accepted", "waiting-ffmt-authorization", "authorize-fulfillment", "window-to-cancel",
-                         "ready-for-handling", "start-handling", "handling"})
+CANCELLABLE = frozenset(
+    {
+        "order-accepted",
+        "waiting-ffmt-authorization",
+        "authorize-fulfillment",
+        "window-to-cancel",
+        "ready-for-handling",
+        "start-handling",
+        "handling",
+    }
+)
 INVOICEABLE = frozenset({"ready-for-handling", "start-handling", "handling", "invoiced"})
 SLAS = {  # id -> (name, shippingEstimate, base cents, per-unit cents)
     "Normal": ("Normal", "5bd", 1490, 100),
@@ -52,8 +68,9 @@ CENT = Decimal("0.01")
 
 
 class SandboxError(Exception):
-    def __init__(self, status: int, code: str, message: str, *, text: bool = False,
-                 headers: Mapping[str, str] | None = None):
+    def __init__(
+        self, status: int, code: str, message: str, *, text: bool = False, headers: Mapping[str, str] | None = None
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
@@ -137,8 +154,17 @@ Notify = Callable[[str, str, str | None, str | None, str], None]
 
 
 class VtexStore:
-    def __init__(self, *, account: str, affiliate_id: str, sales_channel: str, warehouses: list[str],
-                 clock: Callable[[], float], notify: Notify, cancel_window_seconds: float = 3.0):
+    def __init__(
+        self,
+        *,
+        account: str,
+        affiliate_id: str,
+        sales_channel: str,
+        warehouses: list[str],
+        clock: Callable[[], float],
+        notify: Notify,
+        cancel_window_seconds: float = 3.0,
+    ):
         self.account = account
         self.affiliate_id = affiliate_id
         self.sales_channel = sales_channel
@@ -163,6 +189,7 @@ class VtexStore:
             self.prices: dict[int, PriceRecord] = {}
             self.orders: dict[str, OrderRecord] = {}
             self.by_marketplace_id: dict[tuple[str, str], str] = {}
+            self.windows: dict[str, float] = {}  # order id -> when its cancellation window ends
             self._sequence = itertools.count(502001)
             self._receipts = itertools.count(1)
 
@@ -179,8 +206,15 @@ class VtexStore:
                 self.products[pid] = {key: value for key, value in product.items() if key != "skus"}
                 for index, sku in enumerate(product["skus"]):
                     sid = int(sku["id"])
-                    self.skus[sid] = Sku(sid, pid, sku["name"], sku["ean"], list(sku["images"]),
-                                         weight_g=200 + (sid % 7) * 150, dims_cm=(8 + index % 5, 15, 25))
+                    self.skus[sid] = Sku(
+                        sid,
+                        pid,
+                        sku["name"],
+                        sku["ean"],
+                        list(sku["images"]),
+                        weight_g=200 + (sid % 7) * 150,
+                        dims_cm=(8 + index % 5, 15, 25),
+                    )
                     for warehouse, quantity in sku["stock"].items():
                         self.stock[(sid, warehouse)] = StockRow(total=int(quantity))
                         if warehouse not in self.warehouses:
@@ -196,8 +230,13 @@ class VtexStore:
         return self.seed(demo_catalog(warehouses=list(self.configured_warehouses), account=self.account, **options))
 
     def counts(self) -> dict[str, int]:
-        return {"brands": len(self.brands), "categories": len(self.categories), "products": len(self.products),
-                "skus": len(self.skus), "orders": len(self.orders)}
+        return {
+            "brands": len(self.brands),
+            "categories": len(self.categories),
+            "products": len(self.products),
+            "skus": len(self.skus),
+            "orders": len(self.orders),
+        }
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -205,8 +244,9 @@ class VtexStore:
         try:
             return self.skus[int(str(sku_id))]
         except (KeyError, ValueError):
-            raise SandboxError(404, "404", f"Seller StockKeepingUnit {sku_id} not found for this seller id 1",
-                               text=True) from None
+            raise SandboxError(
+                404, "404", f"Seller StockKeepingUnit {sku_id} not found for this seller id 1", text=True
+            ) from None
 
     def _row(self, sku_id: int, warehouse: str) -> StockRow:
         return self.stock.setdefault((sku_id, warehouse), StockRow())
@@ -228,65 +268,145 @@ class VtexStore:
         path = "/" + "/".join(str(c["id"]) for c in (parent, category) if c) + "/"
         names = {str(c["id"]): c["name"] for c in (parent, category) if c}
         if sales_channel not in (None, "", self.sales_channel):
-            raise SandboxError(404, "404", f"SKU {sku_id} is not available in sales channel {sales_channel}",
-                               text=True)
-        images = [{"ImageUrl": url, "ImageName": f"{sku.name} {i + 1}", "FileId": 155000 + sku.id * 10 + i}
-                  for i, url in enumerate(sku.images)]
+            raise SandboxError(404, "404", f"SKU {sku_id} is not available in sales channel {sales_channel}", text=True)
+        images = [
+            {"ImageUrl": url, "ImageName": f"{sku.name} {i + 1}", "FileId": 155000 + sku.id * 10 + i}
+            for i, url in enumerate(sku.images)
+        ]
         height, width, length = sku.dims_cm
         main = sku.images[0].replace("/ids/", "/ids/").rsplit("/", 1) if sku.images else None
         return {
-            "Id": sku.id, "ProductId": sku.product_id, "NameComplete": sku.name,
-            "ComplementName": "", "ProductName": product["name"], "ProductDescription": product["description"],
-            "ProductRefId": f"REF-{sku.product_id}", "TaxCode": "", "SkuName": sku.name.split(" - ")[-1],
-            "IsActive": sku.is_active, "IsTransported": True, "IsInventoried": True, "IsGiftCardRecharge": False,
+            "Id": sku.id,
+            "ProductId": sku.product_id,
+            "NameComplete": sku.name,
+            "ComplementName": "",
+            "ProductName": product["name"],
+            "ProductDescription": product["description"],
+            "ProductRefId": f"REF-{sku.product_id}",
+            "TaxCode": "",
+            "SkuName": sku.name.split(" - ")[-1],
+            "IsActive": sku.is_active,
+            "IsTransported": True,
+            "IsInventoried": True,
+            "IsGiftCardRecharge": False,
             "ImageUrl": f"{main[0]}-55-55/{main[1]}" if main else None,
             "DetailUrl": f"/{product['name'].lower().replace(' ', '-')}/p",
-            "CSCIdentification": None, "BrandId": str(product["brand_id"]), "BrandName": brand["name"],
+            "CSCIdentification": None,
+            "BrandId": str(product["brand_id"]),
+            "BrandName": brand["name"],
             "IsBrandActive": True,
-            "Dimension": {"cubicweight": round(height * width * length / 6000, 4), "height": height,
-                          "length": length, "weight": sku.weight_g, "width": width},
-            "RealDimension": {"realCubicWeight": round(height * width * length / 6000, 4), "realHeight": height,
-                              "realLength": length, "realWeight": sku.weight_g, "realWidth": width},
-            "ManufacturerCode": f"MFR{sku.id}", "IsKit": False, "KitItems": [], "Services": [],
-            "Categories": [], "CategoriesFullPath": [path], "Attachments": [], "Collections": [],
-            "SkuSellers": [{"SellerId": "1", "StockKeepingUnitId": sku.id, "SellerStockKeepingUnitId": str(sku.id),
-                            "IsActive": True, "FreightCommissionPercentage": 0.0,
-                            "ProductCommissionPercentage": 0.0}],
+            "Dimension": {
+                "cubicweight": round(height * width * length / 6000, 4),
+                "height": height,
+                "length": length,
+                "weight": sku.weight_g,
+                "width": width,
+            },
+            "RealDimension": {
+                "realCubicWeight": round(height * width * length / 6000, 4),
+                "realHeight": height,
+                "realLength": length,
+                "realWeight": sku.weight_g,
+                "realWidth": width,
+            },
+            "ManufacturerCode": f"MFR{sku.id}",
+            "IsKit": False,
+            "KitItems": [],
+            "Services": [],
+            "Categories": [],
+            "CategoriesFullPath": [path],
+            "Attachments": [],
+            "Collections": [],
+            "SkuSellers": [
+                {
+                    "SellerId": "1",
+                    "StockKeepingUnitId": sku.id,
+                    "SellerStockKeepingUnitId": str(sku.id),
+                    "IsActive": True,
+                    "FreightCommissionPercentage": 0.0,
+                    "ProductCommissionPercentage": 0.0,
+                }
+            ],
             "SalesChannels": [int(self.sales_channel)] if self.sales_channel.isdigit() else [],
-            "Images": images, "Videos": [], "SkuSpecifications": [], "ProductSpecifications": [],
-            "ProductClustersIds": "", "PositionsInClusters": {}, "ProductClusterNames": {},
-            "ProductClusterHighlights": {}, "ProductCategoryIds": path, "IsDirectCategoryActive": True,
-            "ProductGlobalCategoryId": None, "ProductCategories": names, "CommercialConditionId": 1,
+            "Images": images,
+            "Videos": [],
+            "SkuSpecifications": [],
+            "ProductSpecifications": [],
+            "ProductClustersIds": "",
+            "PositionsInClusters": {},
+            "ProductClusterNames": {},
+            "ProductClusterHighlights": {},
+            "ProductCategoryIds": path,
+            "IsDirectCategoryActive": True,
+            "ProductGlobalCategoryId": None,
+            "ProductCategories": names,
+            "CommercialConditionId": 1,
             "RewardValue": 0.0,
             "AlternateIds": {"Ean": sku.ean, "RefId": f"SKU-{sku.id}"},
-            "AlternateIdValues": [sku.ean, f"SKU-{sku.id}"], "EstimatedDateArrival": None,
-            "MeasurementUnit": "un", "UnitMultiplier": 1.0, "InformationSource": None,
-            "ModalType": None, "KeyWords": "", "ReleaseDate": "2024-01-15T00:00:00",
-            "ProductIsVisible": True, "ShowIfNotAvailable": True, "IsProductActive": True,
+            "AlternateIdValues": [sku.ean, f"SKU-{sku.id}"],
+            "EstimatedDateArrival": None,
+            "MeasurementUnit": "un",
+            "UnitMultiplier": 1.0,
+            "InformationSource": None,
+            "ModalType": None,
+            "KeyWords": "",
+            "ReleaseDate": "2024-01-15T00:00:00",
+            "ProductIsVisible": True,
+            "ShowIfNotAvailable": True,
+            "IsProductActive": True,
             "ProductFinalScore": 0,
         }
 
     def sku_record(self, sku_id: Any) -> dict[str, Any]:
         sku = self.sku(sku_id)
         height, width, length = sku.dims_cm
-        return {"Id": sku.id, "ProductId": sku.product_id, "IsActive": sku.is_active, "Name": sku.name,
-                "RefId": f"SKU-{sku.id}", "PackagedHeight": height, "PackagedLength": length,
-                "PackagedWidth": width, "PackagedWeightKg": sku.weight_g, "Height": height, "Length": length,
-                "Width": width, "WeightKg": sku.weight_g, "CubicWeight": round(height * width * length / 6000, 4),
-                "IsKit": False, "CreationDate": "2024-01-15T00:00:00", "RewardValue": None,
-                "EstimatedDateArrival": None, "ManufacturerCode": f"MFR{sku.id}", "CommercialConditionId": 1,
-                "MeasurementUnit": "un", "UnitMultiplier": 1.0, "ModalType": None, "KitItensSellApart": False,
-                "Videos": []}
+        return {
+            "Id": sku.id,
+            "ProductId": sku.product_id,
+            "IsActive": sku.is_active,
+            "Name": sku.name,
+            "RefId": f"SKU-{sku.id}",
+            "PackagedHeight": height,
+            "PackagedLength": length,
+            "PackagedWidth": width,
+            "PackagedWeightKg": sku.weight_g,
+            "Height": height,
+            "Length": length,
+            "Width": width,
+            "WeightKg": sku.weight_g,
+            "CubicWeight": round(height * width * length / 6000, 4),
+            "IsKit": False,
+            "CreationDate": "2024-01-15T00:00:00",
+            "RewardValue": None,
+            "EstimatedDateArrival": None,
+            "ManufacturerCode": f"MFR{sku.id}",
+            "CommercialConditionId": 1,
+            "MeasurementUnit": "un",
+            "UnitMultiplier": 1.0,
+            "ModalType": None,
+            "KitItensSellApart": False,
+            "Videos": [],
+        }
 
     def sku_files(self, sku_id: Any) -> list[dict[str, Any]]:
         sku = self.sku(sku_id)
         files = []
         for position, url in enumerate(sku.images):
             archive = int(url.split("/ids/")[1].split("/")[0]) if "/ids/" in url else 155000 + position
-            files.append({"Id": sku.id * 100 + position, "ArchiveId": archive, "SkuId": sku.id,
-                          "Name": url.rsplit("/", 1)[-1].rsplit(".", 1)[0], "IsMain": position == 0,
-                          "Label": "Principal" if position == 0 else "", "Text": None, "Url": url,
-                          "FileLocation": url.split("//", 1)[-1].split("/", 1)[0], "Position": position})
+            files.append(
+                {
+                    "Id": sku.id * 100 + position,
+                    "ArchiveId": archive,
+                    "SkuId": sku.id,
+                    "Name": url.rsplit("/", 1)[-1].rsplit(".", 1)[0],
+                    "IsMain": position == 0,
+                    "Label": "Principal" if position == 0 else "",
+                    "Text": None,
+                    "Url": url,
+                    "FileLocation": url.split("//", 1)[-1].split("/", 1)[0],
+                    "Position": position,
+                }
+            )
         return files
 
     def product(self, product_id: Any) -> dict[str, Any]:
@@ -295,23 +415,42 @@ class VtexStore:
         except (KeyError, ValueError):
             raise SandboxError(404, "404", f"Product {product_id} not found", text=True) from None
         category = self.categories.get(product["category_id"], {})
-        return {"Id": product["id"], "Name": product["name"],
-                "DepartmentId": category.get("parent_id") or product["category_id"],
-                "CategoryId": product["category_id"], "BrandId": product["brand_id"],
-                "LinkId": product["name"].lower().replace(" ", "-"), "RefId": f"REF-{product['id']}",
-                "IsVisible": True, "Description": product["description"],
-                "DescriptionShort": product["name"], "ReleaseDate": "2024-01-15T00:00:00",
-                "KeyWords": "", "Title": product["name"], "IsActive": True, "TaxCode": "",
-                "MetaTagDescription": product["name"], "SupplierId": None, "ShowWithoutStock": True,
-                "AdWordsRemarketingCode": None, "LomadeeCampaignCode": None, "Score": None}
+        return {
+            "Id": product["id"],
+            "Name": product["name"],
+            "DepartmentId": category.get("parent_id") or product["category_id"],
+            "CategoryId": product["category_id"],
+            "BrandId": product["brand_id"],
+            "LinkId": product["name"].lower().replace(" ", "-"),
+            "RefId": f"REF-{product['id']}",
+            "IsVisible": True,
+            "Description": product["description"],
+            "DescriptionShort": product["name"],
+            "ReleaseDate": "2024-01-15T00:00:00",
+            "KeyWords": "",
+            "Title": product["name"],
+            "IsActive": True,
+            "TaxCode": "",
+            "MetaTagDescription": product["name"],
+            "SupplierId": None,
+            "ShowWithoutStock": True,
+            "AdWordsRemarketingCode": None,
+            "LomadeeCampaignCode": None,
+            "Score": None,
+        }
 
     def category_tree(self, levels: int) -> list[dict[str, Any]]:
         def node(category: dict[str, Any], depth: int) -> dict[str, Any]:
             children = [c for c in self.categories.values() if c.get("parent_id") == category["id"]]
-            return {"id": category["id"], "name": category["name"], "hasChildren": bool(children),
-                    "url": f"https://{self.account}.vtexcommercestable.com.br/{category['name'].lower()}",
-                    "children": [node(c, depth + 1) for c in children] if depth < levels else [],
-                    "Title": category["name"], "MetaTagDescription": category["name"]}
+            return {
+                "id": category["id"],
+                "name": category["name"],
+                "hasChildren": bool(children),
+                "url": f"https://{self.account}.vtexcommercestable.com.br/{category['name'].lower()}",
+                "children": [node(c, depth + 1) for c in children] if depth < levels else [],
+                "Title": category["name"],
+                "MetaTagDescription": category["name"],
+            }
 
         return [node(c, 1) for c in self.categories.values() if c.get("parent_id") is None]
 
@@ -328,11 +467,24 @@ class VtexStore:
         if row is None:
             return []
         shown = 1_000_000 if row.unlimited else row.total
-        return [{"skuId": str(sid), "warehouseId": warehouse, "dockId": DOCK_ID, "totalQuantity": shown,
-                 "reservedQuantity": row.reserved, "availableQuantity": row.available, "isUnlimited": row.unlimited,
-                 "salesChannel": [self.sales_channel], "deliveryChannels": ["delivery"], "timeToRefill": None,
-                 "dateOfSupplyUtc": None, "supplyLotId": None, "keepSellingAfterExpiration": False,
-                 "transfer": None}]
+        return [
+            {
+                "skuId": str(sid),
+                "warehouseId": warehouse,
+                "dockId": DOCK_ID,
+                "totalQuantity": shown,
+                "reservedQuantity": row.reserved,
+                "availableQuantity": row.available,
+                "isUnlimited": row.unlimited,
+                "salesChannel": [self.sales_channel],
+                "deliveryChannels": ["delivery"],
+                "timeToRefill": None,
+                "dateOfSupplyUtc": None,
+                "supplyLotId": None,
+                "keepSellingAfterExpiration": False,
+                "transfer": None,
+            }
+        ]
 
     def inventory_sku(self, sku_id: Any) -> dict[str, Any]:
         try:
@@ -343,14 +495,23 @@ class VtexStore:
         for warehouse in self.warehouses:
             row = self.stock.get((sid, warehouse))
             if row is not None:
-                balance.append({"warehouseId": warehouse, "warehouseName": f"Estoque {warehouse}",
-                                "totalQuantity": row.total, "reservedQuantity": row.reserved,
-                                "hasUnlimitedQuantity": row.unlimited, "timeToRefill": None,
-                                "dateOfSupplyUtc": None, "leadTime": row.lead_time})
+                balance.append(
+                    {
+                        "warehouseId": warehouse,
+                        "warehouseName": f"Estoque {warehouse}",
+                        "totalQuantity": row.total,
+                        "reservedQuantity": row.reserved,
+                        "hasUnlimitedQuantity": row.unlimited,
+                        "timeToRefill": None,
+                        "dateOfSupplyUtc": None,
+                        "leadTime": row.lead_time,
+                    }
+                )
         return {"skuId": str(sid), "balance": balance}
 
-    def set_inventory(self, sku_id: Any, warehouse: str, quantity: Any, unlimited: Any = False,
-                      lead_time: str | None = None) -> dict[str, Any]:
+    def set_inventory(
+        self, sku_id: Any, warehouse: str, quantity: Any, unlimited: Any = False, lead_time: str | None = None
+    ) -> dict[str, Any]:
         with self.lock:
             sku = self.sku(sku_id)
             if quantity is not None and (isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0):
@@ -365,21 +526,41 @@ class VtexStore:
             return self.inventory_state(sku.id)
 
     def inventory_state(self, sku_id: int) -> dict[str, Any]:
-        rows = {w: {"total": r.total, "reserved": r.reserved, "available": r.available, "unlimited": r.unlimited}
-                for (s, w), r in self.stock.items() if s == sku_id}
-        reservations = [{"orderId": oid, "warehouseId": w, "quantity": q}
-                        for oid, rec in self.orders.items() if rec.reserved
-                        for s, w, q in rec.reservations if s == sku_id]
+        rows = {
+            w: {"total": r.total, "reserved": r.reserved, "available": r.available, "unlimited": r.unlimited}
+            for (s, w), r in self.stock.items()
+            if s == sku_id
+        }
+        reservations = [
+            {"orderId": oid, "warehouseId": w, "quantity": q}
+            for oid, rec in self.orders.items()
+            if rec.reserved
+            for s, w, q in rec.reservations
+            if s == sku_id
+        ]
         return {"skuId": sku_id, "warehouses": rows, "reservations": reservations}
 
     # --- pricing -------------------------------------------------------------------------------
 
     def price(self, sku_id: Any) -> dict[str, Any]:
         record = self._price(sku_id)
-        return {"itemId": str(int(str(sku_id))), "listPrice": record.list_price, "costPrice": record.cost_price,
-                "markup": record.markup, "basePrice": record.base_price,
-                "fixedPrices": [{"tradePolicyId": tp, "value": value, "listPrice": record.list_price,
-                                 "minQuantity": 1, "dateRange": None} for tp, value in record.fixed.items()]}
+        return {
+            "itemId": str(int(str(sku_id))),
+            "listPrice": record.list_price,
+            "costPrice": record.cost_price,
+            "markup": record.markup,
+            "basePrice": record.base_price,
+            "fixedPrices": [
+                {
+                    "tradePolicyId": tp,
+                    "value": value,
+                    "listPrice": record.list_price,
+                    "minQuantity": 1,
+                    "dateRange": None,
+                }
+                for tp, value in record.fixed.items()
+            ],
+        }
 
     def _price(self, sku_id: Any) -> PriceRecord:
         try:
@@ -390,8 +571,13 @@ class VtexStore:
     def computed_price(self, sku_id: Any, trade_policy: str) -> dict[str, Any]:
         record = self._price(sku_id)
         valid_until = (datetime.now(UTC) + timedelta(days=365)).isoformat(timespec="seconds").replace("+00:00", "Z")
-        return {"tradePolicyId": trade_policy, "listPrice": record.list_price, "costPrice": record.cost_price,
-                "sellingPrice": record.selling(trade_policy), "priceValidUntil": valid_until}
+        return {
+            "tradePolicyId": trade_policy,
+            "listPrice": record.list_price,
+            "costPrice": record.cost_price,
+            "sellingPrice": record.selling(trade_policy),
+            "priceValidUntil": valid_until,
+        }
 
     def put_price(self, sku_id: Any, body: Mapping[str, Any]) -> None:
         """Pricing PUT rules: exactly two of basePrice/costPrice/markup (or basePrice alone); replaces fixed."""
@@ -456,55 +642,127 @@ class VtexStore:
             sku = self.skus.get(int(sku_id))
             record = self.prices.get(int(sku_id))
             if sku is None or not sku.is_active or record is None or str(raw.get("seller", "1")) != "1":
-                messages.append({"code": "ORD027", "text": f"Item {sku_id} not found or unavailable",
-                                 "status": "error", "fields": {"ItemIndex": str(index), "SkuName": None}})
+                messages.append(
+                    {
+                        "code": "ORD027",
+                        "text": f"Item {sku_id} not found or unavailable",
+                        "status": "error",
+                        "fields": {"ItemIndex": str(index), "SkuName": None},
+                    }
+                )
                 continue
             available = self.available(sku.id)
             if available < quantity:
                 code = "ORD027" if available == 0 else "ORD028"
-                text = (f"Item {sku_id} not found or unavailable" if available == 0
-                        else f"Item {sku.name}({sku_id}) is not available")
-                messages.append({"code": code, "text": text, "status": "error",
-                                 "fields": {"ItemIndex": str(index), "SkuName": sku.name}})
+                text = (
+                    f"Item {sku_id} not found or unavailable"
+                    if available == 0
+                    else f"Item {sku.name}({sku_id}) is not available"
+                )
+                messages.append(
+                    {
+                        "code": code,
+                        "text": text,
+                        "status": "error",
+                        "fields": {"ItemIndex": str(index), "SkuName": sku.name},
+                    }
+                )
                 continue
             selling = cents(record.selling(sales_channel))
             list_price = cents(record.list_price or record.selling(sales_channel))
             item_index = len(items)
-            items.append({"id": sku_id, "requestIndex": index, "quantity": quantity, "seller": "1",
-                          "sellerChain": ["1"], "merchantName": None, "tax": 0,
-                          "priceValidUntil": self.computed_price(sku.id, sales_channel)["priceValidUntil"],
-                          "price": selling, "listPrice": list_price, "sellingPrice": selling, "rewardValue": 0,
-                          "offerings": [], "priceTags": [], "measurementUnit": "un", "unitMultiplier": 1.0,
-                          "availability": "available",
-                          "priceDefinition": {"calculatedSellingPrice": selling, "total": selling * quantity,
-                                              "sellingPrices": [{"value": selling, "quantity": quantity}]}})
+            items.append(
+                {
+                    "id": sku_id,
+                    "requestIndex": index,
+                    "quantity": quantity,
+                    "seller": "1",
+                    "sellerChain": ["1"],
+                    "merchantName": None,
+                    "tax": 0,
+                    "priceValidUntil": self.computed_price(sku.id, sales_channel)["priceValidUntil"],
+                    "price": selling,
+                    "listPrice": list_price,
+                    "sellingPrice": selling,
+                    "rewardValue": 0,
+                    "offerings": [],
+                    "priceTags": [],
+                    "measurementUnit": "un",
+                    "unitMultiplier": 1.0,
+                    "availability": "available",
+                    "priceDefinition": {
+                        "calculatedSellingPrice": selling,
+                        "total": selling * quantity,
+                        "sellingPrices": [{"value": selling, "quantity": quantity}],
+                    },
+                }
+            )
             slas = []
             if postal_code and country:
                 if CEP.match(str(postal_code)) and country == "BRA":
                     slas = self.slas(sku.id, quantity)
                 elif not any(m["code"] == "cannotBeDelivered" for m in messages):
-                    messages.append({"code": "cannotBeDelivered",
-                                     "text": f"Não é possível entregar no CEP {postal_code}", "status": "error"})
-            logistics.append({"itemIndex": item_index, "stockBalance": available, "quantity": quantity,
-                              "shipsTo": ["BRA"], "slas": slas,
-                              "deliveryChannels": [{"id": "delivery", "stockBalance": available}]})
-        return {"items": items, "logisticsInfo": logistics, "messages": messages, "country": country,
-                "postalCode": postal_code, "allowMultipleDeliveries": True, "pickupPoints": [],
-                "totals": [{"id": "Items", "name": "Total dos Itens",
-                            "value": sum(i["price"] * i["quantity"] for i in items)}]}
+                    messages.append(
+                        {
+                            "code": "cannotBeDelivered",
+                            "text": f"Não é possível entregar no CEP {postal_code}",
+                            "status": "error",
+                        }
+                    )
+            logistics.append(
+                {
+                    "itemIndex": item_index,
+                    "stockBalance": available,
+                    "quantity": quantity,
+                    "shipsTo": ["BRA"],
+                    "slas": slas,
+                    "deliveryChannels": [{"id": "delivery", "stockBalance": available}],
+                }
+            )
+        return {
+            "items": items,
+            "logisticsInfo": logistics,
+            "messages": messages,
+            "country": country,
+            "postalCode": postal_code,
+            "allowMultipleDeliveries": True,
+            "pickupPoints": [],
+            "totals": [
+                {"id": "Items", "name": "Total dos Itens", "value": sum(i["price"] * i["quantity"] for i in items)}
+            ],
+        }
 
     def slas(self, sku_id: int, quantity: int) -> list[dict[str, Any]]:
         warehouse = self._warehouse_for(sku_id, quantity) or self.warehouses[0]
         out = []
         for sla_id, (name, estimate, base, per_unit) in SLAS.items():
             price = base + per_unit * quantity
-            out.append({"id": sla_id, "name": name, "deliveryChannel": "delivery",
-                        "deliveryIds": [{"courierId": "1", "courierName": "Transportadora Demo",
-                                         "warehouseId": warehouse, "dockId": DOCK_ID, "quantity": quantity,
-                                         "kitItemDetails": []}],
-                        "shippingEstimate": estimate, "lockTTL": "8d", "price": price, "listPrice": price,
-                        "tax": 0, "pickupStoreInfo": None, "pickupPointId": None, "transitTime": estimate,
-                        "availableDeliveryWindows": []})
+            out.append(
+                {
+                    "id": sla_id,
+                    "name": name,
+                    "deliveryChannel": "delivery",
+                    "deliveryIds": [
+                        {
+                            "courierId": "1",
+                            "courierName": "Transportadora Demo",
+                            "warehouseId": warehouse,
+                            "dockId": DOCK_ID,
+                            "quantity": quantity,
+                            "kitItemDetails": [],
+                        }
+                    ],
+                    "shippingEstimate": estimate,
+                    "lockTTL": "8d",
+                    "price": price,
+                    "listPrice": price,
+                    "tax": 0,
+                    "pickupStoreInfo": None,
+                    "pickupPointId": None,
+                    "transitTime": estimate,
+                    "availableDeliveryWindows": [],
+                }
+            )
         return out
 
     def _warehouse_for(self, sku_id: int, quantity: int) -> str | None:
@@ -528,8 +786,12 @@ class VtexStore:
         with self.lock:
             placed = self._place(orders[0], sales_channel, affiliate_id)
         if self.place_order_response == "object":
-            return {"orderId": placed["orderId"], "status": "waiting-ffmt-authorization",
-                    "message": "Order created", "orderData": placed}
+            return {
+                "orderId": placed["orderId"],
+                "status": "waiting-ffmt-authorization",
+                "message": "Order created",
+                "orderData": placed,
+            }
         return [placed]
 
     def _place(self, order: dict[str, Any], sales_channel: str, affiliate_id: str) -> dict[str, Any]:
@@ -543,8 +805,9 @@ class VtexStore:
         if isinstance(payment_value, bool) or not isinstance(payment_value, int) or payment_value < 0:
             raise bad("FMT007", "marketplacePaymentValue is required, in cents (integer)")
         if (affiliate_id, marketplace_id) in self.by_marketplace_id:
-            raise bad("FMT009", f"Order with marketplaceOrderId {marketplace_id} already exists for affiliate "
-                                f"{affiliate_id}")
+            raise bad(
+                "FMT009", f"Order with marketplaceOrderId {marketplace_id} already exists for affiliate {affiliate_id}"
+            )
         items = order["items"]
         if not isinstance(items, list):
             raise bad("CHK0022", "items must be an array")
@@ -561,7 +824,8 @@ class VtexStore:
                 raise bad("FMT001", f"shippingData.address.{name} is required")
         logistics = shipping.get("logisticsInfo")
         if not isinstance(logistics, list) or sorted(
-                li.get("itemIndex", -1) for li in logistics if isinstance(li, dict)) != list(range(len(items))):
+            li.get("itemIndex", -1) for li in logistics if isinstance(li, dict)
+        ) != list(range(len(items))):
             raise bad("FMT001", "shippingData.logisticsInfo needs one entry per item (itemIndex 0..n-1)")
         by_index = {li["itemIndex"]: li for li in logistics}
         reservations: list[tuple[int, str, int]] = []
@@ -599,8 +863,10 @@ class VtexStore:
             total_freight += freight
             order_items.append((sku, item, info, warehouse))
         if payment_value != total_items + total_freight:
-            raise bad("FMT007", f"marketplacePaymentValue {payment_value} differs from items + freight "
-                                f"{total_items + total_freight}")
+            raise bad(
+                "FMT007",
+                f"marketplacePaymentValue {payment_value} differs from items + freight {total_items + total_freight}",
+            )
         for sku_id, warehouse, quantity in reservations:
             self._row(sku_id, warehouse).reserved += quantity
         order_id = f"{affiliate_id}-{marketplace_id}-01"
@@ -612,56 +878,130 @@ class VtexStore:
         for index, (sku, item, info, warehouse) in enumerate(order_items):
             product = self.products[sku.product_id]
             record = self.prices[sku.id]
-            view_items.append({
-                "uniqueId": hashlib.md5(f"{order_id}{index}".encode(), usedforsecurity=False).hexdigest().upper(),
-                "id": str(sku.id), "productId": str(sku.product_id), "ean": sku.ean, "lockId": f"{order_id}-lock",
-                "refId": f"SKU-{sku.id}", "name": sku.name, "quantity": item["quantity"], "seller": "1",
-                "sellerSku": str(sku.id), "priceTable": None, "price": item["price"],
-                "listPrice": cents(record.list_price or record.base_price), "sellingPrice": item["price"],
-                "costPrice": cents(record.cost_price or Decimal(0)), "tax": 0, "commission": item.get("commission"),
-                "freightCommission": item.get("freightCommission"), "measurementUnit": "un", "unitMultiplier": 1.0,
-                "imageUrl": sku.images[0] if sku.images else None,
-                "detailUrl": f"/{product['name'].lower().replace(' ', '-')}/p", "priceTags": [], "isGift": False,
-                "components": [], "bundleItems": [], "attachments": [], "offerings": [],
-            })
+            view_items.append(
+                {
+                    "uniqueId": hashlib.md5(f"{order_id}{index}".encode(), usedforsecurity=False).hexdigest().upper(),
+                    "id": str(sku.id),
+                    "productId": str(sku.product_id),
+                    "ean": sku.ean,
+                    "lockId": f"{order_id}-lock",
+                    "refId": f"SKU-{sku.id}",
+                    "name": sku.name,
+                    "quantity": item["quantity"],
+                    "seller": "1",
+                    "sellerSku": str(sku.id),
+                    "priceTable": None,
+                    "price": item["price"],
+                    "listPrice": cents(record.list_price or record.base_price),
+                    "sellingPrice": item["price"],
+                    "costPrice": cents(record.cost_price or Decimal(0)),
+                    "tax": 0,
+                    "commission": item.get("commission"),
+                    "freightCommission": item.get("freightCommission"),
+                    "measurementUnit": "un",
+                    "unitMultiplier": 1.0,
+                    "imageUrl": sku.images[0] if sku.images else None,
+                    "detailUrl": f"/{product['name'].lower().replace(' ', '-')}/p",
+                    "priceTags": [],
+                    "isGift": False,
+                    "components": [],
+                    "bundleItems": [],
+                    "attachments": [],
+                    "offerings": [],
+                }
+            )
             name, estimate, _, _ = SLAS[info["selectedSla"]]
-            view_logistics.append({
-                "itemIndex": index, "selectedSla": info["selectedSla"],
-                "selectedDeliveryChannel": info.get("selectedDeliveryChannel") or "delivery",
-                "deliveryCompany": "Transportadora Demo", "addressId": f"{order_id}-addr",
-                "shippingEstimate": info.get("shippingEstimate") or estimate, "shippingEstimateDate": None,
-                "lockTTL": info.get("lockTTL") or "8d", "price": info["price"], "listPrice": info["price"],
-                "sellingPrice": info["price"], "deliveryWindow": info.get("deliveryWindow"),
-                "deliveryIds": [{"courierId": "1", "courierName": "Transportadora Demo", "dockId": DOCK_ID,
-                                 "quantity": item["quantity"], "warehouseId": warehouse, "kitItemDetails": []}],
-                "slas": [{"id": sid, "name": sla[0], "shippingEstimate": sla[1], "price": sla[2] + sla[3] *
-                          item["quantity"]} for sid, sla in SLAS.items()],
-                "shipsTo": ["BRA"], "pickupStoreInfo": {"isPickupStore": False},
-            })
+            view_logistics.append(
+                {
+                    "itemIndex": index,
+                    "selectedSla": info["selectedSla"],
+                    "selectedDeliveryChannel": info.get("selectedDeliveryChannel") or "delivery",
+                    "deliveryCompany": "Transportadora Demo",
+                    "addressId": f"{order_id}-addr",
+                    "shippingEstimate": info.get("shippingEstimate") or estimate,
+                    "shippingEstimateDate": None,
+                    "lockTTL": info.get("lockTTL") or "8d",
+                    "price": info["price"],
+                    "listPrice": info["price"],
+                    "sellingPrice": info["price"],
+                    "deliveryWindow": info.get("deliveryWindow"),
+                    "deliveryIds": [
+                        {
+                            "courierId": "1",
+                            "courierName": "Transportadora Demo",
+                            "dockId": DOCK_ID,
+                            "quantity": item["quantity"],
+                            "warehouseId": warehouse,
+                            "kitItemDetails": [],
+                        }
+                    ],
+                    "slas": [
+                        {
+                            "id": sid,
+                            "name": sla[0],
+                            "shippingEstimate": sla[1],
+                            "price": sla[2] + sla[3] * item["quantity"],
+                        }
+                        for sid, sla in SLAS.items()
+                    ],
+                    "shipsTo": ["BRA"],
+                    "pickupStoreInfo": {"isPickupStore": False},
+                }
+            )
         address_view = {**address, "addressId": f"{order_id}-addr"}
         profile_view = {**profile, "email": masked_email}
         data = {
-            "orderId": order_id, "sequence": str(next(self._sequence)), "marketplaceOrderId": marketplace_id,
-            "marketplaceServicesEndpoint": order["marketplaceServicesEndpoint"], "sellerOrderId": f"00-{order_id}",
-            "origin": "Fulfillment", "affiliateId": affiliate_id, "salesChannel": sales_channel,
-            "merchantName": None, "status": None, "statusDescription": None, "workflowIsInError": False,
-            "value": total_items + total_freight, "creationDate": created, "lastChange": created,
-            "orderGroup": None, "followUpEmail": masked_email, "hostname": self.account, "isCompleted": True,
-            "allowCancellation": True, "allowEdition": False, "isCheckedIn": False, "authorizedDate": None,
-            "invoicedDate": None, "cancelReason": None, "cancellationData": None,
-            "totals": [{"id": "Items", "name": "Total dos Itens", "value": total_items},
-                       {"id": "Discounts", "name": "Total dos Descontos", "value": 0},
-                       {"id": "Shipping", "name": "Total do Frete", "value": total_freight},
-                       {"id": "Tax", "name": "Total da Taxa", "value": 0}],
+            "orderId": order_id,
+            "sequence": str(next(self._sequence)),
+            "marketplaceOrderId": marketplace_id,
+            "marketplaceServicesEndpoint": order["marketplaceServicesEndpoint"],
+            "sellerOrderId": f"00-{order_id}",
+            "origin": "Fulfillment",
+            "affiliateId": affiliate_id,
+            "salesChannel": sales_channel,
+            "merchantName": None,
+            "status": None,
+            "statusDescription": None,
+            "workflowIsInError": False,
+            "value": total_items + total_freight,
+            "creationDate": created,
+            "lastChange": created,
+            "orderGroup": None,
+            "followUpEmail": masked_email,
+            "hostname": self.account,
+            "isCompleted": True,
+            "allowCancellation": True,
+            "allowEdition": False,
+            "isCheckedIn": False,
+            "authorizedDate": None,
+            "invoicedDate": None,
+            "cancelReason": None,
+            "cancellationData": None,
+            "totals": [
+                {"id": "Items", "name": "Total dos Itens", "value": total_items},
+                {"id": "Discounts", "name": "Total dos Descontos", "value": 0},
+                {"id": "Shipping", "name": "Total do Frete", "value": total_freight},
+                {"id": "Tax", "name": "Total da Taxa", "value": 0},
+            ],
             "sellers": [{"id": "1", "name": self.account, "logo": "", "fulfillmentEndpoint": None}],
-            "items": view_items, "clientProfileData": profile_view,
-            "shippingData": {"id": "shippingData", "address": address_view, "logisticsInfo": view_logistics,
-                             "trackingHints": None, "selectedAddresses": [address_view], "isFOB": False},
-            "paymentData": None, "packageAttachment": {"packages": []}, "invoiceData": None,
-            "customData": order.get("customData"), "openTextField": order.get("openTextField"),
-            "marketingData": order.get("marketingData"), "changesAttachment": None,
-            "marketplace": {"baseURL": order["marketplaceServicesEndpoint"], "isCertified": None,
-                            "name": affiliate_id},
+            "items": view_items,
+            "clientProfileData": profile_view,
+            "shippingData": {
+                "id": "shippingData",
+                "address": address_view,
+                "logisticsInfo": view_logistics,
+                "trackingHints": None,
+                "selectedAddresses": [address_view],
+                "isFOB": False,
+            },
+            "paymentData": None,
+            "packageAttachment": {"packages": []},
+            "invoiceData": None,
+            "customData": order.get("customData"),
+            "openTextField": order.get("openTextField"),
+            "marketingData": order.get("marketingData"),
+            "changesAttachment": None,
+            "marketplace": {"baseURL": order["marketplaceServicesEndpoint"], "isCertified": None, "name": affiliate_id},
         }
         record = OrderRecord(data=data, affiliate_id=affiliate_id, reservations=reservations)
         self.orders[order_id] = record
@@ -669,17 +1009,30 @@ class VtexStore:
         self._move(record, "order-accepted")
         self._move(record, "waiting-ffmt-authorization")
         return {
-            "marketplaceOrderId": marketplace_id, "orderId": order_id, "followUpEmail": masked_email,
-            "items": [{**dict(item), "priceTable": None, "measurementUnit": "un", "unitMultiplier": 1.0}
-                      for item in items],
+            "marketplaceOrderId": marketplace_id,
+            "orderId": order_id,
+            "followUpEmail": masked_email,
+            "items": [
+                {**dict(item), "priceTable": None, "measurementUnit": "un", "unitMultiplier": 1.0} for item in items
+            ],
             "clientProfileData": profile_view,
-            "shippingData": {"isFOB": False, "address": address_view, "selectedAddresses": [address_view],
-                             "logisticsInfo": [{**dict(info), "addressId": address_view["addressId"],
-                                                "selectedDeliveryChannel": "delivery",
-                                                "deliveryIds": [{"warehouseId": w, "dockId": DOCK_ID}]}
-                                               for (_, _, info, w) in order_items],
-                             "trackingHints": None},
-            "paymentData": None, "customData": order.get("customData"),
+            "shippingData": {
+                "isFOB": False,
+                "address": address_view,
+                "selectedAddresses": [address_view],
+                "logisticsInfo": [
+                    {
+                        **dict(info),
+                        "addressId": address_view["addressId"],
+                        "selectedDeliveryChannel": "delivery",
+                        "deliveryIds": [{"warehouseId": w, "dockId": DOCK_ID}],
+                    }
+                    for (_, _, info, w) in order_items
+                ],
+                "trackingHints": None,
+            },
+            "paymentData": None,
+            "customData": order.get("customData"),
         }
 
     def order(self, order_id: str) -> OrderRecord:
@@ -711,21 +1064,37 @@ class VtexStore:
             if body["marketplaceOrderId"] != record.data["marketplaceOrderId"]:
                 raise bad("1", f"marketplaceOrderId {body['marketplaceOrderId']} does not match order {order_id}")
             if record.data["status"] != "waiting-ffmt-authorization":
-                raise SandboxError(409, "OMS003", "Order status should be waiting-ffmt-authorization to perform "
-                                                  f"this action (current: {record.data['status']})")
+                raise SandboxError(
+                    409,
+                    "OMS003",
+                    "Order status should be waiting-ffmt-authorization to perform "
+                    f"this action (current: {record.data['status']})",
+                )
             self._move(record, "authorize-fulfillment")
             record.data["authorizedDate"] = now_iso()
             self._move(record, "window-to-cancel")
             record.window_due = self.clock() + self.cancel_window_seconds
+            self.windows[order_id] = record.window_due
             self.advance_due()
             data = record.data
-            return {"date": now_iso(), "marketplaceOrderId": data["marketplaceOrderId"], "orderId": order_id,
-                    "receipt": self._receipt(), "items": [{"id": i["id"]} for i in data["items"]],
-                    "shippingData": {"logisticsInfo": [
-                        {"itemIndex": li["itemIndex"], "selectedSla": li["selectedSla"],
-                         "selectedDeliveryChannel": li["selectedDeliveryChannel"],
-                         "shippingEstimateDate": li["shippingEstimateDate"]}
-                        for li in data["shippingData"]["logisticsInfo"]]}}
+            return {
+                "date": now_iso(),
+                "marketplaceOrderId": data["marketplaceOrderId"],
+                "orderId": order_id,
+                "receipt": self._receipt(),
+                "items": [{"id": i["id"]} for i in data["items"]],
+                "shippingData": {
+                    "logisticsInfo": [
+                        {
+                            "itemIndex": li["itemIndex"],
+                            "selectedSla": li["selectedSla"],
+                            "selectedDeliveryChannel": li["selectedDeliveryChannel"],
+                            "shippingEstimateDate": li["shippingEstimateDate"],
+                        }
+                        for li in data["shippingData"]["logisticsInfo"]
+                    ]
+                },
+            }
 
     def advance_due(self) -> int:
         """Moves orders whose cancellation window has passed to ready-for-handling."""
@@ -733,8 +1102,11 @@ class VtexStore:
         now = self.clock()
         with self.lock:
             for record in self.orders.values():
-                if record.window_due is not None and record.data["status"] == "window-to-cancel" \
-                        and record.window_due <= now:
+                if (
+                    record.window_due is not None
+                    and record.data["status"] == "window-to-cancel"
+                    and record.window_due <= now
+                ):
                     record.window_due = None
                     self._move(record, "ready-for-handling")
                     moved += 1
@@ -758,16 +1130,21 @@ class VtexStore:
             if status == "canceled":
                 return {"date": now_iso(), "orderId": order_id, "receipt": None}
             if status in ("invoice", "invoiced") and not record.returned:
-                raise bad("1", f"Order {order_id} is invoiced and cannot be canceled; post a return (Input) "
-                               "invoice first")
+                raise bad(
+                    "1", f"Order {order_id} is invoiced and cannot be canceled; post a return (Input) invoice first"
+                )
             if status not in CANCELLABLE and status != "invoiced":
                 raise bad("1", f"Order {order_id} in status {status} cannot be canceled")
             self._release(record)
             record.data["cancelReason"] = reason
-            record.data["cancellationData"] = {"RequestedByUser": False, "RequestedBySystem": False,
-                                               "RequestedBySellerNotification": True,
-                                               "RequestedByPaymentNotification": False, "Reason": reason,
-                                               "CancellationDate": now_iso()}
+            record.data["cancellationData"] = {
+                "RequestedByUser": False,
+                "RequestedBySystem": False,
+                "RequestedBySellerNotification": True,
+                "RequestedByPaymentNotification": False,
+                "Reason": reason,
+                "CancellationDate": now_iso(),
+            }
             record.window_due = None
             self._move(record, "cancel")
             self._move(record, "canceled")
@@ -823,16 +1200,33 @@ class VtexStore:
                 if item["id"] not in order_ids:
                     raise bad("1", f"invoice item {item['id']} is not in order {order_id}")
             package = {
-                "type": invoice_type, "invoiceNumber": body["invoiceNumber"], "invoiceValue": value,
-                "invoiceUrl": body.get("invoiceUrl"), "invoiceKey": body.get("invoiceKey"),
-                "issuanceDate": body["issuanceDate"], "embeddedInvoice": embedded,
-                "courier": body.get("courier"), "trackingNumber": body.get("trackingNumber"),
-                "trackingUrl": body.get("trackingUrl"), "dispatchedDate": body.get("dispatchedDate"),
-                "items": [{"itemIndex": next(i for i, o in enumerate(record.data["items"]) if o["id"] == it["id"]),
-                           "quantity": it["quantity"], "price": it["price"], "description": it.get("description"),
-                           "unitMultiplier": 1.0} for it in items],
-                "courierStatus": None, "cfop": None, "volumes": None, "EnableInferItems": None,
-                "restitutions": {}, "receipt": self._receipt(),
+                "type": invoice_type,
+                "invoiceNumber": body["invoiceNumber"],
+                "invoiceValue": value,
+                "invoiceUrl": body.get("invoiceUrl"),
+                "invoiceKey": body.get("invoiceKey"),
+                "issuanceDate": body["issuanceDate"],
+                "embeddedInvoice": embedded,
+                "courier": body.get("courier"),
+                "trackingNumber": body.get("trackingNumber"),
+                "trackingUrl": body.get("trackingUrl"),
+                "dispatchedDate": body.get("dispatchedDate"),
+                "items": [
+                    {
+                        "itemIndex": next(i for i, o in enumerate(record.data["items"]) if o["id"] == it["id"]),
+                        "quantity": it["quantity"],
+                        "price": it["price"],
+                        "description": it.get("description"),
+                        "unitMultiplier": 1.0,
+                    }
+                    for it in items
+                ],
+                "courierStatus": None,
+                "cfop": None,
+                "volumes": None,
+                "EnableInferItems": None,
+                "restitutions": {},
+                "receipt": self._receipt(),
             }
             record.data["packageAttachment"]["packages"].append(package)
             if invoice_type == "Input":
@@ -858,8 +1252,7 @@ class VtexStore:
         for package in record.data["packageAttachment"]["packages"]:
             if package["invoiceNumber"] == invoice_number:
                 return package
-        raise SandboxError(404, "ORD038", f"Invoice {invoice_number} not found for order "
-                                          f"{record.data['orderId']}")
+        raise SandboxError(404, "ORD038", f"Invoice {invoice_number} not found for order {record.data['orderId']}")
 
     def tracking(self, order_id: str, invoice_number: str, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict) or not body.get("trackingNumber"):
@@ -879,17 +1272,37 @@ class VtexStore:
         with self.lock:
             record = self.order(order_id)
             package = self._package(record, invoice_number)
-            package["courierStatus"] = {"status": "delivered" if body["isDelivered"] else "in-transit",
-                                        "finished": body["isDelivered"], "deliveredDate": body.get("deliveredDate"),
-                                        "data": list(body.get("events") or [])}
+            package["courierStatus"] = {
+                "status": "delivered" if body["isDelivered"] else "in-transit",
+                "finished": body["isDelivered"],
+                "deliveredDate": body.get("deliveredDate"),
+                "data": list(body.get("events") or []),
+            }
             return {"date": now_iso(), "orderId": order_id, "receipt": self._receipt()}
 
     def list_orders(self, status: str | None, affiliate_id: str | None) -> dict[str, Any]:
-        rows = [r.data for r in self.orders.values()
-                if (not status or r.data["status"] == status) and (not affiliate_id or r.affiliate_id == affiliate_id)]
+        rows = [
+            r.data
+            for r in self.orders.values()
+            if (not status or r.data["status"] == status) and (not affiliate_id or r.affiliate_id == affiliate_id)
+        ]
         rows.sort(key=lambda d: d["creationDate"], reverse=True)
-        summary = [{k: d[k] for k in ("orderId", "creationDate", "status", "statusDescription", "value",
-                                      "marketplaceOrderId", "affiliateId", "salesChannel")} for d in rows[:100]]
+        summary = [
+            {
+                k: d[k]
+                for k in (
+                    "orderId",
+                    "creationDate",
+                    "status",
+                    "statusDescription",
+                    "value",
+                    "marketplaceOrderId",
+                    "affiliateId",
+                    "salesChannel",
+                )
+            }
+            for d in rows[:100]
+        ]
         return {"list": summary, "paging": {"total": len(rows), "pages": 1, "currentPage": 1, "perPage": 100}}
 
     # --- admin: advance ------------------------------------------------------------------------
@@ -929,12 +1342,23 @@ class VtexStore:
         xml = body.get("embedded_invoice")
         if xml is None and body.get("with_xml", True):
             xml = nfe_xml(data, number, key, issued)
-        invoice = {"type": "Output", "invoiceNumber": number, "invoiceKey": key, "issuanceDate": issued,
-                   "invoiceValue": data["value"], "invoiceUrl": f"https://nfe.example.com.br/{key}.xml",
-                   "embeddedInvoice": xml, "courier": "Transportadora Demo", "trackingNumber": None,
-                   "trackingUrl": None, "dispatchedDate": None,
-                   "items": [{"id": i["id"], "price": i["price"], "quantity": i["quantity"],
-                              "description": i["name"]} for i in data["items"]]}
+        invoice = {
+            "type": "Output",
+            "invoiceNumber": number,
+            "invoiceKey": key,
+            "issuanceDate": issued,
+            "invoiceValue": data["value"],
+            "invoiceUrl": f"https://nfe.example.com.br/{key}.xml",
+            "embeddedInvoice": xml,
+            "courier": "Transportadora Demo",
+            "trackingNumber": None,
+            "trackingUrl": None,
+            "dispatchedDate": None,
+            "items": [
+                {"id": i["id"], "price": i["price"], "quantity": i["quantity"], "description": i["name"]}
+                for i in data["items"]
+            ],
+        }
         invoice.update(given)
         return invoice
 
@@ -958,9 +1382,9 @@ def nfe_xml(order: Mapping[str, Any], number: str, key: str, issued: str) -> str
     """A small, well-formed NF-e (nfeProc) for the demo; not a signed, schema-complete document."""
     items = "".join(
         f'<det nItem="{n}"><prod><cProd>{i["id"]}</cProd><cEAN>{i.get("ean") or "SEM GTIN"}</cEAN>'
-        f'<xProd>{_xml_text(i["name"])}</xProd><NCM>61091000</NCM><CFOP>5102</CFOP><uCom>UN</uCom>'
-        f'<qCom>{i["quantity"]}.0000</qCom><vUnCom>{i["price"] / 100:.2f}</vUnCom>'
-        f'<vProd>{i["price"] * i["quantity"] / 100:.2f}</vProd></prod></det>'
+        f"<xProd>{_xml_text(i['name'])}</xProd><NCM>61091000</NCM><CFOP>5102</CFOP><uCom>UN</uCom>"
+        f"<qCom>{i['quantity']}.0000</qCom><vUnCom>{i['price'] / 100:.2f}</vUnCom>"
+        f"<vProd>{i['price'] * i['quantity'] / 100:.2f}</vProd></prod></det>"
         for n, i in enumerate(order["items"], start=1)
     )
     address = order["shippingData"]["address"]
@@ -969,14 +1393,14 @@ def nfe_xml(order: Mapping[str, Any], number: str, key: str, issued: str) -> str
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<nfeProc xmlns="http://www.portalfiscal.inf.br/nfe" versao="4.00"><NFe><infNFe '
         f'Id="NFe{key}" versao="4.00"><ide><cUF>35</cUF><natOp>Venda</natOp><mod>55</mod><serie>1</serie>'
-        f'<nNF>{int("".join(c for c in number if c.isdigit()) or 0)}</nNF><dhEmi>{issued}</dhEmi>'
-        '<tpNF>1</tpNF></ide><emit><CNPJ>12345678000195</CNPJ><xNome>Loja Demo Sandbox LTDA</xNome></emit>'
-        f'<dest><CPF>{_xml_text(profile.get("document") or "")}</CPF>'
-        f'<xNome>{_xml_text(address.get("receiverName") or "")}</xNome></dest>{items}'
-        f'<total><ICMSTot><vNF>{order["value"] / 100:.2f}</vNF></ICMSTot></total></infNFe></NFe>'
+        f"<nNF>{int(''.join(c for c in number if c.isdigit()) or 0)}</nNF><dhEmi>{issued}</dhEmi>"
+        "<tpNF>1</tpNF></ide><emit><CNPJ>12345678000195</CNPJ><xNome>Loja Demo Sandbox LTDA</xNome></emit>"
+        f"<dest><CPF>{_xml_text(profile.get('document') or '')}</CPF>"
+        f"<xNome>{_xml_text(address.get('receiverName') or '')}</xNome></dest>{items}"
+        f"<total><ICMSTot><vNF>{order['value'] / 100:.2f}</vNF></ICMSTot></total></infNFe></NFe>"
         f'<protNFe versao="4.00"><infProt><chNFe>{key}</chNFe><dhRecbto>{issued}</dhRecbto>'
-        '<nProt>135000000000001</nProt><cStat>100</cStat><xMotivo>Autorizado o uso da NF-e</xMotivo>'
-        '</infProt></protNFe></nfeProc>'
+        "<nProt>135000000000001</nProt><cStat>100</cStat><xMotivo>Autorizado o uso da NF-e</xMotivo>"
+        "</infProt></protNFe></nfeProc>"
     )
 
 

@@ -74,8 +74,12 @@ def fake_time() -> FakeTime:
 @pytest.fixture(scope="module")
 def vtex_env(stack_env: dict[str, str]) -> dict[str, str]:
     # no default rate limit here: the fake clock only moves when told, the limiter has its own tests
-    return {**stack_env, "VTEX_SANDBOX_CANCEL_WINDOW_SECONDS": "30", "VTEX_SANDBOX_HOOK_RETRY_DELAYS": "0.01,0.02",
-            "VTEX_SANDBOX_RATE_LIMIT_PER_MINUTE": "0"}
+    return {
+        **stack_env,
+        "VTEX_SANDBOX_CANCEL_WINDOW_SECONDS": "30",
+        "VTEX_SANDBOX_HOOK_RETRY_DELAYS": "0.01,0.02",
+        "VTEX_SANDBOX_RATE_LIMIT_PER_MINUTE": "0",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +99,15 @@ def served_sandbox(vtex_env: dict[str, str], fake_time: FakeTime) -> Iterator[Sa
 @pytest.fixture
 def sandbox(served_sandbox: Sandbox, hook_receiver: HookReceiver) -> Sandbox:
     served_sandbox.post("/sandbox/reset", {"seed": "demo"})
-    served_sandbox.post("/sandbox/config", {"cancel_window_seconds": 30, "place_order_response": "array",
-                                            "price_divergence": "accept", "rate_limit_per_minute": 0})
+    served_sandbox.post(
+        "/sandbox/config",
+        {
+            "cancel_window_seconds": 30,
+            "place_order_response": "array",
+            "price_divergence": "accept",
+            "rate_limit_per_minute": 0,
+        },
+    )
     hook_receiver.calls.clear()
     hook_receiver.statuses.clear()
     return served_sandbox
@@ -108,13 +119,24 @@ def make_client(sandbox: Sandbox, fake_time: FakeTime) -> Iterator[Callable[...,
 
     def build(*, app_token: str | None = None, timeout: float = 10.0, **policy: Any) -> VtexClient:
         env = sandbox.env
-        creds = parse_vtex_credentials({
-            "account": env["VTEX_ACCOUNT"], "app_key": env["VTEX_APP_KEY"],
-            "app_token": app_token or env["VTEX_APP_TOKEN"], "affiliate_id": env["VTEX_AFFILIATE_ID"],
-            "sales_channel": env["VTEX_SALES_CHANNEL"], "warehouse_ids": env["VTEX_WAREHOUSE_ID"]})
+        creds = parse_vtex_credentials(
+            {
+                "account": env["VTEX_ACCOUNT"],
+                "app_key": env["VTEX_APP_KEY"],
+                "app_token": app_token or env["VTEX_APP_TOKEN"],
+                "affiliate_id": env["VTEX_AFFILIATE_ID"],
+                "sales_channel": env["VTEX_SALES_CHANNEL"],
+                "warehouse_ids": env["VTEX_WAREHOUSE_ID"],
+            }
+        )
         retry = RetryPolicy(sleep=fake_time.sleep, clock=fake_time.clock, rng=lambda: 1.0, **policy)
-        client = VtexClient(creds, base_url_template=sandbox.template(), pricing_base_url_template=sandbox.template(),
-                            retry=retry, timeout=timeout)
+        client = VtexClient(
+            creds,
+            base_url_template=sandbox.template(),
+            pricing_base_url_template=sandbox.template(),
+            retry=retry,
+            timeout=timeout,
+        )
         clients.append(client)
         return client
 

@@ -28,8 +28,9 @@ def stocked(sandbox) -> None:
         sandbox.put("/sandbox/inventory", {"sku_id": sku, "quantity": 50})
 
 
-def build_order(client: VtexClient, marketplace_id: str, lines: list[tuple[int, int]], sla: str = "Normal",
-                **overrides: Any) -> MarketplaceOrder:
+def build_order(
+    client: VtexClient, marketplace_id: str, lines: list[tuple[int, int]], sla: str = "Normal", **overrides: Any
+) -> MarketplaceOrder:
     """An order priced from a simulation, as the orders capability does it."""
     simulation = client.simulate([{"id": str(sku), "quantity": qty} for sku, qty in lines], CEP)
     assert simulation.is_fully_available, simulation.messages
@@ -39,20 +40,43 @@ def build_order(client: VtexClient, marketplace_id: str, lines: list[tuple[int, 
         assert item is not None and item.price is not None
         chosen = next(s for s in simulation.slas_for(str(sku)) if s.id == sla)
         items.append({"id": str(sku), "quantity": qty, "seller": "1", "price": item.price})
-        logistics.append({"itemIndex": index, "selectedSla": chosen.id, "price": chosen.price,
-                          "lockTTL": chosen.lockTTL, "shippingEstimate": chosen.shippingEstimate})
+        logistics.append(
+            {
+                "itemIndex": index,
+                "selectedSla": chosen.id,
+                "price": chosen.price,
+                "lockTTL": chosen.lockTTL,
+                "shippingEstimate": chosen.shippingEstimate,
+            }
+        )
     order = {
         "marketplaceOrderId": marketplace_id,
         "marketplaceServicesEndpoint": "http://127.0.0.1:3000/vtex",
         "marketplacePaymentValue": sum(i["price"] * i["quantity"] for i in items)
         + sum(li["price"] for li in logistics),
         "items": items,
-        "clientProfileData": {"email": "comprador@example.com", "firstName": "Ana", "lastName": "Souza",
-                              "documentType": "cpf", "document": "12345678909", "phone": "+5511999990000"},
-        "shippingData": {"address": {"addressType": "Residential", "receiverName": "Ana Souza", "postalCode": CEP,
-                                     "city": "São Paulo", "state": "SP", "country": "BRA",
-                                     "street": "Avenida Paulista", "number": "1000", "neighborhood": "Bela Vista"},
-                         "logisticsInfo": logistics},
+        "clientProfileData": {
+            "email": "comprador@example.com",
+            "firstName": "Ana",
+            "lastName": "Souza",
+            "documentType": "cpf",
+            "document": "12345678909",
+            "phone": "+5511999990000",
+        },
+        "shippingData": {
+            "address": {
+                "addressType": "Residential",
+                "receiverName": "Ana Souza",
+                "postalCode": CEP,
+                "city": "São Paulo",
+                "state": "SP",
+                "country": "BRA",
+                "street": "Avenida Paulista",
+                "number": "1000",
+                "neighborhood": "Bela Vista",
+            },
+            "logisticsInfo": logistics,
+        },
         **overrides,
     }
     return MarketplaceOrder.model_validate(order)
@@ -78,8 +102,9 @@ def test_simulation_available_with_slas_in_cents(client: VtexClient) -> None:
 
 def test_simulation_unavailable_is_http_200_with_ord027(client: VtexClient, sandbox) -> None:
     sandbox.put("/sandbox/inventory", {"sku_id": 880410, "quantity": 0})
-    result = client.simulate([{"id": "880408", "quantity": 1}, {"id": "880410", "quantity": 1},
-                              {"id": "1", "quantity": 1}], CEP)
+    result = client.simulate(
+        [{"id": "880408", "quantity": 1}, {"id": "880410", "quantity": 1}, {"id": "1", "quantity": 1}], CEP
+    )
     assert result.unavailable_ids == ["880410", "1"]
     assert [m.code for m in result.messages] == ["ORD027", "ORD027"]
     assert [i.id for i in result.items] == ["880408"]
@@ -141,8 +166,9 @@ def test_object_reply_shape(client: VtexClient, sandbox) -> None:
     assert placed.orderId == "TTK-576000000000000003-01" and placed.marketplaceOrderId == "576000000000000003"
 
 
-def test_seller_flow_fulfill_window_handling_invoice_tracking(client: VtexClient, sandbox, fake_time,
-                                                              hook_receiver) -> None:
+def test_seller_flow_fulfill_window_handling_invoice_tracking(
+    client: VtexClient, sandbox, fake_time, hook_receiver
+) -> None:
     client.set_orders_hook(hook_receiver.url, headers={"X-Hook-Secret": "s3cret-hook-value"})
     order = build_order(client, "576000000000000004", [(880413, 1)])
     total_before, _ = reservations(sandbox, 880413)
@@ -162,10 +188,18 @@ def test_seller_flow_fulfill_window_handling_invoice_tracking(client: VtexClient
     assert client.get_order(placed.orderId).status == "handling"
 
     xml = "<nfeProc><NFe><infNFe Id='NFe3526'/></NFe></nfeProc>"
-    receipt = client.send_invoice(placed.orderId, {
-        "type": "Output", "issuanceDate": "2026-01-10T12:00:00Z", "invoiceNumber": "12345",
-        "invoiceValue": order.marketplacePaymentValue, "invoiceKey": "3" * 44, "embeddedInvoice": xml,
-        "items": [{"id": "880413", "price": order.items[0].price, "quantity": 1}]})
+    receipt = client.send_invoice(
+        placed.orderId,
+        {
+            "type": "Output",
+            "issuanceDate": "2026-01-10T12:00:00Z",
+            "invoiceNumber": "12345",
+            "invoiceValue": order.marketplacePaymentValue,
+            "invoiceKey": "3" * 44,
+            "embeddedInvoice": xml,
+            "items": [{"id": "880413", "price": order.items[0].price, "quantity": 1}],
+        },
+    )
     assert receipt.orderId == placed.orderId and receipt.receipt
     invoiced = client.get_order(placed.orderId)
     assert invoiced.status == "invoiced" and invoiced.invoicedDate
@@ -174,20 +208,36 @@ def test_seller_flow_fulfill_window_handling_invoice_tracking(client: VtexClient
     assert package.invoiceValue == order.marketplacePaymentValue
     assert reservations(sandbox, 880413) == (total_before - 1, 0)  # the reservation is consumed
 
-    client.update_tracking(placed.orderId, "12345", {"trackingNumber": "BR123456789", "courier": "Correios",
-                                                     "trackingUrl": "https://rastreio.example/BR123456789"})
+    client.update_tracking(
+        placed.orderId,
+        "12345",
+        {"trackingNumber": "BR123456789", "courier": "Correios", "trackingUrl": "https://rastreio.example/BR123456789"},
+    )
     assert client.get_order(placed.orderId).invoice().trackingNumber == "BR123456789"
-    client.send_tracking_events(placed.orderId, "12345", is_delivered=True, delivered_date="2026-01-12T10:00:00Z",
-                                events=[{"city": "São Paulo", "state": "SP", "description": "Entregue",
-                                         "date": "2026-01-12"}])
+    client.send_tracking_events(
+        placed.orderId,
+        "12345",
+        is_delivered=True,
+        delivered_date="2026-01-12T10:00:00Z",
+        events=[{"city": "São Paulo", "state": "SP", "description": "Entregue", "date": "2026-01-12"}],
+    )
     assert client.get_order(placed.orderId).invoice().courierStatus["finished"] is True
     with pytest.raises(VtexNotFound):
         client.update_tracking(placed.orderId, "999", {"trackingNumber": "X"})
     with pytest.raises(VtexBadRequest):
         client.cancel_order(placed.orderId, "too late")  # invoiced orders cannot be canceled
 
-    expected = ["order-accepted", "waiting-ffmt-authorization", "authorize-fulfillment", "window-to-cancel",
-                "ready-for-handling", "start-handling", "handling", "invoice", "invoiced"]
+    expected = [
+        "order-accepted",
+        "waiting-ffmt-authorization",
+        "authorize-fulfillment",
+        "window-to-cancel",
+        "ready-for-handling",
+        "start-handling",
+        "handling",
+        "invoice",
+        "invoiced",
+    ]
     hook_receiver.wait_for(lambda calls: len([c for c in calls if c["body"].get("State")]) >= len(expected))
     assert hook_receiver.states(placed.orderId) == expected
     call = hook_receiver.calls[-1]
@@ -201,8 +251,13 @@ def test_seller_flow_fulfill_window_handling_invoice_tracking(client: VtexClient
 
 def test_invoice_rules(client: VtexClient, sandbox) -> None:
     placed = client.place_order(build_order(client, "576000000000000005", [(880414, 1)]))
-    invoice = {"type": "Output", "issuanceDate": "2026-01-10", "invoiceNumber": "1", "invoiceValue": 100,
-               "items": [{"id": "880414", "price": 100, "quantity": 1}]}
+    invoice = {
+        "type": "Output",
+        "issuanceDate": "2026-01-10",
+        "invoiceNumber": "1",
+        "invoiceValue": 100,
+        "items": [{"id": "880414", "price": 100, "quantity": 1}],
+    }
     with pytest.raises(VtexBadRequest, match="ORD039"):
         client.send_invoice(placed.orderId, invoice)  # not authorized yet
     sandbox.post(f"/sandbox/orders/{placed.orderId}/advance", {"to": "ready-for-handling"})
@@ -267,3 +322,28 @@ def test_admin_advance_invoices_with_nfe_xml(client: VtexClient, sandbox, hook_r
     hook_receiver.wait_for(lambda calls: any(c["body"].get("State") == "invoiced" for c in calls))
     state = sandbox.get(f"/sandbox/state/orders/{placed.orderId}")
     assert [h["status"] for h in state["_sandbox"]["history"]][-1] == "invoiced"
+
+
+def test_ticker_ends_the_cancellation_window_without_requests(vtex_env, hook_receiver) -> None:
+    """`make local` mode: real clock, background ticker; the hook hears ready-for-handling on its own."""
+    from local.httpserver import serve_in_thread
+    from local.vtex_sandbox import create_app
+    from tiktok_vtex.clients.vtex import parse_vtex_credentials
+
+    app = create_app({**vtex_env, "VTEX_SANDBOX_CANCEL_WINDOW_SECONDS": "0.2"})
+    base_url, stop = serve_in_thread(app)
+    try:
+        creds = parse_vtex_credentials({"account": vtex_env["VTEX_ACCOUNT"], "app_key": vtex_env["VTEX_APP_KEY"],
+                                        "app_token": vtex_env["VTEX_APP_TOKEN"],
+                                        "affiliate_id": vtex_env["VTEX_AFFILIATE_ID"]})
+        template = base_url + "/{account}"
+        with VtexClient(creds, base_url_template=template, pricing_base_url_template=template) as client:
+            app.extensions["vtex_sandbox"]["store"].set_inventory(880408, "1_1", 10)
+            client.set_orders_hook(hook_receiver.url, filter_statuses=["ready-for-handling"])
+            placed = client.place_order(build_order(client, "576000000000000099", [(880408, 1)]))
+            client.authorize_dispatch(placed.orderId, "576000000000000099")
+            hook_receiver.wait_for(lambda calls: any(c["body"].get("OrderId") == placed.orderId for c in calls))
+            assert hook_receiver.states(placed.orderId) == ["ready-for-handling"]
+    finally:
+        app.extensions["vtex_sandbox"]["close"]()
+        stop()

@@ -36,8 +36,11 @@ def test_unknown_account_and_content_type(sandbox) -> None:
     env = sandbox.env
     headers = {"X-VTEX-API-AppKey": env["VTEX_APP_KEY"], "X-VTEX-API-AppToken": env["VTEX_APP_TOKEN"]}
     assert sandbox.admin.get(f"/otherstore{INVENTORY}", headers=headers).status_code == 404
-    response = sandbox.admin.post(f"/{env['VTEX_ACCOUNT']}/api/fulfillment/pvt/orderForms/simulation",
-                                  content=b'{"items":[]}', headers={**headers, "Content-Type": "text/plain"})
+    response = sandbox.admin.post(
+        f"/{env['VTEX_ACCOUNT']}/api/fulfillment/pvt/orderForms/simulation",
+        content=b'{"items":[]}',
+        headers={**headers, "Content-Type": "text/plain"},
+    )
     assert response.status_code == 400 and "Content-Type" in response.json()["error"]["message"]
     lower = {k.lower(): v for k, v in headers.items()}  # header names are case-insensitive
     assert sandbox.admin.get(f"/{env['VTEX_ACCOUNT']}{INVENTORY}", headers=lower).status_code == 200
@@ -135,9 +138,14 @@ def test_shared_fixture_serves_the_stack_env_sandbox(vtex_sandbox, stack_env) ->
     template = vtex_sandbox.base_url + "/{account}"
     from tiktok_vtex.clients.vtex import parse_vtex_credentials
 
-    creds = parse_vtex_credentials({"account": stack_env["VTEX_ACCOUNT"], "app_key": stack_env["VTEX_APP_KEY"],
-                                    "app_token": stack_env["VTEX_APP_TOKEN"],
-                                    "affiliate_id": stack_env["VTEX_AFFILIATE_ID"]})
+    creds = parse_vtex_credentials(
+        {
+            "account": stack_env["VTEX_ACCOUNT"],
+            "app_key": stack_env["VTEX_APP_KEY"],
+            "app_token": stack_env["VTEX_APP_TOKEN"],
+            "affiliate_id": stack_env["VTEX_AFFILIATE_ID"],
+        }
+    )
     with VtexClient(creds, base_url_template=template, pricing_base_url_template=template) as client:
         assert 880408 in client.list_sku_ids(1, 1000)
         assert stack_env["VTEX_BASE_URL_TEMPLATE"].endswith("/{account}")
