@@ -641,6 +641,8 @@ class _Creator:
         except ddb.exceptions.ResourceNotFoundException:
             description = ddb.create_table(**self._table_request(name, props))["TableDescription"]
             created = True
+        else:
+            self._add_missing_indexes(logical_id, name, props, description)
         ttl = props.get("TimeToLiveSpecification")
         if ttl and str(ttl.get("Enabled", "false")).lower() == "true":
             current = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
@@ -662,6 +664,22 @@ class _Creator:
         if description.get("LatestStreamArn"):
             attrs["StreamArn"] = description["LatestStreamArn"]
         return name, attrs, created
+
+    def _add_missing_indexes(
+        self, logical_id: str, name: str, props: Mapping[str, Any], description: Mapping[str, Any]
+    ) -> None:
+        """Re-provisioning after the template gained a GSI: create it (key schema changes need a fresh moto)."""
+        existing = {index["IndexName"] for index in description.get("GlobalSecondaryIndexes") or []}
+        wanted = self._table_request(name, props)
+        for index in wanted.get("GlobalSecondaryIndexes") or []:
+            if index["IndexName"] in existing:
+                continue
+            log.info("%s: adding global secondary index %s", logical_id, index["IndexName"])
+            self.client("dynamodb").update_table(
+                TableName=name,
+                AttributeDefinitions=wanted["AttributeDefinitions"],
+                GlobalSecondaryIndexUpdates=[{"Create": index}],
+            )
 
     @staticmethod
     def _table_request(name: str, props: Mapping[str, Any]) -> dict[str, Any]:

@@ -249,6 +249,16 @@ class LocalStack:
     def port(self, key: str) -> int:
         return int(self.env[key])
 
+    def client(self, service: str) -> Any:
+        """A boto3 client on the stack's moto (for the demo and e2e tests)."""
+        assert self.runtime is not None, "the stack is not started"
+        return self.runtime.client(service)
+
+    def wait_idle(self, timeout_s: float = 30.0) -> bool:
+        """Until async invokes are done and the SQS source queues are drained (see Runtime.wait_idle)."""
+        assert self.runtime is not None, "the stack is not started"
+        return self.runtime.wait_idle(timeout_s)
+
     # -- start / stop
 
     def _planned_parts(self) -> list[tuple[str, str]]:

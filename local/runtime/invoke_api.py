@@ -10,7 +10,8 @@ ignored) or partial ARN, so ``boto3.client("lambda", endpoint_url=...).invoke(..
 
 Control routes: ``GET /_local/health``, ``GET /_local/functions``, ``GET /_local/schedules``,
 ``POST /_local/schedules/{function-or-rule}/fire[?wait=true]``, ``GET /_local/async/{request id}``,
-``POST /_local/async/wait`` (blocks until no async event is pending).
+``POST /_local/async/wait`` (blocks until no async event is pending), ``POST /_local/idle[?timeout=30]``
+(also waits until every SQS source queue is drained).
 """
 
 from __future__ import annotations
@@ -121,6 +122,9 @@ class InvokeApiApp:
         if path.rstrip("/") == "/_local/async/wait" and method == "POST":
             timeout = float(request.args.get("timeout", "30"))
             return _json({"idle": runtime.async_invoker.wait_idle(timeout)})
+        if path.rstrip("/") == "/_local/idle" and method == "POST":
+            timeout = float(request.args.get("timeout", "30"))
+            return _json({"idle": runtime.wait_idle(timeout)})
         fire = _FIRE.match(path)
         if fire and method == "POST":
             wait = request.args.get("wait", "false").lower() in ("1", "true", "yes")

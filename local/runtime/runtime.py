@@ -282,6 +282,27 @@ class Runtime:
     def _http_invoke(self, function: FunctionSpec, event: dict[str, Any], _api_request_id: str) -> InvokeResult:
         return self.invoke_sync(function, json.dumps(event), request_id=str(uuid.uuid4()))
 
+    def wait_idle(self, timeout_s: float = 30.0) -> bool:
+        """Block until no async event is pending and every SQS source queue is empty with no batch in flight.
+
+        Messages that failed wait for their visibility timeout (and reach the DLQ after maxReceiveCount), so
+        this also waits for those. Returns False on timeout (demo and e2e tests use it between steps).
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if self.async_invoker is not None and not self.async_invoker.wait_idle(remaining):
+                return False
+            try:
+                settled = all(not p.busy and p.queue_empty() for p in self.pollers if p.running)
+            except Exception:  # moto going away while stopping
+                settled = False
+            if settled and (self.async_invoker is None or self.async_invoker.idle()):
+                return True
+            time.sleep(0.05)
+
     # -- schedules
 
     def _fire_callback(self, function: FunctionSpec, _schedule: Any, event: Any) -> Any:

@@ -118,9 +118,14 @@ class SqsPoller:
         self._wait_time = max(0, min(20, int(wait_time_s)))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.busy = False  # a batch is being received or delivered
         self.batches = 0
         self.deleted = 0
         self.failed = 0
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
 
     @property
     def name(self) -> str:
@@ -168,14 +173,29 @@ class SqsPoller:
             batch.extend(messages)
             if not batch:
                 return batch
-            if not messages and remaining_window <= 0:
-                break
             if time.monotonic() >= window_end:
                 break
+            if not messages and wait == 0:
+                self._stop.wait(min(0.1, max(0.0, window_end - time.monotonic())))
         return batch
 
     def poll_once(self) -> int:
         """Receive one batch and deliver it; returns the number of messages delivered."""
+        self.busy = True
+        try:
+            return self._poll_once()
+        finally:
+            self.busy = False
+
+    def queue_empty(self) -> bool:
+        """No visible and no in-flight message on the source queue."""
+        attributes = self._sqs.get_queue_attributes(
+            QueueUrl=self.source.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return all(int(attributes.get(key, "0")) == 0 for key in attributes)
+
+    def _poll_once(self) -> int:
         messages = self.receive_batch()
         if not messages:
             return 0

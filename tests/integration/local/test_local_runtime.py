@@ -342,3 +342,18 @@ def test_port_in_use_is_reported_with_its_name(provisioned: ProvisionedStack, ru
     except OSError:
         status = "closed"
     assert status == "closed"  # ...and was stopped again
+
+
+def test_wait_idle_returns_once_queues_are_drained(
+    runtime: Runtime, provisioned: ProvisionedStack, moto_client: Callable[[str], Any]
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    sqs = moto_client("sqs")
+    for i in range(3):
+        sqs.send_message(QueueUrl=provisioned.physical_ids["WorkQueue"], MessageBody=json.dumps({"id": f"{run}-{i}"}))
+    _lambda(runtime).invoke(FunctionName="rt-jobs", InvocationType="Event", Payload=json.dumps({"id": run}))
+    status, _, body = _http("POST", f"{runtime.lambda_url}/_local/idle?timeout=20")
+    assert status == 200 and json.loads(body) == {"idle": True}
+    delivered = {r["sk"] for r in _records(moto_client, provisioned, "sqs") if r["sk"].startswith(run)}
+    assert delivered == {f"{run}-{i}#1" for i in range(3)}
+    assert any(r["data"].get("id") == run for r in _records(moto_client, provisioned, "job"))

@@ -233,3 +233,20 @@ def test_repository_template_provisions(moto: None) -> None:
     assert tables and all(lid in stack.created for lid in tables)
     for function in stack.functions():
         assert function.code_uri.is_dir() and function.handler
+
+
+def test_reprovisioning_adds_a_new_gsi_to_an_existing_table(stack: ProvisionedStack) -> None:
+    template = load_template(FIXTURE)
+    table = template["Resources"]["EventsTable"]["Properties"]
+    table["AttributeDefinitions"].append({"AttributeName": "day", "AttributeType": "S"})
+    table["GlobalSecondaryIndexes"].append(
+        {
+            "IndexName": "by-day",
+            "KeySchema": [{"AttributeName": "day", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "KEYS_ONLY"},
+        }
+    )
+    again = provision_template(template, region=REGION)
+    assert "EventsTable" in again.reused
+    indexes = client("dynamodb").describe_table(TableName="rt-events")["Table"]["GlobalSecondaryIndexes"]
+    assert {i["IndexName"] for i in indexes} == {"by-kind", "by-day"}
