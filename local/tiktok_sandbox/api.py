@@ -1290,7 +1290,7 @@ def approve_return(ctx: Ctx) -> dict[str, Any]:
             raise E.ApiFail(E.RR_INVALID_STATUS, f"Return is {status}; the buyer has not shipped it")
         touch_return(ctx.sb, record, "RETURN_OR_REFUND_REQUEST_SUCCESS")
         return {}
-    if status != "RETURN_OR_REFUND_REQUEST_PENDING":
+    if status not in ("RETURN_OR_REFUND_REQUEST_PENDING", "REPLACEMENT_REQUEST_PENDING"):
         raise E.ApiFail(E.RR_INVALID_STATUS, f"Return is {status}, not pending")
     if record["return_type"] == "RETURN_AND_REFUND" and decision == "APPROVE_RETURN":
         touch_return(ctx.sb, record, "AWAITING_BUYER_SHIP")
@@ -1317,10 +1317,13 @@ def reject_return(ctx: Ctx) -> dict[str, Any]:
         record["reject_reason"] = ctx.body["reject_reason"]
         touch_return(ctx.sb, record, "REJECT_RECEIVE_PACKAGE")
         return {}
-    if status != "RETURN_OR_REFUND_REQUEST_PENDING":
+    if status not in ("RETURN_OR_REFUND_REQUEST_PENDING", "REPLACEMENT_REQUEST_PENDING"):
         raise E.ApiFail(E.RR_INVALID_STATUS, f"Return is {status}, not pending")
     record["reject_reason"] = ctx.body["reject_reason"]
-    touch_return(ctx.sb, record, "REFUND_OR_RETURN_REQUEST_REJECT")
+    rejected = (
+        "REPLACEMENT_REQUEST_REJECT" if record["return_type"] == "REPLACEMENT" else "REFUND_OR_RETURN_REQUEST_REJECT"
+    )
+    touch_return(ctx.sb, record, rejected)
     return {}
 
 

@@ -423,9 +423,9 @@ def new_return(sb: Sandbox, order: dict[str, Any], return_type: str, reason: str
         "return_id": return_id,
         "order_id": order["id"],
         "return_type": return_type,
-        "return_status": "RETURN_OR_REFUND_REQUEST_PENDING"
-        if return_type != "REPLACEMENT"
-        else "REPLACEMENT_REQUEST_PENDING",
+        "return_status": "REPLACEMENT_REQUEST_PENDING"
+        if return_type == "REPLACEMENT"
+        else "RETURN_OR_REFUND_REQUEST_PENDING",
         "role": "BUYER",
         "return_reason": reason,
         "return_reason_text": reason,
@@ -444,8 +444,6 @@ def new_return(sb: Sandbox, order: dict[str, Any], return_type: str, reason: str
         "update_time": now,
         "_shop_id": order["_shop_id"],
     }
-    if return_type == "REPLACEMENT":
-        record["return_status"] = "RETURN_OR_REFUND_REQUEST_PENDING"
     sb.returns[return_id] = record
     _notify_return(sb, record)
     return record

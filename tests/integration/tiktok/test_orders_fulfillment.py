@@ -183,6 +183,11 @@ def test_returns(seeded: Env) -> None:
     with pytest.raises(TikTokValidationError) as again:
         client.reject_return(other["return_id"], "x")
     assert again.value.code == 25001003
+    replacement = seeded.post(f"/sandbox/orders/{order['id']}/returns", {"return_type": "REPLACEMENT"})
+    assert replacement["return_status"] == "REPLACEMENT_REQUEST_PENDING"
+    client.reject_return(replacement["return_id"], "Sem defeito", "REJECT_REPLACEMENT")
+    replaced = seeded.get(f"/sandbox/state/returns/{replacement['return_id']}")
+    assert replaced["return_status"] == "REPLACEMENT_REQUEST_REJECT"
     seeded.post(f"/sandbox/returns/{refund['return_id']}/status", {"status": "BUYER_SHIPPED_ITEM"})
     client.approve_return(refund["return_id"], "APPROVE_RECEIVED_PACKAGE")
     assert (

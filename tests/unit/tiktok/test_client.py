@@ -264,3 +264,12 @@ def test_auth_client_get_and_refresh() -> None:
     assert seen[0].url.path == "/api/v2/token/get" and seen[0].url.params["grant_type"] == "authorized_code"
     assert seen[1].url.path == "/api/v2/token/refresh" and seen[1].url.params["grant_type"] == "refresh_token"
     assert SECRET not in repr(auth)
+
+
+def test_create_product_gets_one_idempotency_key_for_all_attempts() -> None:
+    answers = iter([httpx.Response(504, json={"code": 36009007, "message": "timeout"}), ok({"product_id": "1"})])
+    client, seen = make(lambda r: next(answers))
+    assert client.create_product({"title": "t"}).product_id == "1"
+    keys = [json.loads(r.content)["idempotency_key"] for r in seen]
+    assert len(keys) == 2 and keys[0] == keys[1] and len(keys[0]) == 32
+    assert seen[0].content == seen[1].content

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -229,7 +230,11 @@ class TikTokShopClient:
     # ------------------------------------------------------------------ products
 
     def create_product(self, product: Mapping[str, Any]) -> CreatedProduct:
-        return CreatedProduct.model_validate(self._data("POST", "/product/202309/products", body=dict(product)))
+        """Create a product. An ``idempotency_key`` is added when absent, so a retry after a timeout
+        cannot list the product twice (the body, key included, is serialized once for every attempt)."""
+        body = dict(product)
+        body.setdefault("idempotency_key", uuid.uuid4().hex)
+        return CreatedProduct.model_validate(self._data("POST", "/product/202309/products", body=body))
 
     def get_product(self, product_id: str, *, return_under_review_version: bool | None = None) -> Json:
         return self._data(
