@@ -225,32 +225,39 @@ class DynamoTokenProvider:
         """Single flight: take the lock at `seen.version`, or wait for whoever holds it and reuse their token."""
         started_ms = self._now_ms()
         deadline = self._clock() + self._lock_wait
+        poll = self._poll
         while True:
             if self._repo.acquire_refresh_lock(self.client_hash, owner=self._owner, seen_version=seen.version,
                                                now_ms=self._now_ms(), lease_ms=self._lease_ms):
                 return self._refresh_locked(seen, reason)
-            row = self._repo.get(self.client_hash, consistent=True)
-            if row is None:
-                raise ClientNotAuthorized(self.client_hash, "tokens removed while refreshing")
-            if row.token_version != seen.version:
-                # Someone refreshed (or re-authorized) since we read: use theirs.
-                fresh = self._decrypt(row)
-                self._cached = fresh
-                if not self._expired(fresh.access_expires):
-                    return fresh
-                seen = fresh
-                continue
-            if (row.last_refresh_error_at_ms or 0) >= started_ms and not row.locked_by_other(self._owner,
-                                                                                               self._now_ms()):
-                # The holder we waited for failed; do not hammer TikTok with the same refresh token.
-                code = row.last_refresh_error_code
-                detail = row.last_refresh_error or "refresh failed"
-                if code in (36004001, 36004005):
-                    raise ReauthorizationRequired(self.client_hash, code, detail)
-                raise TokenRefreshError(self.client_hash, detail)
-            if self._clock() >= deadline:
-                raise TokenRefreshError(self.client_hash, "timed out waiting for another refresh")
-            self._sleep(self._poll)
+            # Not ours: wait for the holder, then use what it wrote (or learn that it failed).
+            while True:
+                row = self._repo.get(self.client_hash, consistent=True)
+                if row is None:
+                    raise ClientNotAuthorized(self.client_hash, "tokens removed while refreshing")
+                if row.token_version != seen.version:
+                    # Someone refreshed (or re-authorized) since we read: use theirs.
+                    fresh = self._decrypt(row)
+                    self._cached = fresh
+                    if not self._expired(fresh.access_expires):
+                        return fresh
+                    seen = fresh
+                    break
+                if not row.locked_by_other(self._owner, self._now_ms()):
+                    if (row.last_refresh_error_at_ms or 0) >= started_ms:
+                        # The holder we waited for failed: do not repeat the same refresh at TikTok.
+                        code = row.last_refresh_error_code
+                        detail = row.last_refresh_error or "refresh failed"
+                        if code in (36004001, 36004005):
+                            raise ReauthorizationRequired(self.client_hash, code, detail)
+                        raise TokenRefreshError(self.client_hash, detail)
+                    if self._clock() >= deadline:
+                        raise TokenRefreshError(self.client_hash, "could not take the refresh lock in time")
+                    break  # lock free (or its lease expired) and nothing written: try to take it
+                if self._clock() >= deadline:
+                    raise TokenRefreshError(self.client_hash, "timed out waiting for another refresh")
+                self._sleep(poll)
+                poll = min(poll * 1.5, 0.5)  # waiters back off so the holder is not starved
 
     def _refresh_locked(self, seen: DecryptedTokens, reason: str) -> DecryptedTokens:
         now = int(self._clock())
