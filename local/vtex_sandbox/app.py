@@ -484,7 +484,7 @@ def create_app(
 
     @app.delete("/sandbox/faults")
     def faults_clear() -> Response:
-        faults.clear()
+        faults.clear(request.args.get("route") or request.args.get("endpoint"))
         return reply(faults.describe())
 
     @app.get("/sandbox/calls")

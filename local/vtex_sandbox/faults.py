@@ -37,6 +37,7 @@ class TokenBucket:
 class RouteFaults:
     error_rate_5xx: float = 0.0
     status_5xx: int = 503
+    rate_429: float = 0.0
     latency_ms: int = 0
     rate_per_second: float | None = None
     burst: float | None = None
@@ -70,7 +71,7 @@ class FaultInjector:
     # --- configuration -------------------------------------------------------------------------
 
     def configure(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        route = str(body.get("route") or ALL_ROUTES)
+        route = str(body.get("route") or body.get("endpoint") or ALL_ROUTES)  # "endpoint": the TikTok sandbox's name
         with self._lock:
             if body.get("clear"):
                 if route == ALL_ROUTES:
@@ -86,6 +87,11 @@ class FaultInjector:
                 if not 0.0 <= rate <= 1.0:
                     raise ValueError("error_rate_5xx must be between 0 and 1")
                 faults.error_rate_5xx = rate
+            if "rate_429" in body:
+                rate = float(body["rate_429"])
+                if not 0.0 <= rate <= 1.0:
+                    raise ValueError("rate_429 must be between 0 and 1")
+                faults.rate_429 = rate
             if "status_5xx" in body:
                 faults.status_5xx = int(body["status_5xx"])
             if "latency_ms" in body:
@@ -111,8 +117,12 @@ class FaultInjector:
                 self._buckets.pop(route, None)
             return self.describe_locked()
 
-    def clear(self) -> None:
+    def clear(self, route: str | None = None) -> None:
         with self._lock:
+            if route:
+                self._faults.pop(route, None)
+                self._buckets.pop(route, None)
+                return
             self._faults.clear()
             self._buckets.clear()
 
@@ -155,6 +165,8 @@ class FaultInjector:
                 return Fault(429, float(max(1, math.ceil(wait))), "rate_limit")
             for key in (route, ALL_ROUTES):
                 faults = self._faults.get(key)
+                if faults and faults.rate_429 and self._rng.random() < faults.rate_429:
+                    return Fault(429, 1.0, "random_429")
                 if faults and faults.error_rate_5xx and self._rng.random() < faults.error_rate_5xx:
                     return Fault(faults.status_5xx, None, "random_5xx")
         return None

@@ -149,3 +149,12 @@ def test_shared_fixture_serves_the_stack_env_sandbox(vtex_sandbox, stack_env) ->
     with VtexClient(creds, base_url_template=template, pricing_base_url_template=template) as client:
         assert 880408 in client.list_sku_ids(1, 1000)
         assert stack_env["VTEX_BASE_URL_TEMPLATE"].endswith("/{account}")
+
+
+def test_random_429_and_endpoint_alias(make_client, sandbox, fake_time) -> None:
+    sandbox.post("/sandbox/faults", {"endpoint": "brand_list", "rate_429": 1.0})
+    with pytest.raises(VtexRateLimited) as caught:
+        make_client(max_attempts=2).list_brands()
+    assert caught.value.retry_after == 1.0
+    assert sandbox.admin.delete("/sandbox/faults", params={"endpoint": "brand_list"}).json()["routes"] == {}
+    assert make_client().list_brands()
