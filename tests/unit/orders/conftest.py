@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from tests.unit.orders.fakes_orders import CLIENT, Clock, FakeTikTok, FakeVtex, RecordingDispatcher
+from tests.unit.orders.fakes_orders import (
+    CLIENT,
+    Clock,
+    FakeTikTok,
+    FakeVtex,
+    RecordingDispatcher,
+    make_dynamodb_writes_atomic,
+)
 from tiktok_vtex.models.client import ClientSettings
 from tiktok_vtex.orders.events import OrderEvents
 from tiktok_vtex.orders.placement import OrderPlacer
@@ -59,19 +65,18 @@ class OrdersWorld:
 
 @pytest.fixture(autouse=True)
 def atomic_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto evaluates a condition and writes the item without a lock; DynamoDB does both atomically per
-    item. Concurrency tests need the real guarantee, so each write runs under one lock here."""
-    from moto.dynamodb.models import DynamoDBBackend
+    make_dynamodb_writes_atomic(monkeypatch)
 
-    lock = threading.RLock()
-    for name in ("put_item", "update_item", "delete_item"):
-        original = getattr(DynamoDBBackend, name)
 
-        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
-            with lock:
-                return __original(self, *args, **kwargs)
+@pytest.fixture(autouse=True)
+def metrics_namespace(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The shared Metrics object was created before the test environment; give it a namespace."""
+    from tiktok_vtex.observability import metrics
 
-        monkeypatch.setattr(DynamoDBBackend, name, locked)
+    monkeypatch.setattr(metrics, "namespace", "TikTokVtexConnectorTest")
+    metrics.clear_metrics()
+    yield
+    metrics.clear_metrics()
 
 
 @pytest.fixture

@@ -190,6 +190,35 @@ class RecordingDispatcher:
         return taken
 
 
+def make_dynamodb_writes_atomic(monkeypatch: Any) -> None:
+    """moto evaluates a condition and writes the item without a lock; DynamoDB does both atomically per
+    item. Concurrency tests need the real guarantee, so each write runs under one lock."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item"):
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return __original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, locked)
+
+
+class LambdaContextStub:
+    function_name = "integracao-tik-tok-test"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:integracao-tik-tok-test"
+    aws_request_id = "00000000-0000-4000-8000-000000000000"
+    log_group_name = "/aws/lambda/test"
+    log_stream_name = "test"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
 @dataclass
 class Clock:
     now: float = 1_700_000_100.0
