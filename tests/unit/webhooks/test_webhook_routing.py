@@ -1,0 +1,216 @@
+"""WEBHOOK-processor: the ledger and the routing of every push type (1-7, 11, 12, 15, 16, 27, 36, 37, 99,
+unknown, orphan), against the template's tables in moto."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from events import generate
+from tests.unit.orders.fakes_orders import LambdaContextStub, RecordingDispatcher
+from tiktok_vtex.models.client import ShopLink, ShopLinkStatus
+from tiktok_vtex.orders.events import OrderEvents
+from tiktok_vtex.repositories.clients import ClientRepository
+from tiktok_vtex.repositories.logs import LogRepository
+from tiktok_vtex.repositories.orders import OrderRepository
+from tiktok_vtex.repositories.products import ProductRepository, SellerSku
+from tiktok_vtex.repositories.webhook_events import INTERNAL_SHOP, UNKNOWN_SHOP, WebhookEventRepository, event_key
+from tiktok_vtex.webhooks.routing import IntakeMessage, PushRouter
+
+ORDER = generate.ORDER_ID
+PRODUCT = "1729000000000000001"
+
+
+@dataclass
+class RoutingWorld:
+    router: PushRouter
+    ledger: WebhookEventRepository
+    orders: OrderRepository
+    products: ProductRepository
+    product_log: LogRepository
+    clients: ClientRepository
+    orders_queue: RecordingDispatcher
+    shipping: RecordingDispatcher
+    stock: RecordingDispatcher
+    client_hash: str
+    shop_id: str
+
+    def process(self, body: dict[str, Any], *, client_hash: str | None = "default", shop_id: str | None = None,
+                received_ms: int = 1_735_700_000_000) -> str:
+        raw = generate.encode(body)
+        dedup = f"tts:{body['tts_notification_id']}" if body.get("tts_notification_id") else "sha256:x"
+        return self.router.process(IntakeMessage(
+            dedup_key=dedup, received_ms=received_ms, type=body["type"],
+            shop_id=shop_id or body.get("shop_id"), client_hash=self.client_hash if client_hash == "default"
+            else client_hash, body=raw.decode()))
+
+    def event(self, partition: str, body: dict[str, Any], received_ms: int = 1_735_700_000_000) -> Any:
+        dedup = f"tts:{body['tts_notification_id']}" if body.get("tts_notification_id") else "sha256:x"
+        return self.ledger.get(partition, event_key(received_ms, dedup))
+
+
+@pytest.fixture
+def routing(stack: Any, function_env: Callable[[str], dict[str, str]], stack_env: dict[str, str]) -> RoutingWorld:
+    env = function_env("WebhookProcessorFunction")
+    from webhook.worker import LifecycleAuth
+
+    client_hash, shop_id = stack_env["DEMO_CLIENT_HASH"], stack_env["DEMO_SHOP_ID"]
+    clients = ClientRepository(env["CLIENT_TABLE"], env["CLIENT_TIKTOK_TABLE"])
+    clients.put_shop_link(ShopLink(client_hash=client_hash, status=ShopLinkStatus.TOKEN_GENERATED,
+                                   tik_tok_shop_store_id=shop_id, cipher="ROW_demo"))
+    products = ProductRepository(env["PRODUCTS_SELLER_SKU_TABLE"])
+    products.put_many([SellerSku(client_hash=client_hash, seller_sku=s, tik_tok_product_id=PRODUCT,
+                                 tik_tok_sku_id=f"172900000000000{s}") for s in ("1001", "1002")])
+    orders = OrderRepository(env["ORDERS_TABLE"])
+    queue, shipping, stock = RecordingDispatcher(), RecordingDispatcher(), RecordingDispatcher()
+    ledger = WebhookEventRepository(env["WEBHOOK_EVENTS_TABLE"])
+    product_log = LogRepository(env["LOG_PRODUCT_TABLE"])
+    router = PushRouter(ledger=ledger, orders=OrderEvents(orders, queue, shipping), products=products,
+                        product_log=product_log, auth=LifecycleAuth(clients), stock=stock)
+    return RoutingWorld(router, ledger, orders, products, product_log, clients, queue, shipping, stock, client_hash,
+                        shop_id)
+
+
+SAMPLES = generate.sample_pushes()
+
+
+def test_type_1_order_status_requests_creation_and_is_in_the_ledger(routing: RoutingWorld) -> None:
+    body = SAMPLES["type-01-order-status"]
+    assert routing.process(body) == "create_requested"
+    assert routing.orders_queue.sent == [{"type": "triggerNewOrderInTTK", "clientHash": routing.client_hash,
+                                          "orderId": ORDER}]
+    event = routing.event(routing.shop_id, body)
+    assert (event.type, event.outcome, event.order_id, event.client_hash) == (1, "create_requested", ORDER,
+                                                                              routing.client_hash)
+    assert json.loads(event.payload) == body and event.expires_at > event.received_at
+    # a redelivered queue message does not duplicate the ledger entry, nor the order
+    assert routing.process(body) == "stale_status_ignored"
+    assert len(list(routing.ledger.iter_shop(routing.shop_id))) == 1
+
+
+def test_type_2_reverse_and_type_12_return_are_recorded(routing: RoutingWorld) -> None:
+    assert routing.process(SAMPLES["type-02-reverse-status"]) == "recorded"
+    assert routing.process(SAMPLES["type-12-return"]) == "recorded"
+    extra = routing.orders.get(routing.client_hash, ORDER).model_extra  # type: ignore[union-attr]
+    assert extra["return_request"]["return_status"] == "RETURN_OR_REFUND_REQUEST_PENDING"
+    assert extra["reverse_event"]["reverse_event_type"] == "ORDER_REQUEST_CANCEL"
+
+
+def test_type_11_completed_cancellation_cancels_in_vtex(routing: RoutingWorld) -> None:
+    assert routing.process(SAMPLES["type-11-cancellation"]) == "cancel_requested"
+    assert routing.orders_queue.sent[0]["type"] == "cancelOrderInVtex"
+
+
+def test_type_3_address_refresh_is_queued(routing: RoutingWorld) -> None:
+    assert routing.process(SAMPLES["type-03-recipient-address"]) == "address_refresh_requested"
+    assert routing.orders_queue.sent == [{"type": "refreshOrderAddress", "clientHash": routing.client_hash,
+                                          "orderId": ORDER}]
+
+
+def test_type_4_package_update_refreshes_package_ids(routing: RoutingWorld) -> None:
+    assert routing.process(SAMPLES["type-04-package-update"]) == "packages_updated"
+    assert routing.orders.get(routing.client_hash, ORDER).package_ids == ["1153000000000000001"]  # type: ignore
+
+
+@pytest.mark.parametrize(("name", "attribute", "value"), [
+    ("type-05-product-status", "product_status", "PRODUCT_AUDIT_FAILURE"),
+    ("type-37-product-audit", "audit_status", "APPROVED"),
+    ("type-15-product-information", "info_changed_fields", ["title", "main_images"]),
+    ("type-16-product-creation", "product_types", []),
+])
+def test_product_pushes_update_every_sku_and_the_product_log(routing: RoutingWorld, name: str, attribute: str,
+                                                             value: Any) -> None:
+    assert routing.process(SAMPLES[name]) == "product_updated"
+    for sku in ("1001", "1002"):
+        row = routing.products.get(routing.client_hash, sku)
+        assert row is not None and (row.model_dump().get(attribute) == value)
+    [entry] = list(routing.product_log.entries(routing.client_hash))
+    assert entry["subject"] == PRODUCT and entry["kind"] == f"push_{SAMPLES[name]['type']}"
+    assert sorted(entry["seller_skus"]) == ["1001", "1002"]
+
+
+def test_product_push_for_an_unknown_product_is_logged(routing: RoutingWorld) -> None:
+    body = {**SAMPLES["type-05-product-status"], "data": {"product_id": "42", "status": "PRODUCT_STATUS_CHANGED"}}
+    assert routing.process(body) == "unknown_product_logged"
+
+
+def test_type_6_deauthorizes_the_client(routing: RoutingWorld) -> None:
+    outcome = routing.process(SAMPLES["type-06-seller-deauthorization"])
+    assert outcome.startswith("deauthorized")
+    link = routing.clients.get_shop_link(routing.client_hash)
+    assert link is not None and link.status == ShopLinkStatus.DEAUTHORIZED
+
+
+def test_type_7_records_the_expiry(routing: RoutingWorld) -> None:
+    assert routing.process(SAMPLES["type-07-authorization-expiring"]).startswith("expiry_recorded")
+    link = routing.clients.get_shop_link(routing.client_hash)
+    assert link is not None and link.authorization_expires_at == generate.TIMESTAMP + 30 * 86400
+
+
+def test_type_27_resyncs_that_skus_stock(routing: RoutingWorld) -> None:
+    assert routing.process(SAMPLES["type-27-inventory-status"]) == "stock_resync_requested"
+    assert routing.stock.sent == [{"type": "triggerPepareSkuStock", "clientHash": routing.client_hash,
+                                   "sku": "1001"}]
+    row = routing.products.get(routing.client_hash, "1001")
+    assert row is not None and row.model_extra["inventory_status"] == "LOW_STOCK"  # type: ignore[index]
+
+
+def test_type_36_success_enqueues_shipping_and_invalid_records_reason(routing: RoutingWorld) -> None:
+    assert routing.process(SAMPLES["type-36-invoice-success"]) == "shipping_requested"
+    assert routing.shipping.sent == [{"clientHash": routing.client_hash, "orderId": ORDER,
+                                      "packageId": "1153000000000000001"}]
+    assert routing.process(SAMPLES["type-36-invoice-invalid"]) == "invoice_rejected"
+    record = routing.orders.get(routing.client_hash, ORDER)
+    assert record is not None and (record.invoice_status, record.invoice_reason) == ("INVALID",
+                                                                                     "ACCESS_KEY_DUPLICATE")
+
+
+def test_type_99_updates_vtex_order_and_status(routing: RoutingWorld) -> None:
+    body = generate.vtex_order_created()
+    assert routing.process(body, shop_id=None) == "vtex_order_updated"
+    record = routing.orders.get(routing.client_hash, ORDER)
+    assert record is not None and (record.vtex_order, record.vtex_status) == ("1535000500227", "CREATED")
+    assert routing.event(INTERNAL_SHOP, body).outcome == "vtex_order_updated"
+
+
+def test_unknown_type_and_orphan_are_recorded(routing: RoutingWorld) -> None:
+    assert routing.process(SAMPLES["type-14-unhandled"]) == "unhandled_type"
+    orphan = {**SAMPLES["type-01-order-status"], "shop_id": "999", "tts_notification_id": "orphan"}
+    assert routing.process(orphan, client_hash=None) == "orphan"
+    event = routing.event(UNKNOWN_SHOP, orphan)
+    assert (event.outcome, event.push_shop_id) == ("orphan", "999")
+    assert routing.orders_queue.sent == []
+
+
+def test_failure_is_marked_in_the_ledger_and_raised_for_redelivery(routing: RoutingWorld,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    def down(_messages: Any) -> int:
+        raise RuntimeError("SQS unavailable")
+
+    monkeypatch.setattr(routing.orders_queue, "send", down)
+    body = SAMPLES["type-01-order-status"]
+    with pytest.raises(RuntimeError):
+        routing.process(body)
+    event = routing.event(routing.shop_id, body)
+    assert event.outcome == "failed" and "SQS unavailable" in event.detail
+
+
+def test_deauthorized_client_push_is_recorded_not_retried(routing: RoutingWorld) -> None:
+    body = {**SAMPLES["type-06-seller-deauthorization"], "shop_id": "another-shop"}
+    assert routing.process(body) == "client_not_authorized"
+
+
+def test_worker_handler_reports_partial_batch_failures(routing: RoutingWorld, function_env: Any) -> None:
+    from webhook import worker
+
+    worker.router.cache_clear()
+    event = json.loads((generate.ROOT / "WebhookProcessorFunction" / "sqs-order-status.json").read_text())
+    broken = {**event["Records"][0], "messageId": "broken", "body": "{not json"}
+    event["Records"].append(broken)
+    answer = worker.lambda_handler(event, LambdaContextStub())
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "broken"}]}
+    worker.router.cache_clear()
