@@ -1,6 +1,6 @@
 """The worker process of one function (one "Lambda container"). Standard library only.
 
-Started by `local.runtime.workers` as ``python -I _bootstrap.py REQUEST_FD RESPONSE_FD SPEC_JSON`` with
+Started by `local.runtime.workers` as ``python -I -u _bootstrap.py REQUEST_FD RESPONSE_FD SPEC_JSON`` with
 the function's environment. ``-I`` keeps the repository root off ``sys.path``: the path is the function's
 CodeUri followed by its layers' ContentUri directories (like /var/task and /opt/python), then the
 interpreter's site-packages (the Lambda runtime's own libraries). The handler module is imported once, at

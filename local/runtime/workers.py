@@ -75,8 +75,6 @@ def function_environment(spec: FunctionSpec, aws_environment: Mapping[str, str])
         "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
         "LANG": "en_US.UTF-8",
         "TZ": ":UTC",
-        "PYTHONUNBUFFERED": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
@@ -121,7 +119,7 @@ class Worker:
         )
         try:
             self.process = subprocess.Popen(
-                [settings.python, "-I", str(BOOTSTRAP), str(request_read), str(response_write), spec_json],
+                [settings.python, "-I", "-u", str(BOOTSTRAP), str(request_read), str(response_write), spec_json],
                 env=function_environment(spec, settings.base_environment),
                 cwd=str(spec.code_uri),
                 stdin=subprocess.DEVNULL,

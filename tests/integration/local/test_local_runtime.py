@@ -357,3 +357,11 @@ def test_wait_idle_returns_once_queues_are_drained(
     delivered = {r["sk"] for r in _records(moto_client, provisioned, "sqs") if r["sk"].startswith(run)}
     assert delivered == {f"{run}-{i}#1" for i in range(3)}
     assert any(r["data"].get("id") == run for r in _records(moto_client, provisioned, "job"))
+
+
+def test_unflushed_prints_reach_the_console_while_the_worker_lives(
+    runtime: Runtime, logs: Any, wait_until: Callable[..., Any]
+) -> None:
+    marker = uuid.uuid4().hex
+    _lambda(runtime).invoke(FunctionName="rt-slow", Payload=json.dumps({"print": marker}))
+    wait_until(lambda: f"plain print {marker}" in logs.text("rt-slow"), timeout=5)
