@@ -25,7 +25,8 @@ from tiktok_vtex.inventory.base import ClientUnavailable, RetryLater, SyncReport
 from tiktok_vtex.observability import logger, metrics, tracer
 from tiktok_vtex.pricing import models as m
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# Every failed record is reported in batchItemFailures, even when all failed (no invocation error).
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 MODELS: dict[str, type[BaseModel]] = {
     m.PREPARE_LIST_PRICE: m.PrepareListPrice,

@@ -31,7 +31,8 @@ from tiktok_vtex.inventory import models as m
 from tiktok_vtex.inventory.base import ClientUnavailable, RetryLater, SyncReport
 from tiktok_vtex.observability import logger, metrics, tracer
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# Every failed record is reported in batchItemFailures, even when all failed (no invocation error).
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 MODELS: dict[str, type[BaseModel]] = {
     m.PREPARE_STOCK: m.PrepareStock,

@@ -158,3 +158,25 @@ def test_pending_orders_are_subtracted_from_the_orders_table(world: Any) -> None
                            "sku": [sku["seller_sku"]]})
     [record] = world.drain("StockUpdateQueue")
     assert json.loads(record["body"])["skus"][0]["inventory"][0]["quantity"] == 8
+
+
+def test_tiktok_down_fails_the_record_for_redelivery_and_the_retry_sends_it(world: Any) -> None:
+    from .conftest import sqs_record
+
+    endpoint = "POST /product/202309/products/{product_id}/inventory/update"
+    world.http.post(f"{world.tiktok.base_url}/sandbox/faults",
+                    json={"endpoint": endpoint, "error_rate_5xx": 1.0}).raise_for_status()
+    world.invoke(handler, {"type": "triggerPepareSkuStockBatch", "clientHash": world.client_hash,
+                           "sku": [s["seller_sku"] for s in world.catalog["products"][0]["skus"]]})
+    [record] = world.drain("StockUpdateQueue")
+    answer = world.invoke(handler, {"Records": [record]})
+    assert answer == {"batchItemFailures": [{"itemIdentifier": record["messageId"]}]}
+    settings = get_settings()
+    row = ProductRepository(settings.tables.products_seller_sku).get(
+        world.client_hash, world.catalog["products"][0]["skus"][0]["seller_sku"])
+    assert row is not None and row.stock_sent is None and row.stock_error["code"].startswith("TIKTOK_")
+    world.http.delete(f"{world.tiktok.base_url}/sandbox/faults").raise_for_status()
+    assert world.invoke(handler, {"Records": [sqs_record(record["body"], "again")]}) == {"batchItemFailures": []}
+    row = ProductRepository(settings.tables.products_seller_sku).get(
+        world.client_hash, world.catalog["products"][0]["skus"][0]["seller_sku"])
+    assert row is not None and row.stock_sent is not None and row.stock_error is None
