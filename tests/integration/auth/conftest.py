@@ -84,6 +84,7 @@ def auth_world(function_env: Callable[[str], dict[str, str]], tiktok_sandbox: An
     from local.tiktok_sandbox import sandbox_of
     from tiktok_vtex.settings import get_settings, load_app_secrets
 
+    handler.wiring.cache_clear()
     env = function_env("AuthCodesManagerFunction")
     monkeypatch.setenv("TIKTOK_API_BASE_URL", tiktok_sandbox.base_url)
     monkeypatch.setenv("TIKTOK_AUTH_BASE_URL", tiktok_sandbox.base_url)
@@ -98,7 +99,6 @@ def auth_world(function_env: Callable[[str], dict[str, str]], tiktok_sandbox: An
     yield world
     http.close()
     wiring.http.close()
-    handler.wiring.cache_clear()
 
 
 @dataclass

@@ -1,0 +1,142 @@
+"""Operator CLI: `tiktok-vtex <command> ...` (console script declared in pyproject.toml).
+
+Commands register themselves in COMMANDS (name -> (configure parser, run)); other capabilities add theirs
+the same way. Configuration comes from the same environment variables the functions use
+(APP_SECRET_NAME, CLIENT_TABLE, ...) with AWS credentials from the usual boto3 chain; options override.
+
+- `auth-link <client_hash>`: the seller authorization link with a fresh signed state (single use,
+  bound to the client, valid --ttl-hours). Send it to the seller; TikTok redirects to /tiktok/callback.
+- `auth-status <client_hash>`: link status and token expiry dates of a client (never a token).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from tiktok_vtex.auth.state import DEFAULT_AUTHORIZE_URL, DEFAULT_STATE_TTL_SECONDS, authorization_link, issue_state
+from tiktok_vtex.settings import AppSecrets, SecretFetcher, fetch_json_secret
+
+Configure = Callable[[argparse.ArgumentParser], None]
+Run = Callable[[argparse.Namespace, TextIO], int]
+COMMANDS: dict[str, tuple[str, Configure, Run]] = {}
+
+
+def command(name: str, help_text: str) -> Callable[[Configure], Callable[[Run], Run]]:
+    def with_configure(configure: Configure) -> Callable[[Run], Run]:
+        def register(run: Run) -> Run:
+            COMMANDS[name] = (help_text, configure, run)
+            return run
+
+        return register
+
+    return with_configure
+
+
+def _date(epoch: Any) -> str:
+    return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if epoch else "-"
+
+
+def load_secrets(secret_name: str, fetch: SecretFetcher = fetch_json_secret) -> AppSecrets:
+    if not secret_name:
+        raise SystemExit("the app secret name is needed: --secret-name or APP_SECRET_NAME")
+    return AppSecrets.model_validate(fetch(secret_name))
+
+
+# ------------------------------------------------------------------------------------------- auth-link
+
+def _configure_auth_link(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("client_hash", help="the client (ssxml_client.client_hash) the seller authorizes for")
+    parser.add_argument("--ttl-hours", type=float, default=DEFAULT_STATE_TTL_SECONDS / 3600,
+                        help="how long the link stays valid (default 24; it works once anyway)")
+    parser.add_argument("--secret-name", default=os.environ.get("APP_SECRET_NAME", ""),
+                        help="the stack's TikTok app secret (default: $APP_SECRET_NAME)")
+    parser.add_argument("--authorize-url", default=os.environ.get("TIKTOK_AUTHORIZE_URL", DEFAULT_AUTHORIZE_URL),
+                        help="TikTok's consent page (default: $TIKTOK_AUTHORIZE_URL or the ROW page)")
+    parser.add_argument("--client-table", default=os.environ.get("CLIENT_TABLE", ""),
+                        help="ssxml_client table: when given, the client must exist and have a shop code")
+
+
+@command("auth-link", "print the seller authorization link with a fresh signed state")(_configure_auth_link)
+def run_auth_link(args: argparse.Namespace, out: TextIO, *, fetch: SecretFetcher = fetch_json_secret,
+                  clock: Callable[[], float] = time.time) -> int:
+    if args.client_table:
+        from tiktok_vtex.repositories.base import DynamoTable
+
+        client = DynamoTable(args.client_table).get({"client_hash": args.client_hash})
+        if client is None:
+            print(f"error: client {args.client_hash} is not in {args.client_table}", file=sys.stderr)
+            return 2
+        if not client.get("tik_tok_shop_store_id"):
+            print(f"warning: client {args.client_hash} has no TikTok shop code (tik_tok_shop_store_id); the "
+                  "authorization will be refused with unknown_shop_code until it is set", file=sys.stderr)
+    secrets = load_secrets(args.secret_name, fetch)
+    ttl = int(args.ttl_hours * 3600)
+    now = clock()
+    state = issue_state(args.client_hash, secret=secrets.oauth_state_secret.get_secret_value(), now=now, ttl=ttl)
+    print(authorization_link(service_id=secrets.service_id, state=state, authorize_url=args.authorize_url), file=out)
+    print(f"valid until {_date(now + ttl)}, single use, bound to client {args.client_hash}", file=sys.stderr)
+    return 0
+
+
+# ------------------------------------------------------------------------------------------- auth-status
+
+def _configure_auth_status(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("client_hash")
+    parser.add_argument("--client-tiktok-table", default=os.environ.get("CLIENT_TIKTOK_TABLE", "ssxml_client_tiktok"))
+    parser.add_argument("--token-table", default=os.environ.get("TOKEN_TABLE", "ssxml_tik_tok_token"))
+
+
+@command("auth-status", "show a client's shop link status and token expiry dates (never a token)")(
+    _configure_auth_status)
+def run_auth_status(args: argparse.Namespace, out: TextIO) -> int:
+    from tiktok_vtex.repositories.base import DynamoTable
+    from tiktok_vtex.repositories.tokens import TokenRepository
+
+    link = DynamoTable(args.client_tiktok_table).get({"client_hash": args.client_hash})
+    token = TokenRepository(args.token_table).get(args.client_hash)
+    if link is None and token is None:
+        print(f"client {args.client_hash}: no TikTok authorization", file=out)
+        return 1
+    link = link or {}
+    print(f"client {args.client_hash}", file=out)
+    print(f"  link status        {link.get('status', '-')}", file=out)
+    print(f"  shop               {link.get('tik_tok_shop_store_id', '-')} / {link.get('tik_tok_shop_store_code', '-')}"
+          f" '{link.get('tik_tok_shop_store_name', '')}'", file=out)
+    if link.get("status") == "deauthorized":
+        print(f"  deauthorized at    {_date(link.get('deauthorized_at'))}: {link.get('deauthorized_reason', '')}",
+              file=out)
+    if link.get("authorization_expires_at"):
+        print(f"  authorization ends {_date(link['authorization_expires_at'])}", file=out)
+    if token is not None:
+        print(f"  access token       expires {_date(token.access_token_expire_in)}", file=out)
+        print(f"  refresh token      expires {_date(token.refresh_token_expire_in)}", file=out)
+        print(f"  renewal            {'active' if token.token_bucket else 'stopped'}", file=out)
+        if token.last_refresh_error_code is not None:
+            print(f"  last refresh error {token.last_refresh_error_code}: {token.last_refresh_error}", file=out)
+    return 0
+
+
+# ------------------------------------------------------------------------------------------- main
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tiktok-vtex", description="TikTok Shop x VTEX connector operator tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (help_text, configure, _run) in sorted(COMMANDS.items()):
+        configure(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _help, _configure, run = COMMANDS[args.command]
+    return run(args, out or sys.stdout)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
