@@ -37,9 +37,29 @@ from typing import Any
 
 from local.env import STACK_ENV_PATH, StackEnvError, parse_stack_env, stack_env
 from local.provision import ProvisionedStack, provision, provision_template
-from local.runtime.runtime import PortInUseError, Runtime, RuntimeConfig, _truthy, aws_environment_from
+from local.runtime.runtime import (
+    PortInUseError,
+    Runtime,
+    RuntimeConfig,
+    StackError,
+    _truthy,
+    aws_environment_from,
+)
 from local.runtime.workers import LogSink, console_sink
 from local.template import TemplateError, load_template, parameters_from_stack_env
+
+__all__ = [
+    "ChildProcess",
+    "LocalStack",
+    "PortInUseError",
+    "StackError",
+    "check",
+    "ensure_port_free",
+    "ephemeral_stack_env",
+    "free_port",
+    "main",
+    "stack_env_with",
+]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TEMPLATE = REPO_ROOT / "template.yaml"
@@ -49,10 +69,6 @@ SANDBOXES = (
     ("vtex_sandbox", "VTEX sandbox", "VTEX_SANDBOX_PORT"),
 )
 PORT_KEYS = ("AWS_PORT", "API_PORT", "LAMBDA_PORT", "TIKTOK_SANDBOX_PORT", "VTEX_SANDBOX_PORT")
-
-
-class StackError(RuntimeError):
-    """A part of the local stack failed to start or died."""
 
 
 # --------------------------------------------------------------------------------------------- env helpers
@@ -187,7 +203,10 @@ def sandbox_available(module: str) -> bool:
 
 
 class LocalStack:
-    """moto server + provisioned template + sandboxes + runtime. Use `LocalStack.start(...)`."""
+    """moto server + provisioned template + sandboxes + runtime. Use `LocalStack.start(...)`.
+
+    Every start failure is a `StackError` (`PortInUseError` for a busy port, template errors included).
+    """
 
     def __init__(
         self,
@@ -284,14 +303,17 @@ class LocalStack:
         )
         self.urls["AWS"] = f"http://{HOST}:{aws_port}"
         self._wait_for({"AWS (moto)": (self.children["moto"], lambda: _http_ok(f"{self.urls['AWS']}/moto-api/"))})
-        template = load_template(self.template)
-        self.stack = provision(
-            self.template,
-            parameters=parameters_from_stack_env(template, self.env),
-            region=self.env.get("AWS_REGION", "us-east-1"),
-            endpoint_url=self.urls["AWS"],
-            stack_name=self.env.get("STACK_NAME", "tiktok-vtex-local"),
-        )
+        try:
+            template = load_template(self.template)
+            self.stack = provision(
+                self.template,
+                parameters=parameters_from_stack_env(template, self.env),
+                region=self.env.get("AWS_REGION", "us-east-1"),
+                endpoint_url=self.urls["AWS"],
+                stack_name=self.env.get("STACK_NAME", "tiktok-vtex-local"),
+            )
+        except TemplateError as exc:
+            raise StackError(f"{self.template.name}: {exc}") from exc
         waits: dict[str, tuple[ChildProcess | None, Callable[[], bool]]] = {}
         if self.sandboxes:
             for module, label, key in SANDBOXES:

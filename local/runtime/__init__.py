@@ -2,7 +2,7 @@
 schedules and async invokes, with each function in its own worker subprocesses. See `local.runtime.runtime`.
 """
 
-from local.runtime.runtime import PortInUseError, Runtime, RuntimeConfig, aws_environment_from
+from local.runtime.runtime import PortInUseError, Runtime, RuntimeConfig, StackError, aws_environment_from
 from local.runtime.workers import InvokeResult
 
-__all__ = ["InvokeResult", "PortInUseError", "Runtime", "RuntimeConfig", "aws_environment_from"]
+__all__ = ["InvokeResult", "PortInUseError", "Runtime", "RuntimeConfig", "StackError", "aws_environment_from"]

@@ -44,7 +44,11 @@ log = logging.getLogger("local.runtime")
 AWS_SETTING_KEYS = ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 
 
-class PortInUseError(RuntimeError):
+class StackError(RuntimeError):
+    """A part of the local stack (or the runtime) failed to start or died."""
+
+
+class PortInUseError(StackError):
     """A port the stack needs is taken by another process."""
 
     def __init__(self, port: int, label: str) -> None:

@@ -83,6 +83,13 @@ def test_a_busy_port_is_refused_by_name(key: str) -> None:
             LocalStack.start(env=env, template=FIXTURE, sandboxes=False, log_sink=_quiet)
 
 
+def test_a_template_error_is_a_stack_error_and_nothing_keeps_running() -> None:
+    env = ephemeral_stack_env()  # no TEST_GREETING: the fixture template's ParameterEnv cannot be fed
+    with pytest.raises(StackError, match=r"template\.yaml: stack\.env has no TEST_GREETING"):
+        LocalStack.start(env=env, template=FIXTURE, sandboxes=False, log_sink=_quiet)
+    assert not _port_open(int(env["AWS_PORT"]))  # moto was stopped again
+
+
 def test_a_part_that_dies_or_never_answers_is_named() -> None:
     stack = LocalStack(ephemeral_stack_env(), FIXTURE, startup_timeout_s=0.5, log_sink=_quiet)
     dying = ChildProcess(
