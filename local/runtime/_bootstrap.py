@@ -6,7 +6,8 @@ CodeUri followed by its layers' ContentUri directories (like /var/task and /opt/
 interpreter's site-packages (the Lambda runtime's own libraries). The handler module is imported once, at
 start (the cold start); the worker then serves invocations one at a time until its request pipe closes.
 
-Protocol on the two pipes: 4-byte big-endian length + UTF-8 JSON, both ways.
+Protocol on the two pipes: 4-byte big-endian length + UTF-8 JSON, both ways. After the handler import the
+worker sends ``{"ready": true}`` once.
 request  = {"request_id", "event_json", "deadline_ms", "invoked_function_arn"}
 response = {"ok": true, "payload_json": "..."} | {"ok": false, "error": {"errorMessage", "errorType", ...}}
 """
@@ -112,6 +113,7 @@ def main(argv: list[str]) -> int:
     requests = os.fdopen(request_fd, "rb", buffering=0)
     responses = os.fdopen(response_fd, "wb", buffering=0)
     handler, init_error = _load_handler(spec["handler"])
+    _write(responses, {"ready": True})  # the init phase is over (its time does not count against Timeout)
     while True:
         request = _read(requests)
         if request is None:

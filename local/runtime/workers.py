@@ -28,6 +28,7 @@ from typing import Any
 from local.provision import FunctionSpec
 
 BOOTSTRAP = Path(__file__).with_name("_bootstrap.py")
+INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit
 
 LogSink = Callable[[str, str], None]
 """(function name, line) -> None."""
@@ -134,6 +135,8 @@ class Worker:
         self._logs = threading.Thread(target=self._pump_logs, name=f"logs-{spec.name}", daemon=True)
         self._logs.start()
         self.invocations = 0
+        self.ready = False
+        self.init_duration_ms = 0.0
 
     def _pump_logs(self) -> None:
         assert self.process.stdout is not None
@@ -149,6 +152,10 @@ class Worker:
     def invoke(
         self, request_id: str, event_json: str, timeout_s: float, invoked_arn: str | None = None
     ) -> InvokeResult:
+        if not self.ready:
+            failure = self._wait_ready(request_id)
+            if failure is not None:
+                return failure
         started = time.monotonic()
         deadline_ms = int(time.time() * 1000 + timeout_s * 1000)
         message = json.dumps(
@@ -194,6 +201,37 @@ class Worker:
         if response.get("ok"):
             return InvokeResult(request_id, ok=True, payload_json=response["payload_json"], duration_ms=duration_ms)
         return InvokeResult(request_id, ok=False, error=response.get("error"), duration_ms=duration_ms)
+
+    def _wait_ready(self, request_id: str) -> InvokeResult | None:
+        """The cold start: wait for the handler import (up to INIT_TIMEOUT_S, like Lambda's init phase)."""
+        started = time.monotonic()
+        try:
+            message = self._read_response(started + INIT_TIMEOUT_S)
+        except TimeoutError:
+            self.kill()
+            return InvokeResult(
+                request_id,
+                ok=False,
+                error={
+                    "errorMessage": f"INIT_REPORT Init Duration: {INIT_TIMEOUT_S * 1000:.2f} ms Phase: init "
+                    "Status: timeout",
+                    "errorType": "Sandbox.Timedout",
+                },
+                timed_out=True,
+            )
+        except (OSError, WorkerCrashed) as exc:
+            self.kill()
+            return InvokeResult(
+                request_id,
+                ok=False,
+                error={
+                    "errorMessage": f"RequestId: {request_id} Error: Runtime exited during init: {exc}",
+                    "errorType": "Runtime.ExitError",
+                },
+            )
+        self.ready = bool(message.get("ready"))
+        self.init_duration_ms = (time.monotonic() - started) * 1000
+        return None
 
     def _read_response(self, deadline: float) -> dict[str, Any]:
         header = self._read_exactly(4, deadline)
@@ -285,7 +323,8 @@ class FunctionPool:
             sink(
                 self.spec.name,
                 f"REPORT RequestId: {request_id}\tDuration: {result.duration_ms:.2f} ms\t"
-                f"Memory Size: {self.spec.memory} MB",
+                f"Memory Size: {self.spec.memory} MB"
+                + (f"\tInit Duration: {worker.init_duration_ms:.2f} ms" if worker.invocations == 1 else ""),
             )
             self._checkin(worker)
             return result
