@@ -124,7 +124,9 @@ def _gate(sb: Sandbox, spec: Endpoint, path_params: Mapping[str, str]) -> Ctx:  
         raw = request.get_data(cache=True)
         if raw and request.mimetype != "application/json":
             raise E.ApiFail(E.CONTENT_TYPE_JSON, "Content-Type must be application/json or multipart/form-data", 400)
-    expected = api_sign(sb.app_secret, request.path, query, raw)
+    # The path as sent (percent-encoding included) is what the caller signed.
+    raw_path = (request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or "").split("?", 1)[0]
+    expected = api_sign(sb.app_secret, raw_path or request.path, query, raw)
     if not same(expected, query["sign"].strip()):
         raise E.ApiFail(E.INVALID_SIGN, "Invalid sign", 401)
     wall = sb.wall_clock()

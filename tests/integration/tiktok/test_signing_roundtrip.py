@@ -4,11 +4,12 @@ HTTP (URL encoding, UTF-8) and still match. In-process WSGI transport: no socket
 from __future__ import annotations
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from local.tiktok_sandbox import create_app, sandbox_of
-from tiktok_vtex.clients.tiktok import NoRateLimit, StaticAccessToken, TikTokShopClient
+from tiktok_vtex.clients.tiktok import NoRateLimit, StaticAccessToken, TikTokNotFound, TikTokShopClient
 
 from .conftest import NO_WAIT
 
@@ -39,3 +40,10 @@ def test_any_query_value_and_body_verifies(stack_env: dict[str, str], name: str,
     client, _ = make_client(stack_env)
     assert client.get_brands(page_size=5, brand_name=name).items is not None  # no 106001
     assert client.recommend_category(title)["leaf_category_id"]
+
+
+def test_encoded_path_parameters_verify(tt) -> None:
+    client = tt.client()
+    for odd in ("a b", "é%", "1+2"):
+        with pytest.raises(TikTokNotFound):  # the sign of the encoded path verified; no such product
+            client.get_product(odd)
