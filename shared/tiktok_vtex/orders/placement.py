@@ -155,6 +155,12 @@ class OrderPlacer:
         now = int(self.clock())
         detail = self._read_order(client_hash, order_id)
         status = detail.normalized_status
+        # Units per seller SKU: the stock sync subtracts them while the order is not in VTEX yet.
+        units: dict[str, int] = {}
+        for line in detail.line_items:
+            if line.seller_sku and (line.display_status or "").upper() != "CANCELLED":
+                units[line.seller_sku] = units.get(line.seller_sku, 0) + 1
+        self.orders.set_attributes(client_hash, order_id, sku_units=units)
         self.orders.record_status(client_hash, order_id, status=status, update_time=detail.update_time, now=now,
                                   initial_state=SyncState.CLAIMED)
         if status == "CANCELLED":

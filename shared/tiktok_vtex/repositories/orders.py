@@ -10,6 +10,8 @@ Added attributes:
 - claim_token / lease_until / attempts: the claim of the worker creating the order (exactly once).
 - error_reason / error_code: why the order is in ERROR (kept for replay).
 - hold_until: end of the per-client hold window before creation.
+- sku_units: {seller_sku: units} read from the order detail (the stock sync subtracts the units of orders
+  not yet in VTEX);
 - package_ids, invoice_status, invoice_reason, cancellation, return_request, address_update: what the
   other pushes told us.
 

@@ -21,6 +21,7 @@ def test_paid_order_is_placed_once_aggregated_and_authorized(world: OrdersWorld)
     assert record is not None
     assert record.sync_state == SyncState.AUTHORIZED
     assert record.vtex_order == f"TTK-{ORDER}"
+    assert (record.model_extra or {})["sku_units"] == {"1001": 2, "1002": 1}  # read by the stock sync
     assert world.vtex.orders[f"TTK-{ORDER}"]["status"] == "ready-for-handling"
     placed = world.vtex.placed[0]
     assert [(i.id, i.quantity, i.price) for i in placed.items] == [("1001", 2, 4990), ("1002", 1, 1000)]
