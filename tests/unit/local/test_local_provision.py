@@ -53,6 +53,8 @@ def test_tables_with_gsi_ttl_stream_and_sse(stack: ProvisionedStack) -> None:
     assert table["SSEDescription"]["Status"] == "ENABLED"
     ttl = client("dynamodb").describe_time_to_live(TableName="rt-events")["TimeToLiveDescription"]
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}
+    backups = client("dynamodb").describe_continuous_backups(TableName="rt-events")["ContinuousBackupsDescription"]
+    assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
 
 
 def test_queues_with_redrive_to_the_dlq(stack: ProvisionedStack) -> None:
@@ -67,6 +69,10 @@ def test_queues_with_redrive_to_the_dlq(stack: ProvisionedStack) -> None:
     assert int(redrive["maxReceiveCount"]) == 2
     assert stack.attribute("WorkQueue", "QueueName") == "rt-work"
     assert stack.queue_url_for_arn(stack.attribute("WorkDLQ", "Arn")) == stack.physical_ids["WorkDLQ"]
+    fifo_name = stack.attribute("OrderedQueue", "QueueName")
+    assert fifo_name.startswith("tiktok-vtex-local-OrderedQueue-") and fifo_name.endswith(".fifo")
+    fifo = sqs.get_queue_attributes(QueueUrl=stack.physical_ids["OrderedQueue"], AttributeNames=["All"])["Attributes"]
+    assert fifo["FifoQueue"] == "true" and fifo["ContentBasedDeduplication"] == "true"
 
 
 def test_moto_moves_messages_to_the_dlq_after_max_receive_count(stack: ProvisionedStack) -> None:
