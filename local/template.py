@@ -287,38 +287,36 @@ def sub_references(template_string: str) -> Iterator[str]:
 
 
 def references(value: Any) -> set[str]:
-    """Logical ids (or parameter names) a value refers to through Ref / GetAtt / Sub / Condition."""
+    """Logical ids (or parameter / pseudo-parameter names) a value refers to through Ref / GetAtt / Sub."""
     found: set[str] = set()
 
-    def walk(node: Any, local_names: frozenset[str] = frozenset()) -> None:  # noqa: PLR0912
-        if isinstance(node, dict):
-            if len(node) == 1:
-                key, arg = next(iter(node.items()))
-                if key == "Ref" and isinstance(arg, str):
-                    if arg not in local_names:
-                        found.add(arg)
-                    return
-                if key == "Fn::GetAtt":
-                    target = _getatt_target(arg)
-                    if target:
-                        found.add(target[0])
-                    if isinstance(arg, list) and len(arg) == 2 and not isinstance(arg[1], str):
-                        walk(arg[1], local_names)
-                    return
-                if key == "Fn::Sub":
-                    text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1] or {})
-                    if isinstance(text, str):
-                        for reference in sub_references(text):
-                            name = reference.split(".", 1)[0]
-                            if name not in variables:
-                                found.add(name)
-                    walk(variables, local_names)
-                    return
-            for item in node.values():
-                walk(item, local_names)
-        elif isinstance(node, list):
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
             for item in node:
-                walk(item, local_names)
+                walk(item)
+            return
+        if not isinstance(node, dict):
+            return
+        if len(node) == 1:
+            key, arg = next(iter(node.items()))
+            if key == "Ref" and isinstance(arg, str):
+                found.add(arg)
+                return
+            if key == "Fn::GetAtt":
+                target = _getatt_target(arg)
+                if target:
+                    found.add(target[0])
+                    walk(target[1])
+                return
+            if key == "Fn::Sub" and (isinstance(arg, str) or (isinstance(arg, list) and len(arg) == 2)):
+                text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1] or {})
+                if isinstance(text, str):
+                    names = {reference.split(".", 1)[0] for reference in sub_references(text)}
+                    found.update(names - set(variables if isinstance(variables, dict) else ()))
+                walk(variables)
+                return
+        for item in node.values():
+            walk(item)
 
     walk(value)
     return found
@@ -341,8 +339,7 @@ def dependency_order(template: Mapping[str, Any], extra: Mapping[str, set[str]] 
     resources: Mapping[str, Any] = template["Resources"]
     edges: dict[str, set[str]] = {}
     for logical_id, resource in resources.items():
-        deps = {ref for ref in references(resource.get("Properties") or {}) if ref in resources}
-        deps |= {ref.split(".", 1)[0] for ref in references(resource.get("Properties") or {})} & set(resources)
+        deps = references(resource.get("Properties") or {}) & set(resources)
         depends_on = resource.get("DependsOn") or []
         if isinstance(depends_on, str):
             depends_on = [depends_on]
