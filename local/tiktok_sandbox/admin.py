@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from typing import Any
 from urllib.parse import urlencode
 
@@ -408,18 +409,19 @@ def register_admin(app: Flask, sb: Sandbox) -> None:  # noqa: PLR0915 - one plac
             )
         )
         signature = body.get("signature")  # lets tests send a wrong one
-        results = []
-        for _ in range(max(1, int(body.get("repeat", 1)))):
-            results.append(
-                pusher.deliver(
-                    url,
-                    raw_bytes,
-                    retry=bool(body.get("retry", False)),
-                    time_scale=float(body.get("time_scale", 0.0)),
-                    signature=signature,
-                )
-            )
-        return _json({"body": raw_bytes.decode(), "deliveries": results})
+        repeat = max(1, int(body.get("repeat", 1)))
+        retry, time_scale = bool(body.get("retry", False)), float(body.get("time_scale", 0.0))
+
+        def run() -> list[list[dict[str, Any]]]:
+            return [
+                pusher.deliver(url, raw_bytes, retry=retry, time_scale=time_scale, signature=signature)
+                for _ in range(repeat)
+            ]
+
+        if body.get("async"):  # long compressed timetables: follow them in GET /sandbox/webhooks/deliveries
+            threading.Thread(target=run, daemon=True, name="tiktok-sandbox-push").start()
+            return _json({"body": raw_bytes.decode(), "scheduled": True}, 202)
+        return _json({"body": raw_bytes.decode(), "deliveries": run()})
 
     @route("/sandbox/webhooks/deliveries", ("GET", "DELETE"))
     def deliveries() -> Response:
