@@ -180,6 +180,7 @@ def other_events() -> dict[str, dict[str, Any]]:
                                          "time": "2025-01-01T00:00:00Z", "region": "us-east-1",
                                          "resources": [], "detail": {}},
         "OrdersSweepFunction/one-client-long-window": {"clientHash": client, "windowMinutes": 1440},
+        "OrdersSweepFunction/replay-errors": {"replayErrors": True},
     }
 
 

@@ -2,7 +2,8 @@
 
 Every active client: TikTok orders updated in an overlapping window that are missing or stale in
 ssxml_tik_tok_orders go through the push path; orders stuck in our own states are re-queued.
-Invoke `{"clientHash": ..., "windowMinutes": ...}` to sweep one client over a longer window (recovery).
+Invoke `{"clientHash": ..., "windowMinutes": ...}` to sweep one client over a longer window (recovery), and
+`{"replayErrors": true}` to re-queue every order in ERROR once its cause is fixed (replay).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         deps.clients.iter_client_hashes(ShopLinkStatus.TOKEN_GENERATED))
     events = deps.events()
     report = sweep(clients, deps.tiktok, deps.orders, events, events.orders_queue, window_minutes=window,
-                   lease_seconds=LEASE_SECONDS)
+                   lease_seconds=LEASE_SECONDS, replay_errors=request.replay_errors)
     metrics.add_metric(name="SweepOrdersRecovered", unit=MetricUnit.Count, value=report.fed)
     if report.failed_clients:
         metrics.add_metric(name="SweepClientFailed", unit=MetricUnit.Count, value=len(report.failed_clients))

@@ -180,6 +180,7 @@ class ReconcileMessage(BaseModel):
     client_hash: str | None = Field(default=None, validation_alias=AliasChoices("clientHash", "client_hash"))
     window_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60,
                                        validation_alias=AliasChoices("windowMinutes", "window_minutes"))
+    replay_errors: bool = Field(default=False, validation_alias=AliasChoices("replayErrors", "replay_errors"))
 
 
 OrderMessage = NewOrderMessage | CancelOrderMessage | AddressUpdateMessage

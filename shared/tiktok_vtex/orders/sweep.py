@@ -73,8 +73,9 @@ def reconcile_client(client_hash: str, tiktok: TikTokSearchPort, orders: OrderRe
 
 
 def requeue_stuck(orders: OrderRepository, queue: Dispatcher, *, now: int, lease_seconds: int = 180,
-                  report: SweepReport | None = None) -> SweepReport:
-    """Re-queues orders our own pipeline left behind (GSI by_sync_state)."""
+                  report: SweepReport | None = None, replay_errors: bool = False) -> SweepReport:
+    """Re-queues orders our own pipeline left behind (GSI by_sync_state). ERROR orders only on request
+    (`replay_errors`, after the operator fixed the cause): they would fail again every run otherwise."""
     report = report or SweepReport()
     messages: list[dict[str, str]] = []
     checks: list[tuple[SyncState, int]] = [
@@ -83,6 +84,8 @@ def requeue_stuck(orders: OrderRepository, queue: Dispatcher, *, now: int, lease
         (SyncState.PLACED_IN_VTEX, now - STUCK_AFTER_SECONDS),
         (SyncState.HELD, now + 1),
     ]
+    if replay_errors:
+        checks.append((SyncState.ERROR, now + 1))
     for state, before in checks:
         for key in orders.iter_by_sync_state(state, updated_before=before):
             if state == SyncState.HELD:
@@ -98,7 +101,8 @@ def requeue_stuck(orders: OrderRepository, queue: Dispatcher, *, now: int, lease
 
 def sweep(client_hashes: Iterator[str] | list[str], tiktok_for: Callable[[str], TikTokSearchPort],
           orders: OrderRepository, events: OrderEvents, queue: Dispatcher, *, clock: Callable[[], float] = time.time,
-          window_minutes: int = DEFAULT_WINDOW_MINUTES, lease_seconds: int = 180) -> SweepReport:
+          window_minutes: int = DEFAULT_WINDOW_MINUTES, lease_seconds: int = 180,
+          replay_errors: bool = False) -> SweepReport:
     now = int(clock())
     report = SweepReport()
     for client_hash in client_hashes:
@@ -110,7 +114,7 @@ def sweep(client_hashes: Iterator[str] | list[str], tiktok_for: Callable[[str], 
             report.failed_clients.append(client_hash)
             logger.warning("sweep failed for a client", extra={"client_hash": client_hash,
                                                                  "error": f"{type(error).__name__}: {error}"})
-    requeue_stuck(orders, queue, now=now, lease_seconds=lease_seconds, report=report)
+    requeue_stuck(orders, queue, now=now, lease_seconds=lease_seconds, report=report, replay_errors=replay_errors)
     return report
 
 

@@ -158,6 +158,9 @@ def test_requeue_stuck_orders(world: OrdersWorld) -> None:
     assert sorted(m["orderId"] for m in world.queue.sent) == ["claimed-expired", "held-due", "new-old",
                                                                "placed-old"]
     assert report.requeued == 4
+    world.queue.take()
+    requeue_stuck(world.orders, world.queue, now=now, replay_errors=True)
+    assert "error-old" in {m["orderId"] for m in world.queue.sent}
 
 
 def test_search_orders_paginates_and_reads_details(world: OrdersWorld) -> None:

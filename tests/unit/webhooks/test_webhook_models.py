@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hypothesis import given
@@ -45,3 +46,24 @@ def test_arbitrary_data_of_known_types(push_type: int, data: dict[str, Any]) -> 
         parse_push({"type": push_type, "shop_id": "1", "data": data})
     except PushError as error:
         assert "data" in str(error) or "shop_id" in str(error)
+
+
+def test_every_committed_sample_is_current_and_order_triggers_parse() -> None:
+    from pydantic import TypeAdapter
+
+    from tiktok_vtex.orders.models import GetOrdersMessage, OrderMessage, ReconcileMessage
+
+    for name, event in generate.all_events().items():
+        path = generate.ROOT / f"{name}.json"
+        assert path.read_text(encoding="utf-8") == generate.render(event), f"{name}: run python -m events.generate"
+    orders = TypeAdapter(OrderMessage)
+    for name, event in generate.other_events().items():
+        function, case = name.split("/")
+        bodies = [json.loads(r["body"]) for r in event["Records"]] if "Records" in event else [event]
+        for body in bodies:
+            if function == "OrdersFunction" and not case.startswith("bad-"):
+                assert orders.validate_python(body).client_hash
+            elif function == "OrdersSearchFunction":
+                assert GetOrdersMessage.model_validate(body).client_hash
+            elif function == "OrdersSweepFunction":
+                ReconcileMessage.model_validate(body)
