@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tiktok_vtex.clients.tiktok.rate_limit import RateLimiter, TokenBucketLimiter, limiter_key
+from tiktok_vtex.clients.tiktok.rate_limit import RateLimiter, TokenBucketLimiter, limiter_key, process_limiter
 
 
 class FakeTime:
@@ -61,3 +61,8 @@ def test_protocol_and_key_and_validation() -> None:
     assert limiter_key(None, "/x") == "-:/x"
     with pytest.raises(ValueError):
         TokenBucketLimiter(rate_per_second=0)
+
+
+def test_clients_without_a_limiter_share_the_process_one() -> None:
+    assert process_limiter() is process_limiter()
+    assert process_limiter().rate == 50

@@ -30,7 +30,7 @@ from .models import (
     Page,
     ShippingDocument,
 )
-from .rate_limit import RateLimiter, TokenBucketLimiter, limiter_key
+from .rate_limit import RateLimiter, limiter_key, process_limiter
 from .signing import signed_query
 from .tokens import AccessTokenProvider
 from .transport import default_http, json_bytes, send_once
@@ -99,7 +99,7 @@ class TikTokShopClient:
         self.shop_id = shop_id
         self._tokens = tokens
         self._http = http or default_http()
-        self._limiter = limiter if limiter is not None else TokenBucketLimiter()
+        self._limiter = limiter if limiter is not None else process_limiter()
         self._retry = retry or RetryPolicy()
         self._clock = clock
 

@@ -83,3 +83,17 @@ class NoRateLimit:
 
     def acquire(self, key: str) -> None:
         return None
+
+
+_process_limiter: TokenBucketLimiter | None = None
+_process_lock = threading.Lock()
+
+
+def process_limiter() -> TokenBucketLimiter:
+    """One in-memory limiter per process (50 QPS per key), shared by every client that gets no limiter:
+    two clients of the same shop in one Lambda container share the same buckets."""
+    global _process_limiter  # noqa: PLW0603 - a lazily built process singleton
+    with _process_lock:
+        if _process_limiter is None:
+            _process_limiter = TokenBucketLimiter()
+        return _process_limiter
