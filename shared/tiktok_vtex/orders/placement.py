@@ -132,6 +132,10 @@ class OrderPlacer:
             return self._fail(client_hash, order_id, token, "NO_STOCK", str(error))
         except VtexPriceDivergence as error:
             return self._fail(client_hash, order_id, token, "PRICE_DIVERGENCE", str(error))
+        except VtexDuplicateOrder:
+            # FMT009 but the existing order is not readable yet (OMS indexing lag): retry, never re-place.
+            self._give_back(client_hash, order_id, token)
+            raise
         except VtexApiError as error:
             if not error.retryable and error.status is not None and 400 <= error.status < 500 \
                     and error.status not in (401, 403, 404, 408, 429):

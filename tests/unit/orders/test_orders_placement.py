@@ -205,3 +205,22 @@ def test_address_refresh_before_and_after_placement(world: OrdersWorld) -> None:
     assert placer.refresh_address(CLIENT, ORDER) == "address_recorded_not_applied"
     extra = world.orders.get(CLIENT, ORDER).model_extra  # type: ignore[union-attr]
     assert extra["address_update"]["applied"] is False
+
+
+def test_fmt009_with_the_existing_order_not_yet_readable_is_retried_not_failed(world: OrdersWorld) -> None:
+    from tiktok_vtex.clients.vtex.errors import VtexDuplicateOrder, VtexNotFound
+
+    world.tiktok.add(tiktok_order(ORDER))
+    world.vtex.orders[f"TTK-{ORDER}"] = {"status": "waiting-ffmt-authorization", "marketplaceOrderId": ORDER}
+    original = world.vtex.get_order
+
+    def not_indexed_yet(_vtex_order_id: str) -> object:
+        raise VtexNotFound(404, None, "not indexed yet")
+
+    world.vtex.get_order = not_indexed_yet  # type: ignore[method-assign,assignment]
+    with pytest.raises(VtexDuplicateOrder):
+        world.placer().create(CLIENT, ORDER)
+    assert world.orders.get(CLIENT, ORDER).sync_state == SyncState.NEW  # type: ignore[union-attr]
+    world.vtex.get_order = original  # type: ignore[method-assign]
+    assert world.placer().create(CLIENT, ORDER) == "linked_authorized"
+    assert "place_order" in world.vtex.calls and world.vtex.placed == []
