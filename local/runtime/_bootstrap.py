@@ -24,6 +24,8 @@ import time
 import traceback
 from typing import Any, BinaryIO
 
+END_MARK = "\x1elocal-runtime-end "  # never printed: see local.runtime.workers
+
 
 class LambdaContext:
     """What AWS passes as the handler's second argument (the attributes Powertools and handlers use)."""
@@ -119,47 +121,45 @@ def main(argv: list[str]) -> int:
         if request is None:
             return 0  # the runtime closed the pipe (or died): the container goes away
         if init_error is not None:
-            _write(responses, {"ok": False, "error": init_error | {"requestId": request["request_id"]}})
-            continue
-        context = LambdaContext(spec, request["request_id"], request["deadline_ms"], request["invoked_function_arn"])
-        if request.get("trace_id"):
-            os.environ["_X_AMZN_TRACE_ID"] = request["trace_id"]
-        try:
-            event = json.loads(request["event_json"])
-            result = handler(event, context)
-        except Exception as exc:
-            error = _error(exc) | {"requestId": request["request_id"]}
-            print(
-                json.dumps(
-                    {
-                        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                        "level": "ERROR",
-                        "message": f"[ERROR] {error['errorType']}: {error['errorMessage']}",
-                        "requestId": request["request_id"],
-                    }
-                ),
-                file=sys.stderr,
-                flush=True,
-            )
-            _write(responses, {"ok": False, "error": error})
-            continue
-        try:
-            payload_json = json.dumps(result)
-        except (TypeError, ValueError) as exc:
-            _write(
-                responses,
-                {
-                    "ok": False,
-                    "error": {
-                        "errorMessage": f"Unable to marshal response: {exc}",
-                        "errorType": "Runtime.MarshalError",
-                        "requestId": request["request_id"],
-                        "stackTrace": [],
-                    },
-                },
-            )
-            continue
-        _write(responses, {"ok": True, "payload_json": payload_json})
+            response: dict[str, Any] = {"ok": False, "error": init_error | {"requestId": request["request_id"]}}
+        else:
+            response = _invoke(handler, spec, request)
+        # end-of-invocation mark on the log stream: the runtime prints END/REPORT after the function's lines
+        sys.stdout.write(f"{END_MARK}{request['request_id']}\n")
+        sys.stdout.flush()
+        _write(responses, response)
+
+
+def _invoke(handler: Any, spec: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+    request_id = request["request_id"]
+    context = LambdaContext(spec, request_id, request["deadline_ms"], request["invoked_function_arn"])
+    if request.get("trace_id"):
+        os.environ["_X_AMZN_TRACE_ID"] = request["trace_id"]
+    try:
+        event = json.loads(request["event_json"])
+        result = handler(event, context)
+    except Exception as exc:
+        error = _error(exc) | {"requestId": request_id}
+        record = {
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "level": "ERROR",
+            "message": f"[ERROR] {error['errorType']}: {error['errorMessage']}",
+            "requestId": request_id,
+        }
+        print(json.dumps(record), file=sys.stderr, flush=True)
+        return {"ok": False, "error": error}
+    try:
+        return {"ok": True, "payload_json": json.dumps(result)}
+    except (TypeError, ValueError) as exc:
+        return {
+            "ok": False,
+            "error": {
+                "errorMessage": f"Unable to marshal response: {exc}",
+                "errorType": "Runtime.MarshalError",
+                "requestId": request_id,
+                "stackTrace": [],
+            },
+        }
 
 
 if __name__ == "__main__":

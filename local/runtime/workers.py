@@ -29,6 +29,7 @@ from local.provision import FunctionSpec
 
 BOOTSTRAP = Path(__file__).with_name("_bootstrap.py")
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit
+END_MARK = "\x1elocal-runtime-end "  # written by _bootstrap after each invocation (kept in sync)
 
 LogSink = Callable[[str, str], None]
 """(function name, line) -> None."""
@@ -132,6 +133,8 @@ class Worker:
         finally:
             os.close(request_read)
             os.close(response_write)
+        self._marks: dict[str, threading.Event] = {}
+        self._marks_lock = threading.Lock()
         self._logs = threading.Thread(target=self._pump_logs, name=f"logs-{spec.name}", daemon=True)
         self._logs.start()
         self.invocations = 0
@@ -142,8 +145,24 @@ class Worker:
         assert self.process.stdout is not None
         for raw in iter(self.process.stdout.readline, b""):
             line = raw.decode("utf-8", errors="replace").rstrip("\n")
+            if END_MARK in line:  # after the function's last line (even one without a newline)
+                line, _, request_id = line.partition(END_MARK)
+                if line:
+                    with contextlib.suppress(Exception):
+                        self.settings.log_sink(self.spec.name, line)
+                with self._marks_lock:
+                    self._marks.setdefault(request_id, threading.Event()).set()
+                continue
             with contextlib.suppress(Exception):
                 self.settings.log_sink(self.spec.name, line)
+
+    def _logs_flushed(self, request_id: str, timeout_s: float = 1.0) -> None:
+        """Wait (briefly) until the invocation's log lines went to the sink, so END/REPORT come after them."""
+        with self._marks_lock:
+            mark = self._marks.setdefault(request_id, threading.Event())
+        mark.wait(timeout_s)
+        with self._marks_lock:
+            self._marks.pop(request_id, None)
 
     @property
     def alive(self) -> bool:
@@ -198,6 +217,7 @@ class Worker:
             )
         self.invocations += 1
         duration_ms = (time.monotonic() - started) * 1000
+        self._logs_flushed(request_id)
         if response.get("ok"):
             return InvokeResult(request_id, ok=True, payload_json=response["payload_json"], duration_ms=duration_ms)
         return InvokeResult(request_id, ok=False, error=response.get("error"), duration_ms=duration_ms)

@@ -310,10 +310,13 @@ def test_warm_pool_reuses_and_runs_concurrently(runtime: Runtime) -> None:
 
 
 def test_worker_logs_go_to_the_console_prefixed(runtime: Runtime, logs: Any) -> None:
-    _lambda(runtime).invoke(FunctionName="rt-jobs", Payload=json.dumps({"fail": True, "id": "logged"}))
-    text = logs.text("rt-jobs")
-    assert "START RequestId:" in text and "REPORT RequestId:" in text
-    assert "job failed: logged" in text
+    response = _lambda(runtime).invoke(FunctionName="rt-jobs", Payload=json.dumps({"fail": True, "id": "logged"}))
+    request_id = response["ResponseMetadata"]["RequestId"]
+    lines = [line for line in logs.text("rt-jobs").splitlines() if request_id in line or "job failed: logged" in line]
+    # available when the invoke returns, in Lambda's order: START, the function's lines, END, REPORT
+    assert lines[0].startswith(f"START RequestId: {request_id}")
+    assert "job failed: logged" in lines[1]
+    assert lines[-2] == f"END RequestId: {request_id}" and lines[-1].startswith(f"REPORT RequestId: {request_id}")
 
 
 def test_control_routes(runtime: Runtime) -> None:
@@ -359,9 +362,8 @@ def test_wait_idle_returns_once_queues_are_drained(
     assert any(r["data"].get("id") == run for r in _records(moto_client, provisioned, "job"))
 
 
-def test_unflushed_prints_reach_the_console_while_the_worker_lives(
-    runtime: Runtime, logs: Any, wait_until: Callable[..., Any]
-) -> None:
+def test_unflushed_prints_reach_the_console_while_the_worker_lives(runtime: Runtime, logs: Any) -> None:
     marker = uuid.uuid4().hex
     _lambda(runtime).invoke(FunctionName="rt-slow", Payload=json.dumps({"print": marker}))
-    wait_until(lambda: f"plain print {marker}" in logs.text("rt-slow"), timeout=5)
+    text = logs.text("rt-slow")  # no waiting: END/REPORT are printed after the function's own lines
+    assert f"plain print {marker}\nno newline at the end\nEND RequestId:" in text
