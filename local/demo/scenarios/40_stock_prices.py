@@ -3,6 +3,7 @@ sandbox; only those reach TikTok (one call each), an untouched SKU is not sent a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -42,8 +43,8 @@ def _tiktok_calls(ctx: DemoContext, suffix: str) -> int:
 
 
 def _tiktok_sku(ctx: DemoContext, product_id: str, sku_id: str) -> dict[str, Any]:
-    products = ctx.http.get(f"{ctx.tiktok_url}/sandbox/state/products/{product_id}").json()["products"]
-    return next(s for s in products[0]["skus"] if s["id"] == sku_id)
+    product = ctx.http.get(f"{ctx.tiktok_url}/sandbox/state/products/{product_id}").json()
+    return next(s for s in product["skus"] if s["id"] == sku_id)
 
 
 def _sync(ctx: DemoContext, function: str, payload: dict[str, Any], queues: tuple[str, ...],
@@ -110,7 +111,9 @@ def run(ctx: DemoContext) -> None:
                f"units for SKU {stocked['seller_sku']}")
     after = _rows_by_sku(ctx)[untouched["seller_sku"]].get("stock_sent_at")
     ctx.expect(after == untouched_sent_at, "an unchanged SKU was sent again")
-    ctx.report(f"untouched SKU {untouched['seller_sku']}: not sent again (last sent at {after}, unchanged)")
+    sent_at = datetime.fromtimestamp(int(after), UTC).strftime("%H:%M:%S UTC") if after else "?"
+    ctx.report(f"untouched SKU {untouched['seller_sku']}: not sent again (still the value sent at {sent_at} "
+               "by the first sync)")
 
     before = _tiktok_calls(ctx, "/prices/update")
     _sync(ctx, "PRECO-VTEX-monta-lista-sku", {"type": "triggerPrepareListPrice", "clientHash": ctx.client_hash},
