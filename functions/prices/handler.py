@@ -125,6 +125,12 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
         payload = json.loads(record.body)
     except ValueError:
         raise InvalidPriceMessage("price message body is not JSON") from None
+    if isinstance(payload, dict) and payload.get("type") == m.UPDATE_PRICE and "readAtMs" not in payload:
+        # A legacy update carries no reading time: the time it was queued is the closest bound we have
+        # (closer than "now", so a late redelivery cannot pass for a fresh reading).
+        sent = record.attributes.sent_timestamp
+        if sent and str(sent).isdigit():
+            payload["readAtMs"] = int(sent)
     try:
         return run(parse(payload), wiring())
     except InvalidPriceMessage as error:

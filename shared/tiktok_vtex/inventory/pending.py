@@ -9,12 +9,13 @@ orders too); PLACED_IN_VTEX / AUTHORIZED are counted by VTEX itself and CANCELLE
 How: a Query per pending state on GSI by_sync_state (KEYS_ONLY) filtered on the client, then a batch
 read of those orders - pending orders are few, while a client's partition holds its whole history.
 
-ASSUMPTION (stated for the orders teammate; repositories/orders.py does not store line items yet): the
-units of an order are read from, in this order of preference,
-  - `sku_units`: a map {seller_sku: units}, or
+The units of an order are read from, in this order of preference,
+  - `sku_units`: a map {seller_sku: units}, which the orders capability writes when it claims the order
+    for creation in VTEX (orders/placement.py), or
   - `line_items`: a list of TikTok line items, each with `seller_sku` and optionally `quantity`
     (TikTok's 202309 model has one line item per unit, so a missing quantity counts 1).
-An order carrying neither contributes nothing (logged once per call).
+An order carrying neither (e.g. NEW / HELD before its first claim) contributes nothing (logged once per
+call): known gap until the units are written when the order is first recorded.
 """
 
 from __future__ import annotations

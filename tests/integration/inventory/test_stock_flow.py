@@ -180,3 +180,18 @@ def test_tiktok_down_fails_the_record_for_redelivery_and_the_retry_sends_it(worl
     row = ProductRepository(settings.tables.products_seller_sku).get(
         world.client_hash, world.catalog["products"][0]["skus"][0]["seller_sku"])
     assert row is not None and row.stock_sent is not None and row.stock_error is None
+
+
+def test_legacy_sqs_update_uses_its_queue_time_and_never_beats_a_newer_reading(world: Any) -> None:
+    from .conftest import sqs_record
+
+    sku = world.skus[0]
+    newer = {"type": "triggerUpdateInventoryBySellerSku", "clientHash": world.client_hash,
+             "sellerSku": sku["seller_sku"], "quantity": 5, "warehouseIdTTK": world.warehouse,
+             "readAtMs": 2_000_000_000_000}
+    assert world.invoke(handler, newer)["body"]["sent"] == 1
+    legacy = sqs_record(json.dumps({k: v for k, v in newer.items() if k != "readAtMs"} | {"quantity": 99}), "old")
+    legacy["attributes"]["SentTimestamp"] = "1900000000000"  # queued before the newer reading was taken
+    assert world.invoke(handler, {"Records": [legacy]}) == {"batchItemFailures": []}
+    assert world.tiktok_sku(sku["tiktok_sku_id"])["inventory"][0]["quantity"] == 5
+    assert world.calls(INVENTORY) == 1
