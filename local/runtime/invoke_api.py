@@ -7,6 +7,7 @@ ignored) or partial ARN, so ``boto3.client("lambda", endpoint_url=...).invoke(..
   ``X-Amz-Function-Error: Unhandled`` and the error document as the payload.
 * ``Event``: 202, the event is queued (retries and dead-lettering: `local.runtime.async_invoke`).
 * ``DryRun``: 204.
+* ``X-Amz-Log-Type: Tail`` (boto3 ``LogType="Tail"``): ``X-Amz-Log-Result`` = the last 4 KB of the log.
 
 Control routes: ``GET /_local/health``, ``GET /_local/functions``, ``GET /_local/schedules``,
 ``POST /_local/schedules/{function-or-rule}/fire[?wait=true]``, ``GET /_local/async/{request id}``,
@@ -109,6 +110,8 @@ class InvokeApiApp:
         response.headers["x-amzn-RequestId"] = request_id
         if not result.ok:
             response.headers["X-Amz-Function-Error"] = "Unhandled"
+        if request.headers.get("X-Amz-Log-Type") == "Tail":
+            response.headers["X-Amz-Log-Result"] = result.log_tail()
         return response
 
     def _control(self, request: Request, path: str, method: str) -> Response:  # noqa: PLR0911

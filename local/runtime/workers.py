@@ -9,6 +9,7 @@ prefixed with the function name.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -20,6 +21,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +54,12 @@ class InvokeResult:
     error: dict[str, Any] | None = None  # errorMessage / errorType / stackTrace (when not ok)
     duration_ms: float = 0.0
     timed_out: bool = False
+    log_lines: list[str] = field(default_factory=list)  # START, the function's lines, END, REPORT
+
+    def log_tail(self, limit: int = 4096) -> str:
+        """``X-Amz-Log-Result``: the last 4 KB of the invocation's log, base64."""
+        text = "".join(f"{line}\n" for line in self.log_lines).encode()
+        return base64.b64encode(text[-limit:]).decode()
 
     @property
     def payload(self) -> Any:
@@ -133,6 +141,7 @@ class Worker:
         finally:
             os.close(request_read)
             os.close(response_write)
+        self.lines: deque[str] = deque(maxlen=1000)  # the current invocation's log lines
         self._marks: dict[str, threading.Event] = {}
         self._marks_lock = threading.Lock()
         self._logs = threading.Thread(target=self._pump_logs, name=f"logs-{spec.name}", daemon=True)
@@ -148,11 +157,13 @@ class Worker:
             if END_MARK in line:  # after the function's last line (even one without a newline)
                 line, _, request_id = line.partition(END_MARK)
                 if line:
+                    self.lines.append(line)
                     with contextlib.suppress(Exception):
                         self.settings.log_sink(self.spec.name, line)
                 with self._marks_lock:
                     self._marks.setdefault(request_id, threading.Event()).set()
                 continue
+            self.lines.append(line)
             with contextlib.suppress(Exception):
                 self.settings.log_sink(self.spec.name, line)
 
@@ -175,6 +186,7 @@ class Worker:
             failure = self._wait_ready(request_id)
             if failure is not None:
                 return failure
+        self.lines.clear()
         started = time.monotonic()
         deadline_ms = int(time.time() * 1000 + timeout_s * 1000)
         message = json.dumps(
@@ -330,22 +342,26 @@ class FunctionPool:
         timeout_s = float(timeout_s or self.spec.timeout)
         with self._slots:
             worker = self._checkout()
-            sink = self.settings.log_sink
-            sink(self.spec.name, f"START RequestId: {request_id} Version: $LATEST")
+            start = f"START RequestId: {request_id} Version: $LATEST"
+            self.settings.log_sink(self.spec.name, start)
             result = worker.invoke(request_id, event_json, timeout_s, invoked_arn)
+            lines = [start, *list(worker.lines)]
             if (
                 not result.ok
                 and result.error
                 and result.error.get("errorType", "").startswith(("Sandbox.", "Runtime.Exit"))
             ):
-                sink(self.spec.name, f"{result.error.get('errorType')}: {result.error.get('errorMessage')}")
-            sink(self.spec.name, f"END RequestId: {request_id}")
-            sink(
-                self.spec.name,
+                lines.append(f"{result.error.get('errorType')}: {result.error.get('errorMessage')}")
+                self.settings.log_sink(self.spec.name, lines[-1])
+            report = (
                 f"REPORT RequestId: {request_id}\tDuration: {result.duration_ms:.2f} ms\t"
                 f"Memory Size: {self.spec.memory} MB"
-                + (f"\tInit Duration: {worker.init_duration_ms:.2f} ms" if worker.invocations == 1 else ""),
+                + (f"\tInit Duration: {worker.init_duration_ms:.2f} ms" if worker.invocations == 1 else "")
             )
+            for line in (f"END RequestId: {request_id}", report):
+                lines.append(line)
+                self.settings.log_sink(self.spec.name, line)
+            result.log_lines = lines
             self._checkin(worker)
             return result
 

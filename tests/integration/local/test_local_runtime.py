@@ -312,6 +312,9 @@ def test_warm_pool_reuses_and_runs_concurrently(runtime: Runtime) -> None:
 def test_worker_logs_go_to_the_console_prefixed(runtime: Runtime, logs: Any) -> None:
     response = _lambda(runtime).invoke(FunctionName="rt-jobs", Payload=json.dumps({"fail": True, "id": "logged"}))
     request_id = response["ResponseMetadata"]["RequestId"]
+    tailed = _lambda(runtime).invoke(FunctionName="rt-jobs", LogType="Tail", Payload=json.dumps({"id": "tail"}))
+    tail = base64.b64decode(tailed["LogResult"]).decode()
+    assert tail.startswith("START RequestId:") and "END RequestId:" in tail and "REPORT RequestId:" in tail
     lines = [line for line in logs.text("rt-jobs").splitlines() if request_id in line or "job failed: logged" in line]
     # available when the invoke returns, in Lambda's order: START, the function's lines, END, REPORT
     assert lines[0].startswith(f"START RequestId: {request_id}")
