@@ -310,25 +310,26 @@ class Runtime:
     # -- schedules
 
     def _fire_callback(self, function: FunctionSpec, _schedule: Any, event: Any) -> Any:
-        event_json = json.dumps(event)
-        if getattr(self._fire_mode, "wait", False):
-            result = self.invoke_sync(function, event_json)
-            return {"requestId": result.request_id, "ok": result.ok, "payload": result.payload}
-        return {"requestId": self.invoke_async(function, event_json)}
-
-    _fire_mode = threading.local()
+        """The timetable: EventBridge invokes asynchronously (retries and DLQ as for any async invoke)."""
+        return {"requestId": self.invoke_async(function, json.dumps(event))}
 
     def fire(self, name: str, *, wait: bool = False) -> list[dict[str, Any]]:
-        """Fire the schedules of a function (logical id / name) or rule now; ``wait`` invokes synchronously."""
-        self._fire_mode.wait = wait
-        try:
-            fired = self.scheduler.fire(name)
-        finally:
-            self._fire_mode.wait = False
-        return [
-            {"function": entry.function.name, "rule": entry.schedule.rule_name, **(outcome or {})}
-            for entry, outcome in fired
-        ]
+        """Fire the schedules of a function (logical id / name / ``Function.Event``) or rule now.
+
+        Asynchronous like EventBridge by default (returns request ids); ``wait=True`` invokes synchronously
+        and returns each outcome (``ok``, ``payload``). KeyError if nothing matches.
+        """
+        fired = []
+        for entry in self.scheduler.require(name):
+            event_json = json.dumps(self.scheduler.event_for(entry))
+            outcome: dict[str, Any] = {"function": entry.function.name, "rule": entry.schedule.rule_name}
+            if wait:
+                result = self.invoke_sync(entry.function, event_json)
+                outcome.update(requestId=result.request_id, ok=result.ok, payload=result.payload)
+            else:
+                outcome["requestId"] = self.invoke_async(entry.function, event_json)
+            fired.append(outcome)
+        return fired
 
     def describe(self) -> list[dict[str, Any]]:
         return [

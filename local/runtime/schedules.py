@@ -337,12 +337,20 @@ class Scheduler:
             )
         ]
 
-    def fire(self, name: str) -> list[tuple[_Entry, Any]]:
-        """Fire the matching schedules now (disabled ones too: an explicit request); KeyError if none."""
+    def require(self, name: str) -> list[_Entry]:
+        """`matching`, or KeyError naming what is known."""
         entries = self.matching(name)
         if not entries:
             known = sorted({e.function.logical_id for e in self.entries} | {e.schedule.rule_name for e in self.entries})
             raise KeyError(f"no schedule for {name!r} (known: {', '.join(known) or 'none'})")
+        return entries
+
+    def event_for(self, entry: _Entry) -> Any:
+        return scheduled_event(entry.schedule, region=self.region, account_id=self.account_id, now=self.now())
+
+    def fire(self, name: str) -> list[tuple[_Entry, Any]]:
+        """Fire the matching schedules now (disabled ones too: an explicit request); KeyError if none."""
+        entries = self.require(name)
         now = self.now()
         return [(entry, self._invoke(entry, now)) for entry in entries]
 
