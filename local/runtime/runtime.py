@@ -73,6 +73,7 @@ class RuntimeConfig:
     schedule_tick_s: float = 1.0
     sqs_poll_interval_s: float = 1.0
     sqs_wait_time_s: int = 1
+    sqs_pollers_per_source: int | None = None  # None: the function's pool size (ScalingConfig caps it)
     async_retry_delays_s: tuple[float, ...] = (1.0, 2.0)  # AWS: ~1 min then ~2 min
     async_concurrency: int = 8
     log_sink: LogSink = console_sink
@@ -200,17 +201,23 @@ class Runtime:
         )
         for function in self.functions:
             for source in function.sqs_sources:
-                poller = SqsPoller(
-                    function,
-                    source,
-                    self._invoke_event,
-                    self.client("sqs"),
-                    region=self.region,
-                    poll_interval_s=config.sqs_poll_interval_s,
-                    wait_time_s=config.sqs_wait_time_s,
-                )
-                self.pollers.append(poller)
-                poller.start()
+                # Lambda scales an SQS source out; locally: one poller per warm worker of the function
+                # (or ScalingConfig.MaximumConcurrency, if lower), each delivering one batch at a time
+                count = config.sqs_pollers_per_source or self.pools[function.name].size
+                if source.maximum_concurrency:
+                    count = min(count, source.maximum_concurrency)
+                for _ in range(max(1, count)):
+                    poller = SqsPoller(
+                        function,
+                        source,
+                        self._invoke_event,
+                        self.client("sqs"),
+                        region=self.region,
+                        poll_interval_s=config.sqs_poll_interval_s,
+                        wait_time_s=config.sqs_wait_time_s,
+                    )
+                    self.pollers.append(poller)
+                    poller.start()
         if config.schedules:
             self.scheduler.start()
 
