@@ -21,6 +21,7 @@ from tiktok_vtex.clients.retry import RetryPolicy
 from tiktok_vtex.clients.tiktok.auth import TikTokAuthClient
 from tiktok_vtex.clients.tiktok.client import TikTokShopClient
 from tiktok_vtex.clients.tiktok.rate_limit import RateLimiter, TokenBucketLimiter
+from tiktok_vtex.clients.tiktok.transport import default_http
 from tiktok_vtex.models.client import ShopLink, ShopLinkStatus
 from tiktok_vtex.repositories.clients import ClientRepository
 from tiktok_vtex.repositories.tokens import TokenRepository
@@ -31,6 +32,7 @@ __all__ = [
     "ClientNotAuthorized",
     "ensure_client_active",
     "open_shop_client",
+    "process_http",
     "process_rate_limiter",
     "token_provider_for",
 ]
@@ -46,6 +48,20 @@ def process_rate_limiter() -> TokenBucketLimiter:
         if _limiter is None:
             _limiter = TokenBucketLimiter()
         return _limiter
+
+
+_http_lock = threading.Lock()
+_http: httpx.Client | None = None
+
+
+def process_http() -> httpx.Client:
+    """One HTTP connection pool per process for TikTok calls (building a client costs ~0.1 s of TLS setup;
+    flows open a shop client per message)."""
+    global _http  # noqa: PLW0603 (a process-wide singleton on purpose)
+    with _http_lock:
+        if _http is None or _http.is_closed:
+            _http = default_http()
+        return _http
 
 
 def ensure_client_active(link: ShopLink | None, client_hash: str | None = None) -> ShopLink:
@@ -73,6 +89,7 @@ def token_provider_for(
     clock: Callable[[], float] = time.time,
 ) -> DynamoTokenProvider:
     """The DynamoTokenProvider of a client, wired from settings (adapters overridable for tests)."""
+    http = http or process_http()
     return DynamoTokenProvider(
         client_hash,
         token_repository=token_repository or TokenRepository(settings.tables.token),
@@ -104,6 +121,7 @@ def open_shop_client(
     Raises ClientNotAuthorized (no link / not yet authorized) or ClientDeauthorized (push 6 received).
     """
     link = ensure_client_active(link if link is not None else clients.get_shop_link(client_hash), client_hash)
+    http = http or process_http()
     provider = token_provider_for(client_hash, settings=settings, secrets=secrets,
                                   token_repository=token_repository, cipher=cipher, auth_client=auth_client,
                                   http=http, clock=clock)

@@ -17,6 +17,7 @@ import hashlib
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -63,17 +64,54 @@ class TokenCipher:
         register_secret(plaintext)
         response = self._client().encrypt(KeyId=self._key_id, Plaintext=plaintext.encode("utf-8"),
                                           EncryptionContext={"client_hash": client_hash})
-        return CIPHERTEXT_PREFIX + base64.b64encode(response["CiphertextBlob"]).decode("ascii")
+        ciphertext = CIPHERTEXT_PREFIX + base64.b64encode(response["CiphertextBlob"]).decode("ascii")
+        _plaintexts.put(client_hash, ciphertext, plaintext)
+        return ciphertext
 
     def decrypt(self, client_hash: str, value: str) -> str:
         if not self.is_encrypted(value):
             raise ValueError("value is not a TokenCipher ciphertext")
+        cached = _plaintexts.get(client_hash, value)
+        if cached is not None:
+            return cached
         blob = base64.b64decode(value[len(CIPHERTEXT_PREFIX):])
         response = self._client().decrypt(CiphertextBlob=blob, KeyId=self._key_id,
                                           EncryptionContext={"client_hash": client_hash})
         plaintext = response["Plaintext"].decode("utf-8")
         register_secret(plaintext)
+        _plaintexts.put(client_hash, value, plaintext)
         return plaintext
+
+
+class _PlaintextCache:
+    """Decrypted values by (client, ciphertext), per process: a warm Lambda that opens a client per message
+    does not call KMS each time. A ciphertext never changes meaning, so entries need no invalidation; the
+    size bound keeps memory flat."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, client_hash: str, ciphertext: str) -> str | None:
+        with self._lock:
+            value = self._items.get((client_hash, ciphertext))
+            if value is not None:
+                self._items.move_to_end((client_hash, ciphertext))
+            return value
+
+    def put(self, client_hash: str, ciphertext: str, plaintext: str) -> None:
+        with self._lock:
+            self._items[(client_hash, ciphertext)] = plaintext
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_plaintexts = _PlaintextCache()
 
 
 def grant_fingerprint(refresh_token: str) -> str:

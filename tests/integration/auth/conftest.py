@@ -132,16 +132,17 @@ def captured_logs() -> Iterator[CapturedLogs]:
 
 @pytest.fixture
 def atomic_moto_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB applies a conditional write atomically per item; moto checks then writes in Python, so
-    threads can interleave between the two. Serialise moto's writes to restore DynamoDB's guarantee."""
-    from moto.dynamodb.models import DynamoDBBackend
+    """DynamoDB applies a conditional write atomically per item and serialises reads consistently; moto
+    checks-then-writes in Python and serialises the live item after the backend call, so threads can
+    interleave (lost conditions, "dictionary changed size"). Serialise moto's DynamoDB requests to restore
+    DynamoDB's guarantees; the code under test is unchanged."""
+    from moto.dynamodb.responses import DynamoHandler
 
     lock = threading.RLock()
-    for name in ("update_item", "put_item", "delete_item"):
-        original = getattr(DynamoDBBackend, name)
+    original = DynamoHandler.call_action
 
-        def locked(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
-            with lock:
-                return _original(self, *args, **kwargs)
+    def locked(self: Any) -> Any:
+        with lock:
+            return original(self)
 
-        monkeypatch.setattr(DynamoDBBackend, name, locked)
+    monkeypatch.setattr(DynamoHandler, "call_action", locked)
