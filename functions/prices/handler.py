@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 from stock.wiring import PRICE_UPDATE_FUNCTION, SyncWiring, describe_validation, wiring
 
+from tiktok_vtex.auth.errors import ClientDeauthorized, ClientNotAuthorized
 from tiktok_vtex.inventory.base import ClientUnavailable, RetryLater, SyncReport
 from tiktok_vtex.observability import logger, metrics, tracer
 from tiktok_vtex.pricing import models as m
@@ -88,18 +89,24 @@ def run(message: BaseModel, deps: SyncWiring) -> dict[str, Any]:
     try:
         ctx = deps.context(client_hash)
         if isinstance(message, m.PrepareListPrice):
-            return _finish(sync.prepare(client_hash, deps.queue("SQS_BUSCA_PRECO"), force=force), message.type)
-        if isinstance(message, m.PrepareSkuPrice):
-            return _finish(sync.fetch_and_dispatch(ctx, message.sku, deps.vtex(client_hash),
-                                                   deps.invoker(PRICE_UPDATE_FUNCTION), force=force), message.type)
-        if isinstance(message, m.PrepareSkuPriceBatch):
-            return _finish(sync.fetch_and_dispatch(ctx, message.sku, deps.vtex(client_hash),
-                                                   deps.queue("SQS_ATUALIZA_PRECO"), force=force), message.type)
-        if isinstance(message, m.UpdatePrice):
-            return _finish(sync.update(ctx, message, deps.tiktok(client_hash)), message.type)
+            report = sync.prepare(client_hash, deps.queue("SQS_BUSCA_PRECO"), force=force)
+        elif isinstance(message, m.PrepareSkuPrice):
+            report = sync.fetch_and_dispatch(ctx, message.sku, deps.vtex(client_hash),
+                                             deps.invoker(PRICE_UPDATE_FUNCTION), force=force)
+        elif isinstance(message, m.PrepareSkuPriceBatch):
+            report = sync.fetch_and_dispatch(ctx, message.sku, deps.vtex(client_hash),
+                                             deps.queue("SQS_ATUALIZA_PRECO"), force=force)
+        elif isinstance(message, m.UpdatePrice):
+            report = sync.update(ctx, message, deps.tiktok(client_hash))
+        else:  # pragma: no cover - MODELS is exhaustive
+            raise InvalidPriceMessage(f"unsupported message {type(message).__name__}")
     except ClientUnavailable as error:
         return _record_unavailable(deps, error, message.type)  # type: ignore[attr-defined]
-    raise InvalidPriceMessage(f"unsupported message {type(message).__name__}")  # pragma: no cover
+    except (ClientDeauthorized, ClientNotAuthorized) as error:
+        # Raised while calling TikTok (token refresh refused, push 6 meanwhile): same as an unusable client.
+        return _record_unavailable(deps, ClientUnavailable(client_hash, str(error)),
+                                   message.type)  # type: ignore[attr-defined]
+    return _finish(report, message.type)  # type: ignore[attr-defined]
 
 
 def prepare_all_clients(deps: SyncWiring, *, force: bool = False) -> dict[str, Any]:

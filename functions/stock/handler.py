@@ -27,6 +27,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
 from stock.wiring import STOCK_UPDATE_FUNCTION, SyncWiring, describe_validation, wiring
+from tiktok_vtex.auth.errors import ClientDeauthorized, ClientNotAuthorized
 from tiktok_vtex.inventory import models as m
 from tiktok_vtex.inventory.base import ClientUnavailable, RetryLater, SyncReport
 from tiktok_vtex.observability import logger, metrics, tracer
@@ -112,6 +113,10 @@ def run(message: BaseModel, deps: SyncWiring) -> dict[str, Any]:
             raise InvalidStockMessage(f"unsupported message {type(message).__name__}")
     except ClientUnavailable as error:
         return _record_unavailable(deps, error, message.type)  # type: ignore[attr-defined]
+    except (ClientDeauthorized, ClientNotAuthorized) as error:
+        # Raised while calling TikTok (token refresh refused, push 6 meanwhile): same as an unusable client.
+        return _record_unavailable(deps, ClientUnavailable(client_hash, str(error)),
+                                   message.type)  # type: ignore[attr-defined]
     return _finish(report, message.type)  # type: ignore[attr-defined]
 
 
