@@ -57,3 +57,29 @@ def test_prices_full_sync_diff_and_promotion(world: Any) -> None:
     calls = world.calls(PRICES)
     price_sync(world)  # skipped until the retry window ends: no TikTok call
     assert world.calls(PRICES) == calls
+
+
+def test_single_sku_price_trigger_invokes_the_tiktok_price_function(world: Any, monkeypatch: Any) -> None:
+    from stock import wiring as stock_wiring
+
+    invoked: list[tuple[str, dict[str, Any]]] = []
+
+    class Invoker:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def send(self, messages: Any) -> int:
+            invoked.extend((self.name, dict(m)) for m in messages)
+            return len(messages)
+
+    monkeypatch.setattr(stock_wiring, "AsyncInvoker", Invoker)
+    sku = world.skus[3]
+    world.http.put(f"{world.vtex.base_url}/sandbox/prices",
+                   json={"sku_id": sku["id"], "selling_price": "55.50"}).raise_for_status()
+    answer = world.invoke(handler, {"type": "triggerPrepareSkuPrice", "client_hash": world.client_hash,
+                                    "sku": sku["seller_sku"]})
+    assert answer["body"]["messages"] == 1
+    [(name, payload)] = invoked
+    assert name.endswith("PRECO-TTK-atualiza-preco-sku") and payload["skus"][0]["amount"] == "55.50"
+    assert world.invoke(handler, payload)["body"]["sent"] == 1
+    assert world.tiktok_sku(sku["tiktok_sku_id"])["price"]["sale_price"] == "55.50"
