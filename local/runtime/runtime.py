@@ -129,6 +129,11 @@ class Runtime:
         env = dict(aws_environment or {})
         if "AWS_ENDPOINT_URL" not in env and stack.endpoint_url:
             env["AWS_ENDPOINT_URL"] = stack.endpoint_url
+        if not env.get("AWS_ENDPOINT_URL"):
+            raise StackError(
+                "the runtime needs the moto server's AWS_ENDPOINT_URL (workers are separate processes: an "
+                "in-process mock_aws is invisible to them, and real AWS is never a target)"
+            )
         env.setdefault("AWS_REGION", stack.region)
         env.setdefault("AWS_DEFAULT_REGION", env["AWS_REGION"])
         env.setdefault("AWS_ACCESS_KEY_ID", "testing")

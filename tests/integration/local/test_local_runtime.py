@@ -21,9 +21,10 @@ import pytest
 from botocore.config import Config
 
 from local.provision import ProvisionedStack
-from local.runtime import PortInUseError, Runtime, RuntimeConfig
+from local.runtime import PortInUseError, Runtime, RuntimeConfig, StackError
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
+FIXTURE_TEMPLATE_PATH = REPO_ROOT / "tests" / "fixtures" / "runtime" / "template.yaml"
 
 
 def _http(
@@ -371,3 +372,12 @@ def test_unflushed_prints_reach_the_console_while_the_worker_lives(runtime: Runt
     _lambda(runtime).invoke(FunctionName="rt-slow", Payload=json.dumps({"print": marker}))
     text = logs.text("rt-slow")  # no waiting: END/REPORT are printed after the function's own lines
     assert f"plain print {marker}\nno newline at the end\nEND RequestId:" in text
+
+
+def test_the_runtime_refuses_to_run_without_a_moto_endpoint() -> None:
+    from local.provision import provision_template
+    from local.template import load_template
+
+    planned = provision_template(load_template(FIXTURE_TEMPLATE_PATH), region="us-east-1", create=False)
+    with pytest.raises(StackError, match="needs the moto server's AWS_ENDPOINT_URL"):
+        Runtime(planned)
