@@ -36,6 +36,12 @@ from tiktok_vtex.repositories.tokens import StoredToken, TokenRepository
 CIPHERTEXT_PREFIX = "kms1:"
 EXPIRY_SKEW_SECONDS = 60  # refresh a token this close to expiry rather than send it and get 105002
 METRIC_REFRESH_FAILED = "TokenRefreshFailed"
+GRANT_ERROR_CODES = frozenset({36004001, 36004005})
+# After TikTok refused a refresh token, callers do not ask again for this long (the seller must consent
+# again; the hourly renewal retries once per run in case the refusal was spurious).
+GRANT_ERROR_COOLDOWN_S = 3600
+# After a transient refresh failure, callers wait this long before trying again (no stampede on TikTok).
+TRANSIENT_ERROR_COOLDOWN_S = 5
 METRIC_REFRESHED = "TokenRefreshed"
 
 
@@ -127,6 +133,8 @@ class DecryptedTokens:
     refresh_token: str
     refresh_expires: int
     grant_id: str | None
+    last_error_code: int | None = None
+    last_error_at_ms: int | None = None
 
     def __repr__(self) -> str:
         return f"DecryptedTokens(version={self.version}, access_expires={self.access_expires})"
@@ -201,7 +209,8 @@ class DynamoTokenProvider:
             tokens = self._load()
             if tokens.access_expires > until:
                 return False
-            self._refresh(tokens, reason="renewal window")
+            # The hourly renewal is the one caller that retries a refused refresh (it may have been spurious).
+            self._refresh(tokens, reason="renewal window", after_failure=True)
             return True
 
     def status(self) -> StoredToken | None:
@@ -240,6 +249,8 @@ class DynamoTokenProvider:
             refresh_token=refresh_value,
             refresh_expires=int(row.refresh_token_expire_in or 0),
             grant_id=row.grant_id,
+            last_error_code=row.last_refresh_error_code,
+            last_error_at_ms=row.last_refresh_error_at_ms,
         )
 
     def _migrate(self, row: StoredToken, plain_access: str | None, plain_refresh: str | None) -> None:
@@ -259,14 +270,17 @@ class DynamoTokenProvider:
         logger.info("legacy plain-text token row encrypted", extra={"client_hash": self.client_hash,
                                                                    "migrated": migrated})
 
-    def _refresh(self, seen: DecryptedTokens, *, reason: str) -> DecryptedTokens:
+    def _refresh(self, seen: DecryptedTokens, *, reason: str, after_failure: bool = False) -> DecryptedTokens:
         """Single flight: take the lock at `seen.version`, or wait for whoever holds it and reuse their token."""
         started_ms = self._now_ms()
+        if not after_failure:
+            self._check_recent_failure(seen, started_ms)
         deadline = self._clock() + self._lock_wait
         poll = self._poll
         while True:
             if self._repo.acquire_refresh_lock(self.client_hash, owner=self._owner, seen_version=seen.version,
-                                               now_ms=self._now_ms(), lease_ms=self._lease_ms):
+                                               now_ms=self._now_ms(), lease_ms=self._lease_ms,
+                                               seen_error_at_ms=seen.last_error_at_ms):
                 return self._refresh_locked(seen, reason)
             # Not ours: wait for the holder, then use what it wrote (or learn that it failed).
             while True:
@@ -282,11 +296,11 @@ class DynamoTokenProvider:
                     seen = fresh
                     break
                 if not row.locked_by_other(self._owner, self._now_ms()):
-                    if (row.last_refresh_error_at_ms or 0) >= started_ms:
+                    if row.last_refresh_error_at_ms != seen.last_error_at_ms:
                         # The holder we waited for failed: do not repeat the same refresh at TikTok.
                         code = row.last_refresh_error_code
                         detail = row.last_refresh_error or "refresh failed"
-                        if code in (36004001, 36004005):
+                        if code in GRANT_ERROR_CODES:
                             raise ReauthorizationRequired(self.client_hash, code, detail)
                         raise TokenRefreshError(self.client_hash, detail)
                     if self._clock() >= deadline:
@@ -296,6 +310,17 @@ class DynamoTokenProvider:
                     raise TokenRefreshError(self.client_hash, "timed out waiting for another refresh")
                 self._sleep(poll)
                 poll = min(poll * 1.5, 0.5)  # waiters back off so the holder is not starved
+
+    def _check_recent_failure(self, seen: DecryptedTokens, now_ms: int) -> None:
+        """A refresh that just failed is not repeated by every caller that finds the token expired."""
+        if not seen.last_error_at_ms:
+            return
+        age_s = (now_ms - seen.last_error_at_ms) / 1000
+        if seen.last_error_code in GRANT_ERROR_CODES and age_s < GRANT_ERROR_COOLDOWN_S:
+            raise ReauthorizationRequired(self.client_hash, seen.last_error_code,
+                                          "TikTok refused the refresh token; the seller must authorize again")
+        if age_s < TRANSIENT_ERROR_COOLDOWN_S:
+            raise TokenRefreshError(self.client_hash, "a refresh failed moments ago; retry shortly")
 
     def _refresh_locked(self, seen: DecryptedTokens, reason: str) -> DecryptedTokens:
         now = int(self._clock())

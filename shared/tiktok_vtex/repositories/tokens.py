@@ -111,17 +111,25 @@ class TokenRepository:
 
     # --- single-flight refresh ----------------------------------------------------------------
     def acquire_refresh_lock(self, client_hash: str, *, owner: str, seen_version: int, now_ms: int,
-                             lease_ms: int) -> bool:
-        """Takes the refresh lock if nobody holds a live lease and the row is still at `seen_version`."""
+                             lease_ms: int, seen_error_at_ms: int | None = None) -> bool:
+        """Takes the refresh lock if nobody holds a live lease and the row is still as the caller read it:
+        same `token_version` (nobody refreshed since) and same last failure (nobody failed since)."""
+        values: dict[str, Any] = {":owner": owner, ":until": now_ms + lease_ms, ":now": now_ms, ":v": seen_version,
+                                  ":zero": 0}
+        if seen_error_at_ms is None:
+            error_unchanged = "attribute_not_exists(last_refresh_error_at_ms)"
+        else:
+            error_unchanged = "last_refresh_error_at_ms = :err"
+            values[":err"] = int(seen_error_at_ms)
         try:
             self._table.update(
                 {"client_hash": client_hash},
                 "SET refresh_lock_owner = :owner, refresh_lock_until_ms = :until",
-                values={":owner": owner, ":until": now_ms + lease_ms, ":now": now_ms, ":v": seen_version,
-                        ":zero": 0},
+                values=values,
                 condition="attribute_exists(client_hash) "
                           "AND (attribute_not_exists(refresh_lock_until_ms) OR refresh_lock_until_ms < :now) "
-                          "AND (token_version = :v OR (attribute_not_exists(token_version) AND :v = :zero))",
+                          "AND (token_version = :v OR (attribute_not_exists(token_version) AND :v = :zero)) "
+                          f"AND {error_unchanged}",
                 return_values="NONE",
             )
         except ConditionFailed:

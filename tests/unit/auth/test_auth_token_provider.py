@@ -61,11 +61,12 @@ class FakeTokenRepository:
             return StoredToken.model_validate(copy.deepcopy(row)) if row else None
 
     def acquire_refresh_lock(self, client_hash: str, *, owner: str, seen_version: int, now_ms: int,
-                             lease_ms: int) -> bool:
+                             lease_ms: int, seen_error_at_ms: int | None = None) -> bool:
         with self.lock:
             row = self.rows.get(client_hash)
-            if row is None or row.get("refresh_lock_until_ms", -1) >= now_ms or row.get("token_version", 0) != \
-                    seen_version:
+            if (row is None or row.get("refresh_lock_until_ms", -1) >= now_ms
+                    or row.get("token_version", 0) != seen_version
+                    or row.get("last_refresh_error_at_ms") != seen_error_at_ms):
                 return False
             row.update(refresh_lock_owner=owner, refresh_lock_until_ms=now_ms + lease_ms)
             return True
@@ -255,3 +256,32 @@ def test_repr_never_shows_tokens(world: Any) -> None:
     provider = make(world, FakeAuthClient(clock))
     provider.get_access_token()
     assert "TTP_" not in repr(provider) and "TTP_" not in repr(repo.get("c1"))
+
+
+def test_a_refused_refresh_is_not_repeated_by_later_callers(world: Any) -> None:
+    clock, repo, cipher = world
+    seed(repo, cipher, access_expires=NOW - 1)
+    auth = FakeAuthClient(clock, fail=TikTokTokenGrantError(36004005, "can not find related auth record"))
+    with pytest.raises(ReauthorizationRequired):
+        make(world, auth).get_access_token()
+    clock.now += 600
+    with pytest.raises(ReauthorizationRequired):
+        make(world, auth).get_access_token()  # within the cool-down: TikTok is not asked again
+    assert len(auth.calls) == 1
+    # The hourly renewal retries once (the refusal may have been spurious); here it succeeds.
+    auth.fail = None
+    assert make(world, auth).refresh_if_expiring(NOW + 8 * 86400) is True
+    assert len(auth.calls) == 2
+    assert make(world, auth).get_access_token() == "TTP_access_2"
+
+
+def test_a_transient_failure_is_not_retried_by_a_stampede(world: Any) -> None:
+    clock, repo, cipher = world
+    seed(repo, cipher, access_expires=NOW - 1)
+    auth = FakeAuthClient(clock, fail=TikTokInternalError(36009003, "internal error"))
+    with pytest.raises(TokenRefreshError):
+        make(world, auth).get_access_token()
+    for _ in range(5):
+        with pytest.raises(TokenRefreshError, match="moments ago"):
+            make(world, auth).get_access_token()
+    assert len(auth.calls) == 1
