@@ -37,8 +37,8 @@ from local.template import (
 
 log = logging.getLogger("local.provision")
 
-TAG_LOGICAL_ID = "tiktok-vtex-local:logical-id"
-TAG_STACK = "tiktok-vtex-local:stack"
+TAG_LOGICAL_ID = "local-stack:logical-id"
+TAG_STACK = "local-stack:stack"
 
 CREATED_TYPES = (
     "AWS::DynamoDB::Table",

@@ -310,7 +310,7 @@ class LocalStack:
                 parameters=parameters_from_stack_env(template, self.env),
                 region=self.env.get("AWS_REGION", "us-east-1"),
                 endpoint_url=self.urls["AWS"],
-                stack_name=self.env.get("STACK_NAME", "tiktok-vtex-local"),
+                stack_name=self.env["STACK_NAME"],
             )
         except TemplateError as exc:
             raise StackError(f"{self.template.name}: {exc}") from exc
@@ -424,7 +424,7 @@ def check(template: Path, env: Mapping[str, str]) -> str:
             template_path=template,
             parameters=parameters_from_stack_env(loaded, env),
             region=env.get("AWS_REGION", "us-east-1"),
-            stack_name=env.get("STACK_NAME", "tiktok-vtex-local"),
+            stack_name=env["STACK_NAME"],
         )
     functions = stack.functions()
     kinds: dict[str, int] = {}

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 ACCOUNT_ID = "123456789012"  # moto's default account
-DEFAULT_STACK_NAME = "tiktok-vtex-local"
+DEFAULT_STACK_NAME = "local-stack"  # callers pass STACK_NAME from stack.env
 METADATA_KEY = "tiktok-vtex/local"
 
 PSEUDO_PARAMETERS = (
@@ -52,7 +52,11 @@ NO_VALUE = _NoValue()
 # --------------------------------------------------------------------------------------------- loading
 
 
-class _CfnLoader(yaml.SafeLoader):
+# libyaml's loader when available: the template is parsed by every test that provisions it.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _CfnLoader(_BaseLoader):  # type: ignore[misc,valid-type]
     """SafeLoader that understands the CloudFormation short-form tags."""
 
 

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 import os
 from collections.abc import Callable, Iterator
@@ -70,13 +71,16 @@ def template() -> dict[str, Any]:
 @pytest.fixture
 def stack(aws: None, stack_env: dict[str, str], template: dict[str, Any]) -> Any:
     """template.yaml provisioned into moto, with parameters from local/stack.env."""
-    from local.provision import provision
+    from local.provision import provision_template
     from local.template import parameters_from_stack_env
 
-    return provision(
-        TEMPLATE_PATH,
+    # The template is parsed once per session; each test provisions its own copy into a fresh moto.
+    return provision_template(
+        copy.deepcopy(template),
+        template_path=TEMPLATE_PATH,
         parameters=parameters_from_stack_env(template, stack_env),
         region=stack_env["AWS_REGION"],
+        stack_name=stack_env["STACK_NAME"],
     )
 
 

@@ -53,7 +53,7 @@ def _describe(args: argparse.Namespace, env: dict[str, str]) -> int:
         parameters=parameters_from_stack_env(template, env),
         region=env.get("AWS_REGION", "us-east-1"),
         endpoint_url=env.get("AWS_ENDPOINT_URL"),
-        stack_name=env.get("STACK_NAME", "tiktok-vtex-local"),
+        stack_name=env["STACK_NAME"],
         create=False,
     )
     for function in stack.functions():
@@ -78,7 +78,7 @@ def _serve(args: argparse.Namespace, env: dict[str, str]) -> int:
         parameters=parameters_from_stack_env(template, env),
         region=env.get("AWS_REGION", "us-east-1"),
         endpoint_url=env["AWS_ENDPOINT_URL"],
-        stack_name=env.get("STACK_NAME", "tiktok-vtex-local"),
+        stack_name=env["STACK_NAME"],
     )
     overrides = {"schedules": False} if args.no_schedules else {}
     runtime = Runtime(stack, aws_environment=aws_environment_from(env), config=RuntimeConfig.from_env(env, **overrides))

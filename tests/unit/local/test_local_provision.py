@@ -70,7 +70,7 @@ def test_queues_with_redrive_to_the_dlq(stack: ProvisionedStack) -> None:
     assert stack.attribute("WorkQueue", "QueueName") == "rt-work"
     assert stack.queue_url_for_arn(stack.attribute("WorkDLQ", "Arn")) == stack.physical_ids["WorkDLQ"]
     fifo_name = stack.attribute("OrderedQueue", "QueueName")
-    assert fifo_name.startswith("tiktok-vtex-local-OrderedQueue-") and fifo_name.endswith(".fifo")
+    assert fifo_name.startswith("local-stack-OrderedQueue-") and fifo_name.endswith(".fifo")
     fifo = sqs.get_queue_attributes(QueueUrl=stack.physical_ids["OrderedQueue"], AttributeNames=["All"])["Attributes"]
     assert fifo["FifoQueue"] == "true" and fifo["ContentBasedDeduplication"] == "true"
 
@@ -95,14 +95,14 @@ def test_kms_secrets_ssm_bucket_and_topic(stack: ProvisionedStack) -> None:
     assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"] == stack.attribute("DataKey", "Arn")
     assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
     aliases = {a["AliasName"]: a.get("TargetKeyId") for a in kms.list_aliases()["Aliases"]}
-    assert aliases["alias/tiktok-vtex-local-data"] == key_id
+    assert aliases["alias/local-stack-data"] == key_id
     sm = client("secretsmanager")
     secret_arn = stack.physical_ids["AppSecret"]
-    assert secret_arn.startswith("arn:aws:secretsmanager:us-east-1:123456789012:secret:tiktok-vtex-local/app")
+    assert secret_arn.startswith("arn:aws:secretsmanager:us-east-1:123456789012:secret:local-stack/app")
     assert json.loads(sm.get_secret_value(SecretId=secret_arn)["SecretString"]) == {"greeting": "hello"}
     generated = json.loads(sm.get_secret_value(SecretId=stack.physical_ids["GeneratedSecret"])["SecretString"])
     assert generated["user"] == "svc" and len(generated["password"]) == 20
-    assert client("ssm").get_parameter(Name="/tiktok-vtex-local/config")["Parameter"]["Value"] == "b"
+    assert client("ssm").get_parameter(Name="/local-stack/config")["Parameter"]["Value"] == "b"
     assert stack.physical_ids["Uploads"] == "rt-uploads-123456789012"
     client("s3").head_bucket(Bucket="rt-uploads-123456789012")
     topic_arn = stack.physical_ids["AlertsTopic"]
