@@ -13,6 +13,7 @@ from tests.unit.orders.fakes_orders import (
     Clock,
     FakeTikTok,
     FakeVtex,
+    ModuleMoto,
     RecordingDispatcher,
     make_dynamodb_writes_atomic,
 )
@@ -79,9 +80,18 @@ def metrics_namespace(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     metrics.clear_metrics()
 
 
+@pytest.fixture(scope="module")
+def module_moto(stack_env: dict[str, str]) -> Iterator[ModuleMoto]:
+    from tests.conftest import TEMPLATE_PATH
+
+    with ModuleMoto(stack_env, TEMPLATE_PATH) as moto:
+        yield moto
+
+
 @pytest.fixture
-def world(stack: Any) -> OrdersWorld:
-    ids = stack.physical_ids
+def world(module_moto: ModuleMoto) -> OrdersWorld:
+    module_moto.clear("OrdersTable", "ProductsSellerSkuTable", "LogOrderTable")
+    ids = module_moto.stack.physical_ids
     products = ProductRepository(ids["ProductsSellerSkuTable"])
     products.put_many([SellerSku(client_hash=CLIENT, seller_sku=s, tik_tok_product_id="1729000000000000001",
                                  tik_tok_sku_id=f"17{s}") for s in ("1001", "1002")])

@@ -54,8 +54,8 @@ class RoutingWorld:
 
 
 @pytest.fixture
-def routing(stack: Any, function_env: Callable[[str], dict[str, str]], stack_env: dict[str, str]) -> RoutingWorld:
-    env = function_env("WebhookProcessorFunction")
+def routing(module_function_env: Callable[[str], dict[str, str]], stack_env: dict[str, str]) -> RoutingWorld:
+    env = module_function_env("WebhookProcessorFunction")
     from webhook.worker import LifecycleAuth
 
     client_hash, shop_id = stack_env["DEMO_CLIENT_HASH"], stack_env["DEMO_SHOP_ID"]
@@ -204,7 +204,7 @@ def test_deauthorized_client_push_is_recorded_not_retried(routing: RoutingWorld)
     assert routing.process(body) == "client_not_authorized"
 
 
-def test_worker_handler_reports_partial_batch_failures(routing: RoutingWorld, function_env: Any) -> None:
+def test_worker_handler_reports_partial_batch_failures(routing: RoutingWorld) -> None:
     from webhook import worker
 
     worker.router.cache_clear()
