@@ -1,0 +1,37 @@
+"""`make demo` end to end: the whole local stack on its stack.env ports, every scenario, a clean stop.
+
+One test on purpose: the demo is the e2e scenario, and running it here keeps it honest. It also checks
+that no secret of local/stack.env reaches the printed report or the function logs.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from local.env import stack_env
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRETS = ("TIKTOK_APP_SECRET", "INTERNAL_WEBHOOK_SECRET", "OAUTH_STATE_SECRET", "VTEX_APP_TOKEN")
+
+pytestmark = pytest.mark.e2e
+
+
+def test_demo_runs_every_scenario_and_leaks_no_secret() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    result = subprocess.run([sys.executable, "-m", "local.demo"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=600, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert "Demo finished" in result.stdout
+    for title in ("Platform: demo client onboarded", "Seller authorization", "Stock and prices"):
+        assert title in result.stdout, title
+    logs = (ROOT / ".local-run" / "demo-functions.log").read_text(encoding="utf-8")
+    values = stack_env()
+    for key in SECRETS:
+        assert values[key] not in output, f"{key} printed by the demo"
+        assert values[key] not in logs, f"{key} in the function logs"
