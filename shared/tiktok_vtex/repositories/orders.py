@@ -47,6 +47,9 @@ class SyncState(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+STATUS_RANK = {status: rank for rank, status in enumerate((
+    "UNPAID", "ON_HOLD", "AWAITING_SHIPMENT", "PARTIALLY_SHIPPING", "AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED",
+    "COMPLETED", "CANCELLED"), start=1)}
 # A worker may take the order from these states (CLAIMED only once its lease expired).
 CLAIMABLE = (SyncState.NEW, SyncState.HELD, SyncState.ERROR, SyncState.PENDING_PAYMENT)
 # The VTEX order exists (or existed) in these states.
@@ -99,19 +102,22 @@ class OrderRepository:
     # --- TikTok status (monotonic) ------------------------------------------------------------
     def record_status(self, client_hash: str, order_id: str, *, status: str, update_time: int, now: int,
                       initial_state: SyncState) -> OrderRecord | None:
-        """Stores a TikTok status unless we already hold one with a newer or equal update_time.
+        """Stores a TikTok status unless we already hold a newer one (update_time; same second: lifecycle rank).
 
         Creates the item when absent (sync_state `initial_state`); an existing sync_state is kept.
         Returns the new record, or None when the status was stale and nothing changed.
         """
+        # Same second: the later lifecycle status wins (CANCELLED, terminal, above all).
+        rank = STATUS_RANK.get(status, 0)
         try:
             item = self._table.update(
                 self._key(client_hash, order_id),
-                "SET #status = :status, tiktok_update_time = :t, updated_at = :now, "
+                "SET #status = :status, tiktok_update_time = :t, status_rank = :r, updated_at = :now, "
                 "created_at = if_not_exists(created_at, :now), sync_state = if_not_exists(sync_state, :state)",
                 names={"#status": "status"},
-                values={":status": status, ":t": update_time, ":now": now, ":state": initial_state.value},
-                condition="attribute_not_exists(tiktok_update_time) OR tiktok_update_time < :t",
+                values={":status": status, ":t": update_time, ":r": rank, ":now": now, ":state": initial_state.value},
+                condition="attribute_not_exists(tiktok_update_time) OR tiktok_update_time < :t "
+                          "OR (tiktok_update_time = :t AND (attribute_not_exists(status_rank) OR status_rank < :r))",
             )
         except ConditionFailed:
             return None

@@ -47,6 +47,10 @@ def test_older_status_never_overwrites_a_newer_one(world: OrdersWorld) -> None:
     assert events.order_status(CLIENT, ORDER, "IN_TRANSIT", 300, 1000) == "stale_status_ignored"  # same push
     record = world.orders.get(CLIENT, ORDER)
     assert record is not None and record.status == "IN_TRANSIT" and record.tiktok_update_time == 300
+    # same second: the later lifecycle status wins, in either delivery order
+    assert events.order_status(CLIENT, ORDER, "CANCEL", 300, 1000) == "cancel_requested"
+    assert events.order_status(CLIENT, ORDER, "DELIVERED", 300, 1000) == "stale_status_ignored"
+    assert world.orders.get(CLIENT, ORDER).status == "CANCELLED"  # type: ignore[union-attr]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
