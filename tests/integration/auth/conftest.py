@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -76,29 +78,100 @@ class AuthWorld:
         return "\n".join(dumped)
 
 
+def _reset_caches() -> None:
+    from aws_lambda_powertools.utilities import parameters
+
+    from tiktok_vtex import aws as aws_clients
+    from tiktok_vtex.auth import shop_access, tokens
+    from tiktok_vtex.settings import get_settings
+
+    aws_clients.reset()
+    get_settings.cache_clear()
+    parameters.clear_caches()
+    tokens._plaintexts.clear()
+    shop_access._http = None
+
+
+@dataclass
+class AuthModule:
+    stack: Any  # local.provision.ProvisionedStack
+    sandbox_url: str
+    sandbox_app: Any
+    http: httpx.Client  # one pool per module: building a client costs ~0.1 s
+
+
+@pytest.fixture(scope="module")
+def auth_module(stack_env: dict[str, str], template: dict[str, Any]) -> Iterator[AuthModule]:
+    """moto (template provisioned once) and the TikTok sandbox (served once) for a whole test module;
+    `auth_world` empties the tables and resets the sandbox before each test, which is much cheaper than
+    provisioning the template again (the shared `stack` fixture does that per test)."""
+    from moto import mock_aws
+
+    from local.httpserver import serve_in_thread
+    from local.provision import provision
+    from local.template import parameters_from_stack_env
+    from local.tiktok_sandbox import create_app
+
+    patch = pytest.MonkeyPatch()
+    for name in list(os.environ):
+        if name.startswith("AWS_ENDPOINT_URL") or name in {"AWS_PROFILE", "AWS_SESSION_TOKEN"}:
+            patch.delenv(name)
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": stack_env["AWS_REGION"], "AWS_REGION": stack_env["AWS_REGION"],
+                        "POWERTOOLS_TRACE_DISABLED": "true"}.items():
+        patch.setenv(name, value)
+    app = create_app(stack_env)
+    base_url, stop = serve_in_thread(app)
+    try:
+        with mock_aws():
+            _reset_caches()
+            stack = provision(Path(__file__).resolve().parents[3] / "template.yaml",
+                              parameters=parameters_from_stack_env(template, stack_env),
+                              region=stack_env["AWS_REGION"])
+            with httpx.Client(timeout=10) as http:
+                yield AuthModule(stack, base_url, app, http)
+    finally:
+        stop()
+        _reset_caches()
+        patch.undo()
+
+
+def _empty_tables() -> None:
+    import boto3
+
+    client = boto3.client("dynamodb")
+    for name in client.list_tables()["TableNames"]:
+        keys = [k["AttributeName"] for k in client.describe_table(TableName=name)["Table"]["KeySchema"]]
+        for page in client.get_paginator("scan").paginate(TableName=name):
+            for item in page["Items"]:
+                client.delete_item(TableName=name, Key={k: item[k] for k in keys})
+
+
 @pytest.fixture
-def auth_world(function_env: Callable[[str], dict[str, str]], tiktok_sandbox: Any, stack_env: dict[str, str],
-               monkeypatch: pytest.MonkeyPatch) -> Iterator[AuthWorld]:
-    from auth import handler
+def auth_world(auth_module: AuthModule, stack_env: dict[str, str],
+               monkeypatch: pytest.MonkeyPatch) -> AuthWorld:
+    from auth import callback, handler
 
     from local.tiktok_sandbox import sandbox_of
     from tiktok_vtex.settings import get_settings, load_app_secrets
 
+    _empty_tables()
+    auth_module.http.post(f"{auth_module.sandbox_url}/sandbox/reset").raise_for_status()
     handler.wiring.cache_clear()
-    env = function_env("AuthCodesManagerFunction")
-    monkeypatch.setenv("TIKTOK_API_BASE_URL", tiktok_sandbox.base_url)
-    monkeypatch.setenv("TIKTOK_AUTH_BASE_URL", tiktok_sandbox.base_url)
-    get_settings.cache_clear()
+    callback.wiring.cache_clear()
+    env = auth_module.stack.function_environment("AuthCodesManagerFunction")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("TIKTOK_API_BASE_URL", auth_module.sandbox_url)
+    monkeypatch.setenv("TIKTOK_AUTH_BASE_URL", auth_module.sandbox_url)
+    _reset_caches()
     settings = get_settings()
     secrets = load_app_secrets(settings)
-    http = httpx.Client(timeout=10)
-    wiring = handler.Wiring(settings, secrets, http=httpx.Client(timeout=10))
-    world = AuthWorld(env, stack_env, tiktok_sandbox.base_url, sandbox_of(tiktok_sandbox.app), wiring, http,
-                      secrets.oauth_state_secret.get_secret_value())
+    wiring = handler.Wiring(settings, secrets, http=auth_module.http)
+    world = AuthWorld(env, stack_env, auth_module.sandbox_url, sandbox_of(auth_module.sandbox_app), wiring,
+                      auth_module.http, secrets.oauth_state_secret.get_secret_value())
     world.register_client(world.client_hash, world.shop_code)
-    yield world
-    http.close()
-    wiring.http.close()
+    return world
 
 
 @dataclass
