@@ -250,6 +250,42 @@ class StockSync:
     def _send_product(self, ctx: ClientSyncContext, product_id: str,
                       group: list[tuple[SellerSku, dict[str, int], int]], tiktok: InventoryWriter,
                       report: SyncReport) -> None:
+        overtaken: list[SellerSku] = []
+        self._send_attempts(ctx, product_id, group, tiktok, report, overtaken)
+        if overtaken:
+            self._repair(ctx, product_id, overtaken, tiktok, report)
+
+    def _repair(self, ctx: ClientSyncContext, product_id: str, rows: list[SellerSku], tiktok: InventoryWriter,
+                report: SyncReport) -> None:
+        """A newer reading was sent and stored while ours was in flight, so ours may have reached TikTok last:
+        send the newest stored value once more. If that fails, forget what was sent so the next run resends."""
+        current = self.state.get_many(ctx.client_hash, [r.seller_sku for r in rows])
+        targets = [(row, current[row.seller_sku].stock_sent) for row in rows
+                   if row.tik_tok_sku_id and row.seller_sku in current and current[row.seller_sku].stock_sent]
+        if not targets:
+            return
+        payload = [{"id": row.tik_tok_sku_id, "inventory": [{"warehouse_id": w, "quantity": q}
+                                                             for w, q in (sent or {}).items()]}
+                   for row, sent in targets]
+        report.tiktok_calls += 1
+        try:
+            result = tiktok.update_inventory(product_id, payload)
+            failed = set(errors_by_sku(result, [row.tik_tok_sku_id or "" for row, _ in targets]))
+        except TikTokApiError:
+            failed = {row.tik_tok_sku_id or "" for row, _ in targets}
+        now = int(self.clock())
+        for row, sent in targets:
+            ok = (row.tik_tok_sku_id or "") not in failed
+            if not ok:
+                self.state.record_sync_error(ctx.client_hash, row.seller_sku, "stock", code="REPAIR_FAILED",
+                                             message="a newer value may have been overwritten on TikTok", at=now,
+                                             stock_sent={})
+            self.log.append(ctx.client_hash, "stock_repair", row.seller_sku, {
+                "product_id": product_id, "quantities": sent, "ok": ok})
+
+    def _send_attempts(self, ctx: ClientSyncContext, product_id: str,
+                       group: list[tuple[SellerSku, dict[str, int], int]], tiktok: InventoryWriter,
+                       report: SyncReport, overtaken: list[SellerSku]) -> None:
         pending = {row.tik_tok_sku_id or "": (row, quantities, read_at) for row, quantities, read_at in group}
         for attempt in (1, 2):
             payload = [{"id": sku_id, "inventory": [{"warehouse_id": w, "quantity": q} for w, q in quantities.items()]}
@@ -267,7 +303,8 @@ class StockSync:
             for sku_id, (row, quantities, read_at) in list(pending.items()):
                 if sku_id in by_sku:
                     continue
-                self._record_sent(ctx.client_hash, product_id, row, quantities, read_at)
+                if not self._record_sent(ctx.client_hash, product_id, row, quantities, read_at):
+                    overtaken.append(row)
                 report.sent += 1
                 del pending[sku_id]
             retry_now = {k: v for k, v in pending.items() if by_sku.get(k) is not None
@@ -295,13 +332,15 @@ class StockSync:
                            retryable=error.code in RETRYABLE_TIKTOK_CODES)
 
     def _record_sent(self, client_hash: str, product_id: str, row: SellerSku, quantities: dict[str, int],
-                     read_at: int) -> None:
+                     read_at: int) -> bool:
+        """Stores and logs what TikTok accepted; False when a newer reading was stored meanwhile."""
         now = int(self.clock())
-        self.state.record_sync_sent(client_hash, row.seller_sku, "stock", quantities, read_at, now)
+        recorded = self.state.record_sync_sent(client_hash, row.seller_sku, "stock", quantities, read_at, now)
         self.log.append(client_hash, LOG_UPDATE, row.seller_sku, {
             "product_id": product_id, "tiktok_sku_id": row.tik_tok_sku_id, "quantities": quantities,
-            "previous": row.stock_sent, "read_at_ms": read_at,
+            "previous": row.stock_sent, "read_at_ms": read_at, "overtaken": not recorded,
         })
+        return recorded
 
     def _record_failures(self, client_hash: str, failures: Sequence[ItemFailure], *, stage: str) -> None:
         now = int(self.clock())

@@ -174,6 +174,40 @@ class PriceSync:
 
     def _send_product(self, ctx: ClientSyncContext, product_id: str, group: list[tuple[SellerSku, SkuPrice, int]],
                       tiktok: PriceWriter, report: SyncReport) -> None:
+        overtaken: list[SellerSku] = []
+        self._send_attempts(ctx, product_id, group, tiktok, report, overtaken)
+        if overtaken:
+            self._repair(ctx, product_id, overtaken, tiktok, report)
+
+    def _repair(self, ctx: ClientSyncContext, product_id: str, rows: list[SellerSku], tiktok: PriceWriter,
+                report: SyncReport) -> None:
+        """A newer price was sent and stored while ours was in flight: send the newest stored price once more
+        (ours may have reached TikTok last); if that fails, forget what was sent so the next run resends."""
+        current = self.state.get_many(ctx.client_hash, [r.seller_sku for r in rows])
+        targets = [(row, current[row.seller_sku].price_sent) for row in rows
+                   if row.tik_tok_sku_id and row.seller_sku in current and current[row.seller_sku].price_sent]
+        if not targets:
+            return
+        payload = [{"id": row.tik_tok_sku_id, "price": dict(sent or {})} for row, sent in targets]
+        report.tiktok_calls += 1
+        try:
+            result = tiktok.update_prices(product_id, payload)
+            failed = set(errors_by_sku(result, [row.tik_tok_sku_id or "" for row, _ in targets]))
+        except TikTokApiError:
+            failed = {row.tik_tok_sku_id or "" for row, _ in targets}
+        now = int(self.clock())
+        for row, sent in targets:
+            ok = (row.tik_tok_sku_id or "") not in failed
+            if not ok:
+                self.state.record_sync_error(ctx.client_hash, row.seller_sku, "price", code="REPAIR_FAILED",
+                                             message="a newer price may have been overwritten on TikTok", at=now,
+                                             price_sent={})
+            self.log.append(ctx.client_hash, "price_repair", row.seller_sku, {
+                "product_id": product_id, "amount": (sent or {}).get("amount"), "ok": ok})
+
+    def _send_attempts(self, ctx: ClientSyncContext, product_id: str,
+                       group: list[tuple[SellerSku, SkuPrice, int]], tiktok: PriceWriter, report: SyncReport,
+                       overtaken: list[SellerSku]) -> None:
         pending = {row.tik_tok_sku_id or "": entry for entry in group for row in [entry[0]]}
         for attempt in (1, 2):
             payload = [{"id": sku_id, "price": {"amount": f"{item.amount:.2f}", "currency": item.currency}}
@@ -198,7 +232,8 @@ class PriceSync:
             for sku_id, (row, item, read_at) in list(pending.items()):
                 if sku_id in by_sku:
                     continue
-                self._record_sent(ctx.client_hash, product_id, row, item, read_at)
+                if not self._record_sent(ctx.client_hash, product_id, row, item, read_at):
+                    overtaken.append(row)
                 report.sent += 1
                 sent.append(row.seller_sku)
                 del pending[sku_id]
@@ -241,15 +276,18 @@ class PriceSync:
         self.product_log.append(ctx.client_hash, LOG_LOCKED, product_id, {
             "skus": [r.seller_sku for r, _i, _t in entries], "code": code, "retry_after": until})
 
-    def _record_sent(self, client_hash: str, product_id: str, row: SellerSku, item: SkuPrice, read_at: int) -> None:
+    def _record_sent(self, client_hash: str, product_id: str, row: SellerSku, item: SkuPrice, read_at: int) -> bool:
         now = int(self.clock())
         unlock = {"price_locked_until": 0} if row.price_locked_until else {}
-        self.state.record_sync_sent(client_hash, row.seller_sku, "price", item.value(), read_at, now, **unlock)
+        recorded = self.state.record_sync_sent(client_hash, row.seller_sku, "price", item.value(), read_at, now,
+                                               **unlock)
         self.log.append(client_hash, LOG_UPDATE, row.seller_sku, {
             "product_id": product_id, "tiktok_sku_id": row.tik_tok_sku_id, "amount": f"{item.amount:.2f}",
             "list_price": f"{item.list_price:.2f}" if item.list_price is not None else None,
             "currency": item.currency, "previous": (row.price_sent or {}).get("amount"), "read_at_ms": read_at,
+            "overtaken": not recorded,
         })
+        return recorded
 
     def _record_failures(self, client_hash: str, failures: Sequence[ItemFailure], *, stage: str) -> None:
         now = int(self.clock())

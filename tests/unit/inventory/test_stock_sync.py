@@ -195,3 +195,53 @@ def test_count_report_per_warehouse(env: dict[str, Any]) -> None:
 def test_malformed_update_messages_are_rejected(payload: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         UpdateInventory.model_validate(payload)
+
+
+def test_an_older_send_that_lands_after_a_newer_one_is_repaired(env: dict[str, Any], kit: Any) -> None:
+    """Older reading claims first, the newer one claims, sends and stores while the older call is in flight;
+    the older value reaches TikTok last. The sync notices (its store is refused) and resends the newest."""
+    sync, ctx = env["sync"], env["ctx"]
+    base = {"type": "triggerUpdateInventoryBySellerSku", "clientHash": CLIENT, "sellerSku": "880400",
+            "warehouseIdTTK": "TW1"}
+    older = UpdateInventory.model_validate({**base, "quantity": 3, "readAtMs": 1_000})
+    newer = UpdateInventory.model_validate({**base, "quantity": 8, "readAtMs": 2_000})
+
+    class RacingTikTok(kit.FakeTikTok):
+        raced = False
+
+        def update_inventory(self, product_id: str, skus: list[dict[str, Any]]) -> Any:
+            if not self.raced:
+                self.raced = True
+                assert sync.update(ctx, newer, plain).sent == 1  # the newer one overtakes ours
+            return plain.update_inventory(product_id, skus)
+
+    plain = kit.FakeTikTok()
+    report = sync.update(ctx, older, RacingTikTok())
+    assert [s[0]["inventory"][0]["quantity"] for _, s in plain.calls] == [8, 3, 8]  # newer, older (late), repair
+    assert plain.inventory["T880400"] == {"TW1": 8}
+    assert env["state"].get(CLIENT, "880400").stock_sent == {"TW1": 8}
+    assert report.tiktok_calls == 2
+    assert [e["ok"] for e in env["log"].of_kind("stock_repair")] == [True]
+
+
+def test_a_failed_repair_forgets_the_sent_value_so_the_next_run_resends(env: dict[str, Any], kit: Any) -> None:
+    sync, ctx = env["sync"], env["ctx"]
+    base = {"type": "triggerUpdateInventoryBySellerSku", "clientHash": CLIENT, "sellerSku": "880400",
+            "warehouseIdTTK": "TW1"}
+    older = UpdateInventory.model_validate({**base, "quantity": 3, "readAtMs": 1_000})
+    newer = UpdateInventory.model_validate({**base, "quantity": 8, "readAtMs": 2_000})
+    plain = kit.FakeTikTok()
+
+    class RacingTikTok(kit.FakeTikTok):
+        calls_seen = 0
+
+        def update_inventory(self, product_id: str, skus: list[dict[str, Any]]) -> Any:
+            self.calls_seen += 1
+            if self.calls_seen == 1:
+                sync.update(ctx, newer, plain)
+                return plain.update_inventory(product_id, skus)
+            raise kit.tiktok_error(TikTokInternalError, 36009003)
+
+    sync.update(ctx, older, RacingTikTok())
+    row = env["state"].get(CLIENT, "880400")
+    assert row.stock_sent == {} and row.stock_error["code"] == "REPAIR_FAILED"

@@ -155,3 +155,25 @@ def test_legacy_single_price_message_needs_a_positive_price() -> None:
     with pytest.raises(ValueError):
         UpdatePrice.model_validate({"type": "triggerUpdatePriceBySellerSku", "clientHash": CLIENT,
                                     "sellerSku": "1", "price": "-1"})
+
+
+def test_an_older_price_landing_after_a_newer_one_is_repaired(env: dict[str, Any]) -> None:
+    sync, ctx = env["sync"], env["ctx"]
+    base = {"type": "triggerUpdatePriceBySellerSku", "clientHash": CLIENT, "sellerSku": "1"}
+    older = UpdatePrice.model_validate({**base, "price": "30.00", "readAtMs": 1000})
+    newer = UpdatePrice.model_validate({**base, "price": "35.00", "readAtMs": 2000})
+    plain = env["tiktok"]
+
+    class Racing(TikTok):
+        raced = False
+
+        def update_prices(self, product_id: str, skus: list[dict[str, Any]]) -> BatchResult:
+            if not self.raced:
+                self.raced = True
+                sync.update(ctx, newer, plain)
+            return plain.update_prices(product_id, skus)
+
+    sync.update(ctx, older, Racing())
+    assert [s[0]["price"]["amount"] for _, s in plain.calls] == ["35.00", "30.00", "35.00"]
+    assert plain.prices["T1"] == "35.00"
+    assert [e["ok"] for e in sync.log.of_kind("price_repair")] == [True]
