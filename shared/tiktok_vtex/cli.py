@@ -7,6 +7,7 @@ the same way. Configuration comes from the same environment variables the functi
 - `auth-link <client_hash>`: the seller authorization link with a fresh signed state (single use,
   bound to the client, valid --ttl-hours). Send it to the seller; TikTok redirects to /tiktok/callback.
 - `auth-status <client_hash>`: link status and token expiry dates of a client (never a token).
+- `migrate-legacy-tokens`: one-off after the first deploy (see tiktok_vtex.auth.migration).
 """
 
 from __future__ import annotations
@@ -119,6 +120,32 @@ def run_auth_status(args: argparse.Namespace, out: TextIO) -> int:
         print(f"  renewal            {'active' if token.token_bucket else 'stopped'}", file=out)
         if token.last_refresh_error_code is not None:
             print(f"  last refresh error {token.last_refresh_error_code}: {token.last_refresh_error}", file=out)
+    return 0
+
+
+# ------------------------------------------------------------------------------------------- migrate-legacy-tokens
+
+def _configure_migrate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--token-table", default=os.environ.get("TOKEN_TABLE", "ssxml_tik_tok_token"))
+    parser.add_argument("--client-tiktok-table", default=os.environ.get("CLIENT_TIKTOK_TABLE", "ssxml_client_tiktok"))
+    parser.add_argument("--kms-key-id", default=os.environ.get("TOKEN_KMS_KEY_ID", ""),
+                        help="the stack's DataKey (output DataKeyArn; default: $TOKEN_KMS_KEY_ID)")
+
+
+@command("migrate-legacy-tokens", "encrypt legacy plain-text tokens, make their rows renewable, drop plain copies "
+         "(run once after the first deploy; safe to repeat)")(_configure_migrate)
+def run_migrate(args: argparse.Namespace, out: TextIO) -> int:
+    from tiktok_vtex.auth.migration import migrate_legacy_tokens
+    from tiktok_vtex.auth.tokens import TokenCipher
+    from tiktok_vtex.repositories.base import DynamoTable
+    from tiktok_vtex.repositories.tokens import TokenRepository
+
+    if not args.kms_key_id:
+        raise SystemExit("the KMS key is needed: --kms-key-id or TOKEN_KMS_KEY_ID")
+    summary = migrate_legacy_tokens(tokens=TokenRepository(args.token_table),
+                                    links=DynamoTable(args.client_tiktok_table), cipher=TokenCipher(args.kms_key_id))
+    for key, value in summary.as_dict().items():
+        print(f"{key:32} {value}", file=out)
     return 0
 
 

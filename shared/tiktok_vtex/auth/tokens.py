@@ -140,6 +140,27 @@ class DecryptedTokens:
         return f"DecryptedTokens(version={self.version}, access_expires={self.access_expires})"
 
 
+def migrate_row(row: StoredToken, repo: TokenRepository, cipher: TokenCipher, *, now: int,
+                plain_access: str | None, plain_refresh: str | None) -> bool:
+    """Encrypts a legacy row's plain tokens and normalises its timestamps in one conditional write. A row
+    taken out of renewal (deauthorized client) stays out."""
+    for value in (plain_access, plain_refresh):
+        register_secret(value)
+    client_hash = row.client_hash
+    return repo.replace_plain(
+        client_hash,
+        plain_access=plain_access,
+        plain_refresh=plain_refresh,
+        access_ciphertext=cipher.encrypt(client_hash, plain_access) if plain_access else None,
+        refresh_ciphertext=cipher.encrypt(client_hash, plain_refresh) if plain_refresh else None,
+        grant_id=grant_fingerprint(plain_refresh) if plain_refresh else None,
+        access_expires=row.access_token_expire_in,
+        refresh_expires=row.refresh_token_expire_in,
+        now=now,
+        activate=not (row.model_extra or {}).get("deactivated_at"),
+    )
+
+
 class DynamoTokenProvider:
     """`AccessTokenProvider` of one client backed by ssxml_tik_tok_token, with single-flight refresh.
 
@@ -255,18 +276,8 @@ class DynamoTokenProvider:
 
     def _migrate(self, row: StoredToken, plain_access: str | None, plain_refresh: str | None) -> None:
         """Legacy rows stored tokens in plain text: encrypt them in place (conditional on the old values)."""
-        for value in (plain_access, plain_refresh):
-            register_secret(value)
-        migrated = self._repo.replace_plain(
-            self.client_hash,
-            plain_access=plain_access,
-            plain_refresh=plain_refresh,
-            access_ciphertext=self._cipher.encrypt(self.client_hash, plain_access) if plain_access else None,
-            refresh_ciphertext=self._cipher.encrypt(self.client_hash, plain_refresh) if plain_refresh else None,
-            grant_id=grant_fingerprint(plain_refresh) if plain_refresh else None,
-            now=int(self._clock()),
-        )
-        self._repo.normalise_timestamps(self.client_hash, row.access_token_expire_in, row.refresh_token_expire_in)
+        migrated = migrate_row(row, self._repo, self._cipher, now=int(self._clock()),
+                               plain_access=plain_access, plain_refresh=plain_refresh)
         logger.info("legacy plain-text token row encrypted", extra={"client_hash": self.client_hash,
                                                                    "migrated": migrated})
 

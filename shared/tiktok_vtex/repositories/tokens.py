@@ -191,14 +191,17 @@ class TokenRepository:
     # --- legacy plain rows --------------------------------------------------------------------
     def replace_plain(self, client_hash: str, *, plain_access: str | None, plain_refresh: str | None,
                       access_ciphertext: str | None, refresh_ciphertext: str | None, grant_id: str | None,
-                      now: int) -> bool:
-        """Migrates a legacy plain-text row to ciphertext (conditional on the plain values still being there).
-
-        Also rewrites string timestamps as numbers and sets the bucket so the row becomes renewable.
-        """
-        sets = ["updated_at = :now", "token_bucket = if_not_exists(token_bucket, :bucket)", "migrated_at = :now"]
+                      access_expires: int | None, refresh_expires: int | None, now: int,
+                      activate: bool = True) -> bool:
+        """Migrates a legacy row in one conditional write (conditional on the plain values still being there):
+        plain tokens become ciphertext, string expiry timestamps become numbers (the expiry GSIs index
+        numbers only) and, with `activate`, the row joins renewal (`token_bucket`)."""
+        sets = ["updated_at = :now", "migrated_at = :now"]
         conditions = []
-        values: dict[str, Any] = {":now": int(now), ":bucket": TOKEN_BUCKET_ACTIVE}
+        values: dict[str, Any] = {":now": int(now)}
+        if activate:
+            sets.append("token_bucket = if_not_exists(token_bucket, :bucket)")
+            values[":bucket"] = TOKEN_BUCKET_ACTIVE
         if access_ciphertext is not None:
             sets.append("access_token = :a")
             conditions.append("access_token = :pa")
@@ -207,6 +210,12 @@ class TokenRepository:
             sets.append("refresh_token = :r")
             conditions.append("refresh_token = :pr")
             values.update({":r": refresh_ciphertext, ":pr": plain_refresh})
+        if access_expires is not None:
+            sets.append("access_token_expire_in = :ae")
+            values[":ae"] = int(access_expires)
+        if refresh_expires is not None:
+            sets.append("refresh_token_expire_in = :re")
+            values[":re"] = int(refresh_expires)
         if grant_id:
             sets.append("grant_id = if_not_exists(grant_id, :gid)")
             values[":gid"] = grant_id
@@ -218,18 +227,16 @@ class TokenRepository:
             return False
         return True
 
-    def normalise_timestamps(self, client_hash: str, access_expires: int | None, refresh_expires: int | None) -> None:
-        """Rewrites legacy string expiry timestamps as numbers (the expiry GSIs only index numbers)."""
-        sets, values = [], {}
-        if access_expires is not None:
-            sets.append("access_token_expire_in = :ae")
-            values[":ae"] = int(access_expires)
-        if refresh_expires is not None:
-            sets.append("refresh_token_expire_in = :re")
-            values[":re"] = int(refresh_expires)
-        if sets:
-            self._table.update({"client_hash": client_hash}, "SET " + ", ".join(sets), values=values,
-                               return_values="NONE")
+    def scan_client_hashes(self) -> Iterator[str]:
+        """Every row's client_hash: for the one-off legacy migration only (operator command, not a flow)."""
+        kwargs: dict[str, Any] = {"ProjectionExpression": "client_hash"}
+        while True:
+            page = self._table.table.scan(**kwargs)
+            for item in page.get("Items", []):
+                yield item["client_hash"]
+            if not page.get("LastEvaluatedKey"):
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     # --- renewal ------------------------------------------------------------------------------
     def iter_access_expiring(self, until: int) -> Iterator[tuple[str, int]]:
