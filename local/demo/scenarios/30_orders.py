@@ -48,7 +48,8 @@ def run(ctx: DemoContext) -> None:
     ctx.section("Orders: TikTok -> VTEX, exactly once (WEBHOOK, PEDIDOS-novo-pedido-TTK, sweep)")
     link = ctx.table("ClientTikTokTable").get_item(Key={"client_hash": ctx.client_hash}).get("Item") or {}
     ctx.expect(link.get("status") == "token_generated", "the demo shop is not linked (run the auth scenario first)")
-    skus = [s["seller_sku"] for s in demo_catalog()["products"][0]["skus"]]
+    # SKUs of the last demo product: the stock scenario changes the first ones and expects no reservations.
+    skus = [s["seller_sku"] for s in demo_catalog()["products"][-1]["skus"]]
 
     # 1. A paid order, pushed twice (TikTok retries when it does not hear back in time).
     order = _create_paid_order(ctx, [(skus[0], 2), (skus[1], 1)])
