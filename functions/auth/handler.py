@@ -7,6 +7,7 @@ Triggers: schedule rate(1 hour) (no action: both jobs), invoke {"action": "proce
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any, Literal
 
@@ -64,9 +65,10 @@ class Wiring:
         return AuthCodeProcessor(codes=self.codes, tokens=self.tokens, clients=self.clients,
                                  auth_client=self.auth_client, list_shops=self.list_shops, cipher=self.cipher)
 
-    def renew(self) -> dict[str, Any]:
+    def renew(self, should_stop: Callable[[], bool] = lambda: False) -> dict[str, Any]:
         extra = self.settings.extra
         summary = renew_tokens(
+            should_stop=should_stop,
             tokens=self.tokens, clients=self.clients,
             provider_for=lambda client_hash: token_provider_for(
                 client_hash, settings=self.settings, secrets=self.secrets, token_repository=self.tokens,
@@ -83,7 +85,14 @@ def wiring() -> Wiring:
     return Wiring(settings, load_app_secrets(settings))
 
 
-def run(event: dict[str, Any], deps: Wiring) -> dict[str, Any]:
+# Stop starting new work when less than this is left: a run that times out records nothing.
+SAFETY_MARGIN_MS = 20_000
+
+
+def run(event: dict[str, Any], deps: Wiring, remaining_ms: Callable[[], int] | None = None) -> dict[str, Any]:
+    def should_stop() -> bool:
+        return remaining_ms is not None and remaining_ms() < SAFETY_MARGIN_MS
+
     try:
         parsed = ManagerEvent.model_validate(event or {})
     except ValidationError as error:
@@ -94,11 +103,11 @@ def run(event: dict[str, Any], deps: Wiring) -> dict[str, Any]:
     result: dict[str, Any] = {}
     if parsed.action in (None, PROCESS):
         only = [parsed.auth_code] if parsed.auth_code else None
-        summary = deps.processor().process_pending(only=only)
+        summary = deps.processor().process_pending(only=only, should_stop=should_stop)
         result[PROCESS] = {**summary.as_dict(), "results": [
             {"status": r.status, "reason": r.reason, "linked_clients": r.linked_clients} for r in summary.results]}
     if parsed.action in (None, RENEW):
-        result[RENEW] = deps.renew()
+        result[RENEW] = deps.renew(should_stop)
     logger.info("GERENCIADOR-AUTH-CODES done", extra={"action": parsed.action or "both", "result": result})
     return {"statusCode": 200, "body": {"message": "Success", **result}}
 
@@ -107,4 +116,5 @@ def run(event: dict[str, Any], deps: Wiring) -> dict[str, Any]:
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return run(event, wiring())
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return run(event, wiring(), remaining if callable(remaining) else None)

@@ -85,12 +85,13 @@ class AuthCodeProcessor:
 
     # ------------------------------------------------------------------ batch
 
-    def process_pending(self, *, only: Iterable[str] | None = None, limit: int = 200) -> ProcessSummary:
+    def process_pending(self, *, only: Iterable[str] | None = None, limit: int = 200,
+                        should_stop: Callable[[], bool] = lambda: False) -> ProcessSummary:
         """Every unused code (GSI Query), or just the given ones (the callback's async invoke)."""
         summary = ProcessSummary()
         candidates = list(only) if only is not None else self.codes.iter_unused()
         for count, auth_code in enumerate(candidates):
-            if count >= limit:
+            if count >= limit or should_stop():
                 break  # the next hourly run continues; a Lambda must finish in time
             result = self.process(auth_code)
             summary.results.append(result)

@@ -35,6 +35,7 @@ ProviderFactory = Callable[[str], DynamoTokenProvider]
 @dataclass
 class RenewalSummary:
     due: int = 0
+    deferred: int = 0  # left for the next run because this one ran out of time
     renewed: int = 0
     skipped: int = 0
     failed: int = 0
@@ -42,8 +43,8 @@ class RenewalSummary:
     failures: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"due": self.due, "renewed": self.renewed, "skipped": self.skipped, "failed": self.failed,
-                "refresh_expiring": len(self.refresh_expiring)}
+        return {"due": self.due, "deferred": self.deferred, "renewed": self.renewed, "skipped": self.skipped,
+                "failed": self.failed, "refresh_expiring": len(self.refresh_expiring)}
 
 
 def renew_tokens(
@@ -54,11 +55,20 @@ def renew_tokens(
     clock: Callable[[], float] = time.time,
     window_days: float = DEFAULT_RENEWAL_WINDOW_DAYS,
     refresh_alert_days: float = DEFAULT_REFRESH_ALERT_DAYS,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> RenewalSummary:
+    """Renews what is due, most urgent first (the GSI is sorted by expiry); `should_stop` (the Lambda's
+    remaining time) ends the loop early and the next hourly run continues."""
     now = int(clock())
     until = now + int(window_days * 86400)
     summary = RenewalSummary()
-    for client_hash, expires_at in list(tokens.iter_access_expiring(until)):
+    due = list(tokens.iter_access_expiring(until))
+    for position, (client_hash, expires_at) in enumerate(due):
+        if should_stop():
+            summary.deferred = len(due) - position
+            logger.warning("token renewal stopped for lack of time; the next run continues",
+                           extra={"deferred": summary.deferred})
+            break
         summary.due += 1
         try:
             ensure_client_active(clients.get_shop_link(client_hash), client_hash)

@@ -122,3 +122,19 @@ def test_manager_actions(manager: Any, sample: str, keys: set[str]) -> None:
 def test_manager_refuses_an_unknown_action(manager: Any) -> None:
     answer = manager.lambda_handler(event("AuthCodesManagerFunction/bad-unknown-action"), FakeContext())
     assert answer["statusCode"] == 400 and "action" in answer["body"]["message"]
+
+
+@dataclass
+class AlmostOutOfTime(FakeContext):
+    def get_remaining_time_in_millis(self) -> int:
+        return 1_000
+
+
+def test_manager_starts_no_work_without_time_left(auth_world: AuthWorld, manager: Any) -> None:
+    code = auth_world.consent()
+    auth_world.wiring.codes.record_callback(code, client_hash=auth_world.client_hash, state_nonce=None,
+                                            now=time.time())
+    answer = manager.lambda_handler(event("AuthCodesManagerFunction/schedule"), AlmostOutOfTime())
+    assert answer["statusCode"] == 200
+    assert answer["body"]["processAuthCodes"]["processed"] == 0
+    assert auth_world.wiring.codes.get(code).status == AuthCodeStatus.UNUSED  # the next run takes it

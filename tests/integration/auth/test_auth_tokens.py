@@ -386,3 +386,14 @@ def test_legacy_plain_row_is_encrypted_on_first_read(auth_world: AuthWorld) -> N
     assert raw["access_token_expire_in"] == grant["access_token_expire_in"]  # a number now
     assert grant["access_token"] not in world.dump_tables()
     assert provider(world).get_access_token() == grant["access_token"]
+
+
+def test_renewal_stops_when_the_lambda_runs_out_of_time(auth_world: AuthWorld) -> None:
+    world = auth_world
+    link(world)
+    now = int(time.time())
+    set_expiry(world, world.client_hash, access=now + DAY)
+    before = world.calls(REFRESH)
+    summary = renew_tokens(tokens=world.wiring.tokens, clients=world.wiring.clients,
+                           provider_for=lambda c: provider(world), clock=lambda: now, should_stop=lambda: True)
+    assert summary.deferred == 1 and summary.renewed == 0 and world.calls(REFRESH) == before
