@@ -49,6 +49,23 @@ ShopLister = Callable[[str], list[AuthorizedShop]]
 """Lists the shops an access token is authorized for (GET /authorization/202309/shops)."""
 
 
+def pending_context(auth_code: str) -> str:
+    """Encryption-context id of tokens kept on an auth code row (not a client: the code's fingerprint)."""
+    return f"authcode-{fingerprint(auth_code)}"
+
+
+@dataclass(frozen=True)
+class ObtainedTokens:
+    access_token: str
+    refresh_token: str
+    access_expires: int
+    refresh_expires: int
+    open_id: str
+
+    def __repr__(self) -> str:
+        return f"ObtainedTokens(access_expires={self.access_expires})"
+
+
 @dataclass
 class AuthCodeResult:
     auth_code_fingerprint: str
@@ -89,10 +106,14 @@ class AuthCodeProcessor:
                         should_stop: Callable[[], bool] = lambda: False) -> ProcessSummary:
         """Every unused code (GSI Query), or just the given ones (the callback's async invoke)."""
         summary = ProcessSummary()
-        candidates = list(only) if only is not None else self.codes.iter_unused()
-        for count, auth_code in enumerate(candidates):
-            if count >= limit or should_stop():
+        candidates = list(only) if only is not None else self.codes.iter_pending()
+        seen: set[str] = set()
+        for auth_code in candidates:
+            if auth_code in seen:
+                continue  # given back to `access` earlier in this run: the next run retries it
+            if len(seen) >= limit or should_stop():
                 break  # the next hourly run continues; a Lambda must finish in time
+            seen.add(auth_code)
             result = self.process(auth_code)
             summary.results.append(result)
             if result.status == "skipped":
@@ -110,8 +131,8 @@ class AuthCodeProcessor:
     def process(self, auth_code: str) -> AuthCodeResult:
         tag = fingerprint(auth_code)
         record = self.codes.get(auth_code)
-        if record is None or record.status != AuthCodeStatus.UNUSED:
-            return AuthCodeResult(tag, "skipped", "not an unused auth code")
+        if record is None or record.status not in (AuthCodeStatus.UNUSED, AuthCodeStatus.ACCESS):
+            return AuthCodeResult(tag, "skipped", "not a pending auth code")
         now_ms = int(self.clock() * 1000)
         if not self.codes.claim(auth_code, owner=self.owner, now_ms=now_ms, lease_ms=CLAIM_LEASE_MS):
             return AuthCodeResult(tag, "skipped", "being processed by another run")
@@ -122,38 +143,22 @@ class AuthCodeProcessor:
             self.codes.release(auth_code, owner=self.owner, last_error=f"{type(error).__name__}")
             raise
 
-    def _process_claimed(self, record: AuthCodeRecord, tag: str) -> AuthCodeResult:  # noqa: PLR0911 (one exit per status)
+    def _process_claimed(self, record: AuthCodeRecord, tag: str) -> AuthCodeResult:
         auth_code = record.auth_code
-        created = record.created_epoch()
-        if created is not None and self.clock() - created > AUTH_CODE_TTL_SECONDS:
-            return self._error(record, tag, "auth_code_expired",
-                               "the auth code is older than 30 minutes (TikTok codes expire)")
-
-        # 1. auth code -> tokens
-        try:
-            grant = self.auth_client.get_token(auth_code)
-        except TikTokApiError as error:
-            self._log(auth_code, LOG_TYPE_TOKEN, error.code, error.message, None, error.request_id)
-            if error.retryable:
-                self.codes.release(auth_code, owner=self.owner, last_error=f"TikTok error {error.code}")
-                return AuthCodeResult(tag, "skipped", f"transient TikTok error {error.code}; retried next run")
-            return self._error(record, tag, ERROR_REASONS.get(error.code, "token_request_failed"),
-                               error.message, error.code)
-        access = grant.access_token.get_secret_value()
-        refresh = grant.refresh_token.get_secret_value()
-        register_secret(access)
-        register_secret(refresh)
-        self._log(auth_code, LOG_TYPE_TOKEN, 0, "success", _grant_summary(grant), None)
-        now = self.clock()
-        self.codes.mark_access(auth_code, access_expires=grant.access_token_expire_in,
-                               refresh_expires=grant.refresh_token_expire_in, open_id=grant.open_id,
-                               seller_name=grant.seller_name, granted_scopes=list(grant.granted_scopes), now=now)
+        # 1. auth code -> tokens (or, for a code left in `access`, the tokens kept encrypted on its row)
+        obtained = self._exchange(record, tag) if record.status == AuthCodeStatus.UNUSED else self._resume(record, tag)
+        if isinstance(obtained, AuthCodeResult):
+            return obtained
 
         # 2. tokens -> authorized shops (cipher, id, code, name)
         try:
-            shops = self.list_shops(access)
+            shops = self.list_shops(obtained.access_token)
         except TikTokApiError as error:
             self._log(auth_code, LOG_TYPE_SHOPS, error.code, error.message, None, error.request_id)
+            if error.retryable:
+                # The code is spent but the tokens are kept (encrypted): the next run resumes from here.
+                self.codes.release(auth_code, owner=self.owner, last_error=f"TikTok error {error.code}")
+                return AuthCodeResult(tag, "skipped", f"transient TikTok error {error.code}; resumed next run")
             return self._error(record, tag, ERROR_REASONS.get(error.code, "shops_request_failed"),
                                error.message, error.code)
         shop_rows = [{"id": s.id, "code": s.code, "name": s.name, "cipher": s.cipher, "region": s.region}
@@ -169,7 +174,7 @@ class AuthCodeProcessor:
         clients = [o["client_hash"] for o in outcomes if o["result"] == "linked"]
         for outcome in outcomes:
             if outcome["result"] == "linked":
-                self._link(outcome["client_hash"], outcome["shop"], grant, access, refresh, auth_code, clients)
+                self._link(outcome["client_hash"], outcome["shop"], obtained, auth_code, clients)
         results = [{k: v for k, v in o.items() if k != "shop"} for o in outcomes]
         if not clients:
             reasons = sorted({o["result"] for o in outcomes})
@@ -181,6 +186,48 @@ class AuthCodeProcessor:
                                                   "shops": len(shops)})
         return AuthCodeResult(tag, AuthCodeStatus.TOKEN_GENERATED.value, None, clients, results)
 
+    def _exchange(self, record: AuthCodeRecord, tag: str) -> ObtainedTokens | AuthCodeResult:
+        auth_code = record.auth_code
+        created = record.created_epoch()
+        if created is not None and self.clock() - created > AUTH_CODE_TTL_SECONDS:
+            return self._error(record, tag, "auth_code_expired",
+                               "the auth code is older than 30 minutes (TikTok codes expire)")
+        try:
+            grant = self.auth_client.get_token(auth_code)
+        except TikTokApiError as error:
+            self._log(auth_code, LOG_TYPE_TOKEN, error.code, error.message, None, error.request_id)
+            if error.retryable:
+                self.codes.release(auth_code, owner=self.owner, last_error=f"TikTok error {error.code}")
+                return AuthCodeResult(tag, "skipped", f"transient TikTok error {error.code}; retried next run")
+            return self._error(record, tag, ERROR_REASONS.get(error.code, "token_request_failed"),
+                               error.message, error.code)
+        obtained = ObtainedTokens(grant.access_token.get_secret_value(), grant.refresh_token.get_secret_value(),
+                                  grant.access_token_expire_in, grant.refresh_token_expire_in, grant.open_id)
+        register_secret(obtained.access_token)
+        register_secret(obtained.refresh_token)
+        self._log(auth_code, LOG_TYPE_TOKEN, 0, "success", _grant_summary(grant), None)
+        context = pending_context(auth_code)
+        self.codes.mark_access(auth_code, access_expires=grant.access_token_expire_in,
+                               refresh_expires=grant.refresh_token_expire_in, open_id=grant.open_id,
+                               seller_name=grant.seller_name, granted_scopes=list(grant.granted_scopes),
+                               now=self.clock(),
+                               access_ciphertext=self.cipher.encrypt(context, obtained.access_token),
+                               refresh_ciphertext=self.cipher.encrypt(context, obtained.refresh_token))
+        return obtained
+
+    def _resume(self, record: AuthCodeRecord, tag: str) -> ObtainedTokens | AuthCodeResult:
+        if not record.pending_access_token or not record.pending_refresh_token:
+            return self._error(record, tag, "tokens_not_kept",
+                               "the code was exchanged but its tokens were not kept; the seller must authorize again")
+        if (record.access_token_expire_in or 0) <= self.clock():
+            return self._error(record, tag, "access_token_expired",
+                               "the tokens of this code expired before the shop could be linked")
+        context = pending_context(record.auth_code)
+        return ObtainedTokens(self.cipher.decrypt(context, record.pending_access_token),
+                              self.cipher.decrypt(context, record.pending_refresh_token),
+                              int(record.access_token_expire_in or 0), int(record.refresh_token_expire_in or 0),
+                              str((record.model_extra or {}).get("open_id") or ""))
+
     def _resolve(self, shop: AuthorizedShop, state_client: str | None) -> dict[str, Any]:
         base = {"shop_id": shop.id, "shop_code": shop.code, "shop_name": shop.name, "shop": shop}
         client_hash = self.clients.find_client_hash_by_shop_code(shop.code) if shop.code else None
@@ -191,16 +238,16 @@ class AuthCodeProcessor:
             return {**base, "client_hash": client_hash, "result": "client_mismatch"}
         return {**base, "client_hash": client_hash, "result": "linked"}
 
-    def _link(self, client_hash: str, shop: AuthorizedShop, grant: TokenGrant, access: str, refresh: str,
-              auth_code: str, grant_clients: list[str]) -> None:
+    def _link(self, client_hash: str, shop: AuthorizedShop, obtained: ObtainedTokens, auth_code: str,
+              grant_clients: list[str]) -> None:
         now = int(self.clock())
         # Tokens first: a link never says token_generated without tokens behind it.
         self.tokens.store_grant(
-            client_hash, access_ciphertext=self.cipher.encrypt(client_hash, access),
-            refresh_ciphertext=self.cipher.encrypt(client_hash, refresh),
-            access_expires=grant.access_token_expire_in, refresh_expires=grant.refresh_token_expire_in,
-            auth_code=auth_code, grant_id=grant_fingerprint(refresh), grant_clients=grant_clients,
-            open_id=grant.open_id, now=now)
+            client_hash, access_ciphertext=self.cipher.encrypt(client_hash, obtained.access_token),
+            refresh_ciphertext=self.cipher.encrypt(client_hash, obtained.refresh_token),
+            access_expires=obtained.access_expires, refresh_expires=obtained.refresh_expires,
+            auth_code=auth_code, grant_id=grant_fingerprint(obtained.refresh_token), grant_clients=grant_clients,
+            open_id=obtained.open_id, now=now)
         previous = self.clients.get_shop_link(client_hash)
         self.clients.update_shop_link(
             client_hash,
@@ -211,7 +258,7 @@ class AuthCodeProcessor:
             tik_tok_shop_store_name=shop.name,
             tik_tok_shop_store_code=shop.code,
             authorized_at=now,
-            authorization_expires_at=grant.refresh_token_expire_in,
+            authorization_expires_at=obtained.refresh_expires,
             # Never a token here: the legacy rows had the plain access token in this attribute.
             access_token="",
         )

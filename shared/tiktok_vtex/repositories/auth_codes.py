@@ -80,6 +80,8 @@ class AuthCodeRecord(BaseModel):
     refresh_token_expire_in: int | None = None
     processing_until_ms: int | None = None
     last_error: str | None = None
+    pending_access_token: str | None = None  # ciphertext (TokenCipher), only while status is access
+    pending_refresh_token: str | None = None
 
     def __repr__(self) -> str:  # the auth code is single-use but still a credential until used
         return f"AuthCodeRecord(code={fingerprint(self.auth_code)}, status={self.status.value})"
@@ -147,18 +149,26 @@ class AuthCodeRepository:
                                       KeyConditionExpression=Key("status").eq(AuthCodeStatus.UNUSED.value)):
             yield item["auth_code"]
 
+    def iter_pending(self) -> Iterator[str]:
+        """What a run must process: unused codes, then codes left in `access` by a transient failure."""
+        yield from self.iter_unused()
+        yield from self.iter_status(AuthCodeStatus.ACCESS)
+
     def iter_status(self, status: AuthCodeStatus) -> Iterator[str]:
         for item in self._table.query(IndexName="by_status", KeyConditionExpression=Key("status").eq(status.value)):
             yield item["auth_code"]
 
     def claim(self, auth_code: str, *, owner: str, now_ms: int, lease_ms: int) -> bool:
-        """Exclusive right to use an unused code (codes work once; the async and hourly runs may overlap)."""
+        """Exclusive right to process an unused code, or to resume one whose tokens were obtained (`access`)
+        before a transient failure (codes work once; the async and hourly runs may overlap)."""
         try:
             self._table.update(
                 {"auth_code": auth_code},
                 "SET processing_owner = :o, processing_until_ms = :u",
-                values={":o": owner, ":u": now_ms + lease_ms, ":now": now_ms, ":unused": AuthCodeStatus.UNUSED.value},
-                condition="#s = :unused AND (attribute_not_exists(processing_until_ms) OR processing_until_ms < :now)",
+                values={":o": owner, ":u": now_ms + lease_ms, ":now": now_ms, ":unused": AuthCodeStatus.UNUSED.value,
+                        ":access": AuthCodeStatus.ACCESS.value},
+                condition="(#s = :unused OR #s = :access) "
+                          "AND (attribute_not_exists(processing_until_ms) OR processing_until_ms < :now)",
                 names={"#s": "status"},
                 return_values="NONE",
             )
@@ -184,12 +194,16 @@ class AuthCodeRepository:
         self._table.update({"auth_code": auth_code}, expression, values=values, names=names, return_values="NONE")
 
     def mark_access(self, auth_code: str, *, access_expires: int, refresh_expires: int, open_id: str,
-                    seller_name: str, granted_scopes: list[str], now: float) -> None:
+                    seller_name: str, granted_scopes: list[str], now: float, access_ciphertext: str,
+                    refresh_ciphertext: str) -> None:
+        """Tokens obtained. They are kept here encrypted (never plain) until the shops are linked, so a
+        transient failure after the single-use code was spent can be resumed by the next run."""
         self._set(auth_code, {"status": AuthCodeStatus.ACCESS.value, "code": 0, "message": "success",
                               "access_token_expire_in": int(access_expires),
                               "refresh_token_expire_in": int(refresh_expires), "open_id": open_id,
                               "seller_name": seller_name, "granted_scopes": granted_scopes,
-                              "access_at": iso_utc(now)})
+                              "access_at": iso_utc(now), "pending_access_token": access_ciphertext,
+                              "pending_refresh_token": refresh_ciphertext})
 
     def mark_cipher(self, auth_code: str, *, cipher: str, shop_code: str, shops: list[dict[str, Any]],
                     now: float) -> None:
@@ -200,14 +214,14 @@ class AuthCodeRepository:
                              now: float) -> None:
         self._set(auth_code, {"status": AuthCodeStatus.TOKEN_GENERATED.value, "shops": shops,
                               "linked_clients": client_hashes, "processed_at": iso_utc(now)},
-                  remove=("processing_owner", "processing_until_ms"))
+                  remove=("processing_owner", "processing_until_ms", "pending_access_token", "pending_refresh_token"))
 
     def mark_error(self, auth_code: str, *, reason: str, message: str, now: float, error_code: int | None = None,
                    shops: list[dict[str, Any]] | None = None) -> None:
         self._set(auth_code, {"status": AuthCodeStatus.ERROR.value, "error_reason": reason,
                               "error_code": error_code, "code": error_code if error_code is not None else -1,
                               "message": message[:500], "shops": shops, "processed_at": iso_utc(now)},
-                  remove=("processing_owner", "processing_until_ms"))
+                  remove=("processing_owner", "processing_until_ms", "pending_access_token", "pending_refresh_token"))
 
     # --- ssxml_tik_tok_auth_token_logs --------------------------------------------------------
     def log_response(self, auth_code: str, *, kind: str, code: int, message: str, data: Mapping[str, Any] | None,

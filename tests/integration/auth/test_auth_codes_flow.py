@@ -250,3 +250,29 @@ def test_rejected_records_expire_but_codes_do_not(auth_world: AuthWorld) -> None
     key = next(iter(world.wiring.codes.iter_status(AuthCodeStatus.ERROR)))
     assert world.wiring.codes.get(key).model_extra["expires_at"] == int(now) + 30 * 86400
     assert world.wiring.codes.get(key).created_at == iso_utc(now)
+
+
+def test_shops_call_failing_after_the_code_was_spent_is_resumed_next_run(auth_world: AuthWorld) -> None:
+    world = auth_world
+    code = world.consent()
+    world.wiring.codes.record_callback(code, client_hash=world.client_hash, state_nonce=None, now=time.time())
+    # Every attempt of the client's retry budget fails with a 5xx.
+    world.http.post(f"{world.sandbox_url}/sandbox/faults", json={
+        "endpoint": "GET /authorization/202309/shops", "error_rate_5xx": 1.0, "count": 5}).raise_for_status()
+
+    first = world.wiring.processor().process_pending()
+
+    assert first.processed == 0 and first.skipped == 1
+    row = world.wiring.codes.get(code)
+    assert row.status == AuthCodeStatus.ACCESS
+    assert TokenCipher.is_encrypted(row.pending_access_token)
+    dumped = world.dump_tables()
+    assert all(value not in dumped for value in world.all_token_values())
+
+    second = world.wiring.processor().process_pending()  # the next hourly run
+
+    assert second.linked == 1
+    assert world.calls(TOKEN_GET) == 1  # the single-use code was exchanged once
+    row = world.wiring.codes.get(code)
+    assert row.status == AuthCodeStatus.TOKEN_GENERATED and row.pending_access_token is None
+    assert world.wiring.clients.get_shop_link(world.client_hash).status == ShopLinkStatus.TOKEN_GENERATED

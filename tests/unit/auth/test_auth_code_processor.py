@@ -38,8 +38,8 @@ class FakeCodes:
         row = self.rows.get(code)
         return AuthCodeRecord.model_validate(row) if row else None
 
-    def iter_unused(self) -> list[str]:
-        return [c for c, r in self.rows.items() if r["status"] == "unused"]
+    def iter_pending(self) -> list[str]:
+        return [c for c, r in self.rows.items() if r["status"] in ("unused", "access")]
 
     def claim(self, code: str, **_: Any) -> bool:
         if code in self.claimed:
@@ -52,13 +52,18 @@ class FakeCodes:
         self.rows[code]["last_error"] = last_error
 
     def mark_access(self, code: str, **kw: Any) -> None:
-        self.rows[code].update(status="access", **{k: v for k, v in kw.items() if k != "now"})
+        self.rows[code].update(status="access", access_token_expire_in=kw["access_expires"],
+                               refresh_token_expire_in=kw["refresh_expires"], open_id=kw["open_id"],
+                               pending_access_token=kw["access_ciphertext"],
+                               pending_refresh_token=kw["refresh_ciphertext"])
 
     def mark_cipher(self, code: str, **kw: Any) -> None:
         self.rows[code].update(status="cipher", cipher=kw["cipher"], shop_id=kw["shop_code"])
 
     def mark_token_generated(self, code: str, **kw: Any) -> None:
         self.rows[code].update(status="token_generated", shops=kw["shops"])
+        self.rows[code].pop("pending_access_token", None)
+        self.rows[code].pop("pending_refresh_token", None)
 
     def mark_error(self, code: str, *, reason: str, message: str, now: float, error_code: int | None = None,
                    shops: Any = None) -> None:
@@ -95,7 +100,12 @@ class FakeClients:
 
 class FakeCipher:
     def encrypt(self, client_hash: str, value: str) -> str:
-        return "kms1:" + client_hash + ":" + str(len(value))
+        return "kms1:" + client_hash + ":" + value[::-1]
+
+    def decrypt(self, client_hash: str, value: str) -> str:
+        prefix = "kms1:" + client_hash + ":"
+        assert value.startswith(prefix), "decrypted with another context"
+        return value[len(prefix):][::-1]
 
 
 class FakeAuth:
@@ -173,13 +183,15 @@ def test_code_claimed_elsewhere_is_skipped() -> None:
 
 def test_success_links_and_encrypts() -> None:
     clients = FakeClients({"BRCODE1": "c1"})
-    proc, _codes = processor(FakeAuth(), [SHOP], clients)
+    proc, codes = processor(FakeAuth(), [SHOP], clients)
     result = proc.process("ROW_code")
     assert result.status == "token_generated" and result.linked_clients == ["c1"]
     link = clients.links["c1"]
     assert link["status"] == "token_generated" and link["cipher"] == "ROW_cipher" and link["access_token"] == ""
     stored = proc.tokens.stored["c1"]  # type: ignore[attr-defined]
-    assert stored["access_ciphertext"].startswith("kms1:") and "TTP_" not in repr(stored)
+    assert stored["access_ciphertext"].startswith("kms1:c1:")
+    # The tokens kept on the code row while linking are gone once it is linked.
+    assert "pending_access_token" not in codes.rows["ROW_code"]
 
 
 def test_limit_bounds_a_run() -> None:
@@ -207,3 +219,35 @@ def test_ensure_client_active() -> None:
         ensure_client_active(ShopLink(client_hash="c1", status=ShopLinkStatus.TOKEN_GENERATED))
     link = ShopLink(client_hash="c1", status=ShopLinkStatus.TOKEN_GENERATED, cipher="ROW_c")
     assert ensure_client_active(link) is link
+
+
+def test_transient_shops_failure_is_resumed_without_spending_the_code_again() -> None:
+    auth = FakeAuth()
+    calls = {"n": 0}
+
+    def flaky_shops(_: str) -> list[AuthorizedShop]:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise TikTokInternalError(36009003, "internal error")
+        return [SHOP]
+
+    clients = FakeClients({"BRCODE1": "c1"})
+    proc, codes = processor(auth, [SHOP], clients)
+    proc.list_shops = flaky_shops
+    first = proc.process("ROW_code")
+    assert first.status == "skipped"
+    row = codes.rows["ROW_code"]
+    assert row["status"] == "access" and row["pending_access_token"].startswith("kms1:authcode-")
+    assert "TTP_" not in repr(row)  # kept encrypted, never plain
+
+    second = proc.process_pending()  # the next run resumes from the shops step
+    assert second.linked == 1 and auth.calls == 1  # the single-use code was not sent again
+    assert clients.links["c1"]["status"] == "token_generated"
+    assert proc.tokens.stored["c1"]["access_ciphertext"] == "kms1:c1:" + "TTP_aaaaaaaaaaaa"[::-1]  # type: ignore[attr-defined]
+
+
+def test_access_row_whose_tokens_expired_is_an_error() -> None:
+    proc, codes = processor(FakeAuth(), [SHOP])
+    codes.rows["ROW_code"].update(status="access", access_token_expire_in=int(NOW) - 1,
+                                  pending_access_token="kms1:x", pending_refresh_token="kms1:y")
+    assert proc.process("ROW_code").reason == "access_token_expired"
