@@ -59,3 +59,18 @@ def test_stack_env_interpolation_and_errors() -> None:
     with pytest.raises(StackEnvError, match=":1: expected KEY=VALUE"):
         parse_stack_env("not a pair\n")
     assert re.match(r"^\d+$", stack_env()["API_PORT"])
+
+
+def test_every_queue_sender_may_use_the_queue_key(template) -> None:
+    """Our queues are SSE-KMS with DataKey: SendMessage fails without kms:GenerateDataKey on it."""
+    missing = []
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        policies = resource["Properties"].get("Policies", [])
+        sends = any(isinstance(p, dict) and "SQSSendMessagePolicy" in p for p in policies)
+        actions = [a for p in policies if isinstance(p, dict) for s in p.get("Statement", [])
+                   for a in (s.get("Action") if isinstance(s.get("Action"), list) else [s.get("Action")])]
+        if sends and "kms:GenerateDataKey" not in actions:
+            missing.append(logical_id)
+    assert missing == []
