@@ -397,3 +397,14 @@ def test_renewal_stops_when_the_lambda_runs_out_of_time(auth_world: AuthWorld) -
     summary = renew_tokens(tokens=world.wiring.tokens, clients=world.wiring.clients,
                            provider_for=lambda c: provider(world), clock=lambda: now, should_stop=lambda: True)
     assert summary.deferred == 1 and summary.renewed == 0 and world.calls(REFRESH) == before
+
+
+def test_ciphertext_is_bound_to_its_client(auth_world: AuthWorld) -> None:
+    from tiktok_vtex.auth import tokens as tokens_module
+
+    cipher = auth_world.wiring.cipher
+    ciphertext = cipher.encrypt("client-a", "TTP_bound_to_client_a")
+    tokens_module._plaintexts.clear()  # force a KMS call
+    assert cipher.decrypt("client-a", ciphertext) == "TTP_bound_to_client_a"
+    with pytest.raises(Exception, match="InvalidCiphertext"):
+        cipher.decrypt("client-b", ciphertext)  # KMS encryption context {client_hash} differs
