@@ -57,6 +57,8 @@ class Settings(BaseModel):
     vtex_pricing_base_url_template: str = Field(alias="VTEX_PRICING_BASE_URL_TEMPLATE")
     public_base_url: str = Field(default="", alias="PUBLIC_BASE_URL")
     token_kms_key_id: str = Field(alias="TOKEN_KMS_KEY_ID")
+    # This container's share of TikTok's 50 QPS per API per shop (50 / the function's maximum concurrency).
+    tiktok_qps_per_container: float = Field(default=50.0, gt=0, le=50, alias="TIKTOK_QPS_PER_CONTAINER")
     tables: TableNames
     # Function-specific variables (queue URLs, tuning knobs) stay available by name.
     extra: Mapping[str, str] = Field(default_factory=dict)

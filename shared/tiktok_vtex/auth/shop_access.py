@@ -20,7 +20,7 @@ from tiktok_vtex.auth.tokens import DynamoTokenProvider, TokenCipher
 from tiktok_vtex.clients.retry import RetryPolicy
 from tiktok_vtex.clients.tiktok.auth import TikTokAuthClient
 from tiktok_vtex.clients.tiktok.client import TikTokShopClient
-from tiktok_vtex.clients.tiktok.rate_limit import RateLimiter, TokenBucketLimiter
+from tiktok_vtex.clients.tiktok.rate_limit import RateLimiter, process_limiter
 from tiktok_vtex.clients.tiktok.transport import default_http
 from tiktok_vtex.models.client import ShopLink, ShopLinkStatus
 from tiktok_vtex.repositories.clients import ClientRepository
@@ -33,21 +33,9 @@ __all__ = [
     "ensure_client_active",
     "open_shop_client",
     "process_http",
-    "process_rate_limiter",
     "token_provider_for",
 ]
 
-_limiter_lock = threading.Lock()
-_limiter: TokenBucketLimiter | None = None
-
-
-def process_rate_limiter() -> TokenBucketLimiter:
-    """One limiter per process (per warm Lambda): buckets per (shop, API) shared by every client built here."""
-    global _limiter  # noqa: PLW0603 (a process-wide singleton on purpose)
-    with _limiter_lock:
-        if _limiter is None:
-            _limiter = TokenBucketLimiter()
-        return _limiter
 
 
 _http_lock = threading.Lock()
@@ -132,7 +120,7 @@ def open_shop_client(
         shop_cipher=link.cipher,
         tokens=provider,
         http=http,
-        limiter=limiter if limiter is not None else process_rate_limiter(),
+        limiter=limiter if limiter is not None else process_limiter(settings.tiktok_qps_per_container),
         retry=retry,
         clock=clock,
         shop_id=link.shop_id,

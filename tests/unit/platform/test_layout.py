@@ -74,3 +74,16 @@ def test_every_queue_sender_may_use_the_queue_key(template) -> None:
         if sends and "kms:GenerateDataKey" not in actions:
             missing.append(logical_id)
     assert missing == []
+
+
+def test_containers_of_a_function_share_tiktoks_50_qps(template) -> None:
+    """A function scaled to N containers must give each at most 50/N QPS (no shared limiter yet)."""
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        props = resource["Properties"]
+        qps = float(props.get("Environment", {}).get("Variables", {}).get("TIKTOK_QPS_PER_CONTAINER", 50))
+        for event in props.get("Events", {}).values():
+            scaling = event.get("Properties", {}).get("ScalingConfig", {})
+            if "MaximumConcurrency" in scaling:
+                assert qps * int(scaling["MaximumConcurrency"]) <= 50, logical_id

@@ -38,3 +38,10 @@ def test_app_secrets_load_from_the_stack_secret_and_are_redacted(settings, stack
 def test_incomplete_secret_names_missing_fields(settings) -> None:
     with pytest.raises(SettingsError, match="internal_webhook_secret"):
         load_app_secrets(settings, fetch=lambda name: {"app_key": "k", "app_secret": "s", "oauth_state_secret": "o"})
+
+
+def test_tiktok_qps_share_is_validated(globals_env) -> None:
+    assert load_settings(globals_env).tiktok_qps_per_container == 50
+    assert load_settings({**globals_env, "TIKTOK_QPS_PER_CONTAINER": "10"}).tiktok_qps_per_container == 10
+    with pytest.raises(SettingsError, match="TIKTOK_QPS_PER_CONTAINER"):
+        load_settings({**globals_env, "TIKTOK_QPS_PER_CONTAINER": "80"})

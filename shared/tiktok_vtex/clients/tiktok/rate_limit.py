@@ -89,11 +89,17 @@ _process_limiter: TokenBucketLimiter | None = None
 _process_lock = threading.Lock()
 
 
-def process_limiter() -> TokenBucketLimiter:
-    """One in-memory limiter per process (50 QPS per key), shared by every client that gets no limiter:
-    two clients of the same shop in one Lambda container share the same buckets."""
+def process_limiter(rate_per_second: float | None = None) -> TokenBucketLimiter:
+    """One in-memory limiter per process, shared by every client of this container: two clients of the same
+    shop in one Lambda container share the same buckets.
+
+    `rate_per_second` (first call wins) is this container's share of TikTok's 50 QPS per API per shop: a
+    function that may run N containers at once sets 50/N (setting TIKTOK_QPS_PER_CONTAINER), so together they
+    stay under the limit until a shared (DynamoDB) bucket implements the RateLimiter protocol.
+    """
     global _process_limiter  # noqa: PLW0603 - a lazily built process singleton
     with _process_lock:
         if _process_limiter is None:
-            _process_limiter = TokenBucketLimiter()
+            rate = rate_per_second or DEFAULT_QPS
+            _process_limiter = TokenBucketLimiter(rate_per_second=rate, burst=max(1.0, rate))
         return _process_limiter
