@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import TypeAdapter, ValidationError
 
 from orders.wiring import OrdersWiring, describe_validation, wiring
 from tiktok_vtex.auth.errors import ClientDeauthorized, ClientNotAuthorized
+from tiktok_vtex.invocation import route_event
 from tiktok_vtex.observability import logger, metrics, tracer
 from tiktok_vtex.orders.models import AddressUpdateMessage, CancelOrderMessage, NewOrderMessage, OrderMessage
 
@@ -65,14 +66,8 @@ def record_handler(record: SQSRecord) -> str:
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    if isinstance(event, dict) and "Records" in event:
-        return process_partial_response(event=event, record_handler=record_handler, processor=processor,
-                                        context=context)
-    try:
-        message = parse(event)
-    except InvalidOrderMessage as error:
-        logger.error("invalid PEDIDOS-novo-pedido-TTK invoke", extra={"error": str(error)})
-        return {"statusCode": 400, "body": {"message": str(error)}}
     # A direct invoke raises on transient failures: Lambda's async retries (and the sweep) take over.
-    outcome = run(message, wiring())
-    return {"statusCode": 200, "body": {"message": "Success", "outcome": outcome}}
+    return route_event(event, context, processor=processor, record_handler=record_handler, parse=parse,
+                       invalid=InvalidOrderMessage, invalid_log="invalid PEDIDOS-novo-pedido-TTK invoke",
+                       invoke=lambda message: {"statusCode": 200, "body": {"message": "Success",
+                                                                           "outcome": run(message, wiring())}})

@@ -1,5 +1,6 @@
-"""What stock sync and price sync share: ports, the client reference in legacy payloads, outcomes,
-bounded concurrent VTEX reads that honour 429 / Retry-After, and per-product grouping.
+"""What stock sync and price sync share: ports, the message shapes (client, SKU, nightly and update
+messages), outcomes, the fan-out and failure recording steps, bounded concurrent VTEX reads that honour
+429 / Retry-After, and per-product grouping.
 
 Logic here never builds an adapter: the handler passes the VTEX client, the TikTok client, the state
 store (ProductRepository), the change logs (LogRepository) and the dispatchers.
@@ -12,9 +13,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tiktok_vtex.clients.tiktok.errors import (
     TikTokApiError,
@@ -108,6 +109,75 @@ class SkuMessage(ClientMessage):
         return sku_list(value)
 
 
+class SingleSkuMessage(SkuMessage):
+    """One SKU, handled at once (triggerPepareSkuStock, triggerPrepareSkuPrice)."""
+
+    sku: list[str] = Field(min_length=1, max_length=1)
+
+
+class AllClientsMessage(BaseModel):
+    """The nightly run over every active client (names no client)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    type: str
+    force: bool = False
+
+
+class SkuItem(BaseModel):
+    """One SKU of an update message: what identifies it and when its value was read."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    seller_sku: str = Field(validation_alias=AliasChoices("sellerSku", "seller_sku"), serialization_alias="sellerSku",
+                            min_length=1, max_length=50)
+    tiktok_sku_id: str | None = Field(default=None, validation_alias=AliasChoices("tiktokSkuId", "tiktok_sku_id"),
+                                      serialization_alias="tiktokSkuId")
+    read_at_ms: int | None = Field(default=None, validation_alias=AliasChoices("readAtMs", "read_at_ms"),
+                                   serialization_alias="readAtMs")
+
+
+S = TypeVar("S", bound=SkuItem)
+
+
+class UpdateMessage(ClientMessage, Generic[S]):
+    """One TikTok update: every changed SKU of one product (`skus`, what this connector sends), or a legacy
+    single SKU (`sellerSku` and the value the subclass names)."""
+
+    LEGACY_ERROR: ClassVar[str] = "needs `skus` or `sellerSku`"
+
+    seller_sku: str | None = Field(default=None, validation_alias=AliasChoices("sellerSku", "seller_sku"))
+    product_id: str | None = Field(default=None, validation_alias=AliasChoices("productId", "product_id"))
+    read_at_ms: int | None = Field(default=None, validation_alias=AliasChoices("readAtMs", "read_at_ms"))
+    skus: list[S] = Field(default_factory=list, max_length=100)
+
+    def legacy_value(self) -> Any:  # pragma: no cover - every subclass names its value
+        raise NotImplementedError
+
+    def legacy_item(self, read_at_ms: int) -> S:  # pragma: no cover - every subclass builds its item
+        raise NotImplementedError
+
+    @model_validator(mode="after")
+    def _legacy_or_batch(self) -> Self:
+        if not self.skus and (not self.seller_sku or self.legacy_value() is None):
+            raise ValueError(self.LEGACY_ERROR)
+        return self
+
+    def items(self, default_read_at_ms: int) -> list[S]:
+        """The SKUs to update, each with a reading time (its own, else the message's, else the default)."""
+        read_at_ms = self.read_at_ms or default_read_at_ms
+        if self.skus:
+            return [s if s.read_at_ms is not None else s.model_copy(update={"read_at_ms": read_at_ms})
+                    for s in self.skus]
+        return [self.legacy_item(read_at_ms)]
+
+
+def update_payload(message_type: str, client_hash: str, product_id: str, skus: list[dict[str, Any]], *,
+                   force: bool) -> dict[str, Any]:
+    """The update message this connector sends (one per product, read back as an UpdateMessage)."""
+    return {"type": message_type, "clientHash": client_hash, "productId": product_id, "force": force, "skus": skus}
+
+
 # --------------------------------------------------------------------------------------------- outcome
 
 
@@ -184,6 +254,33 @@ class SyncReport:
             "tiktokCalls": self.tiktok_calls, "failed": len(self.failures),
             "failures": [f.as_dict() for f in self.failures[:50]],
         }
+
+
+NOT_LINKED = "SKU not in ssxml_tik_tok_products_seller_sku with a TikTok product"
+
+
+def linked_row(rows: Mapping[str, SellerSku], seller_sku: str, tiktok_sku_id: str | None,
+               report: SyncReport) -> SellerSku | None:
+    """The stored row of a SKU to update on TikTok; None (and a failure in `report`) when the SKU is not
+    linked to a TikTok product or its TikTok SKU id is unknown."""
+    row = rows.get(seller_sku)
+    if row is None or not row.tik_tok_product_id:
+        report.failures.append(ItemFailure(seller_sku, "SKU_NOT_LINKED", NOT_LINKED))
+        return None
+    if not (row.tik_tok_sku_id or tiktok_sku_id):
+        report.failures.append(ItemFailure(seller_sku, "NO_TIKTOK_SKU_ID", "the TikTok SKU id is unknown"))
+        return None
+    return row
+
+
+def record_failures(state: SyncStateStore, log: ChangeLog, client_hash: str, failures: Sequence[ItemFailure], *,
+                    kind: SyncKind, log_kind: str, stage: str, at: int) -> None:
+    """Each failure stored on its SKU (unless the SKU is not linked) and logged as `log_kind`."""
+    for failure in failures:
+        if failure.code != "SKU_NOT_LINKED":
+            state.record_sync_error(client_hash, failure.seller_sku, kind, code=failure.code,
+                                    message=failure.message, at=at)
+        log.append(client_hash, log_kind, failure.seller_sku, {**failure.as_dict(), "stage": stage})
 
 
 def vtex_failure(seller_sku: str, error: Exception) -> ItemFailure:
@@ -322,6 +419,19 @@ def product_batches(rows: Iterable[SellerSku], max_skus: int) -> list[list[str]]
     if current:
         batches.append(current)
     return batches
+
+
+def prepare_batches(state: SyncStateStore, client_hash: str, fetch_queue: Dispatcher, *, message_type: str,
+                    batch_size: int, force: bool = False) -> SyncReport:
+    """The fan-out step: every linked SKU of the client (Query, paginated) in batches of whole products, one
+    `message_type` message each, to the fetch queue."""
+    rows = [r for r in state.iter_client_skus(client_hash) if r.tik_tok_product_id]
+    messages = [{"type": message_type, "clientHash": client_hash, "sku": batch, "force": force}
+                for batch in product_batches(rows, batch_size)]
+    report = SyncReport(client_hash, read=len(rows), messages=len(messages))
+    if messages:
+        report.dispatch_calls = fetch_queue.send(messages)
+    return report
 
 
 def now_ms(clock: Callable[[], float]) -> int:

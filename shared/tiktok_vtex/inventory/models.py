@@ -17,9 +17,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from tiktok_vtex.inventory.base import ClientMessage, SkuMessage
+from tiktok_vtex.inventory.base import (
+    AllClientsMessage,
+    ClientMessage,
+    SingleSkuMessage,
+    SkuItem,
+    SkuMessage,
+    UpdateMessage,
+    update_payload,
+)
 
 PREPARE_STOCK = "triggerPrepareStock"
 PREPARE_STOCK_ALL = "triggerPrepareStockAllClients"
@@ -41,16 +49,12 @@ class PrepareStock(ClientMessage):
     type: Literal["triggerPrepareStock"]
 
 
-class PrepareStockAllClients(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class PrepareStockAllClients(AllClientsMessage):
     type: Literal["triggerPrepareStockAllClients"]
-    force: bool = False
 
 
-class PrepareSkuStock(SkuMessage):
+class PrepareSkuStock(SingleSkuMessage):
     type: Literal["triggerPepareSkuStock"]
-    sku: list[str] = Field(min_length=1, max_length=1)
 
 
 class PrepareSkuStockBatch(SkuMessage):
@@ -69,15 +73,7 @@ class WarehouseQuantity(BaseModel):
     quantity: int = Field(ge=0, le=1_000_000)
 
 
-class SkuQuantity(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-    seller_sku: str = Field(validation_alias=AliasChoices("sellerSku", "seller_sku"), serialization_alias="sellerSku",
-                            min_length=1, max_length=50)
-    tiktok_sku_id: str | None = Field(default=None, validation_alias=AliasChoices("tiktokSkuId", "tiktok_sku_id"),
-                                      serialization_alias="tiktokSkuId")
-    read_at_ms: int | None = Field(default=None, validation_alias=AliasChoices("readAtMs", "read_at_ms"),
-                                   serialization_alias="readAtMs")
+class SkuQuantity(SkuItem):
     inventory: list[WarehouseQuantity] = Field(min_length=1, max_length=20)
 
     def quantities(self) -> dict[str, int]:
@@ -87,46 +83,31 @@ class SkuQuantity(BaseModel):
         return out
 
 
-class UpdateInventory(ClientMessage):
+class UpdateInventory(UpdateMessage[SkuQuantity]):
     """One TikTok inventory update: legacy single SKU, or every changed SKU of one product."""
 
+    LEGACY_ERROR = "needs `skus` or the legacy `sellerSku` and `quantity`"
+
     type: Literal["triggerUpdateInventoryBySellerSku"]
-    seller_sku: str | None = Field(default=None, validation_alias=AliasChoices("sellerSku", "seller_sku"))
     quantity: int | None = Field(default=None, ge=-1_000_000, le=1_000_000)
     warehouse_id_ttk: str | None = Field(default=None, validation_alias=AliasChoices("warehouseIdTTK",
                                                                                      "warehouse_id_ttk"))
-    product_id: str | None = Field(default=None, validation_alias=AliasChoices("productId", "product_id"))
-    read_at_ms: int | None = Field(default=None, validation_alias=AliasChoices("readAtMs", "read_at_ms"))
-    skus: list[SkuQuantity] = Field(default_factory=list, max_length=100)
 
-    @model_validator(mode="after")
-    def _legacy_or_batch(self) -> UpdateInventory:
-        if not self.skus and (not self.seller_sku or self.quantity is None):
-            raise ValueError("needs `skus` or the legacy `sellerSku` and `quantity`")
-        return self
+    def legacy_value(self) -> int | None:
+        return self.quantity
 
-    def items(self, default_read_at_ms: int) -> list[SkuQuantity]:
-        """The SKUs to update; a legacy payload becomes one item (negative quantity -> 0)."""
-        if self.skus:
-            return [s if s.read_at_ms is not None else s.model_copy(update={"read_at_ms":
-                                                                            self.read_at_ms or default_read_at_ms})
-                    for s in self.skus]
+    def legacy_item(self, read_at_ms: int) -> SkuQuantity:
+        """A legacy payload becomes one item (negative quantity -> 0)."""
         inventory = [] if not self.warehouse_id_ttk else [
             WarehouseQuantity(warehouse_id=self.warehouse_id_ttk, quantity=max(0, self.quantity or 0))]
-        return [SkuQuantity(seller_sku=self.seller_sku or "", inventory=inventory or [
-            WarehouseQuantity(warehouse_id="", quantity=max(0, self.quantity or 0))],
-            read_at_ms=self.read_at_ms or default_read_at_ms)]
+        return SkuQuantity(seller_sku=self.seller_sku or "", inventory=inventory or [
+            WarehouseQuantity(warehouse_id="", quantity=max(0, self.quantity or 0))], read_at_ms=read_at_ms)
 
 
 def update_message(client_hash: str, product_id: str, skus: list[SkuQuantity], *, force: bool) -> dict[str, Any]:
     """The message this connector sends to SQS_ATUALIZA_ESTOQUE (one per product)."""
-    return {
-        "type": UPDATE_INVENTORY,
-        "clientHash": client_hash,
-        "productId": product_id,
-        "force": force,
-        "skus": [s.model_dump(by_alias=True, exclude_none=True) for s in skus],
-    }
+    return update_payload(UPDATE_INVENTORY, client_hash, product_id,
+                          [s.model_dump(by_alias=True, exclude_none=True) for s in skus], force=force)
 
 
 def normalise_type(payload: dict[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from tiktok_vtex.clients.tiktok.errors import TikTokApiError
 from tiktok_vtex.clients.tiktok.models import BatchResult
 from tiktok_vtex.clients.vtex.models import InventoryBalance
 from tiktok_vtex.inventory.base import (
+    NOT_LINKED,
     RETRYABLE_TIKTOK_CODES,
     ChangeLog,
     Dispatcher,
@@ -33,8 +34,10 @@ from tiktok_vtex.inventory.base import (
     concurrent_map,
     errors_by_sku,
     group_by_product,
+    linked_row,
     now_ms,
-    product_batches,
+    prepare_batches,
+    record_failures,
     tiktok_call_retryable,
     tiktok_failure_code,
     vtex_failure,
@@ -53,7 +56,6 @@ from tiktok_vtex.repositories.products import SellerSku
 LOG_UPDATE = "stock_update"
 LOG_FAILURE = "stock_update_failed"
 LOG_COUNT = "stock_count"
-NOT_LINKED = "SKU not in ssxml_tik_tok_products_seller_sku with a TikTok product"
 
 
 class InventoryReader(Protocol):
@@ -112,14 +114,8 @@ class StockSync:
 
     def prepare_stock(self, client_hash: str, fetch_queue: Dispatcher, *, force: bool = False) -> SyncReport:
         """triggerPrepareStock: every SKU of the client (Query, paginated) in batches to the fetch queue."""
-        rows = [r for r in self.state.iter_client_skus(client_hash) if r.tik_tok_product_id]
-        batches = product_batches(rows, self.fetch_batch_size)
-        messages = [{"type": PREPARE_SKU_STOCK_BATCH, "clientHash": client_hash, "sku": batch, "force": force}
-                    for batch in batches]
-        report = SyncReport(client_hash, read=len(rows), messages=len(messages))
-        if messages:
-            report.dispatch_calls = fetch_queue.send(messages)
-        return report
+        return prepare_batches(self.state, client_hash, fetch_queue, message_type=PREPARE_SKU_STOCK_BATCH,
+                               batch_size=self.fetch_batch_size, force=force)
 
     # ----------------------------------------------------------------------------------- fetch
 
@@ -215,13 +211,8 @@ class StockSync:
         claimed: dict[str, list[tuple[SellerSku, dict[str, int], int]]] = {}
         default_warehouse = ctx.tiktok_warehouses[0] if ctx.routes else ""
         for item in items:
-            row = rows.get(item.seller_sku)
-            if row is None or not row.tik_tok_product_id:
-                report.failures.append(ItemFailure(item.seller_sku, "SKU_NOT_LINKED",
-                                                   NOT_LINKED))
-                continue
-            if not (row.tik_tok_sku_id or item.tiktok_sku_id):
-                report.failures.append(ItemFailure(item.seller_sku, "NO_TIKTOK_SKU_ID", "the TikTok SKU id is unknown"))
+            row = linked_row(rows, item.seller_sku, item.tiktok_sku_id, report)
+            if row is None:
                 continue
             quantities = {(w or default_warehouse): q for w, q in item.quantities().items()}
             # TikTok wants every warehouse of the SKU: a legacy one-warehouse message keeps the others.
@@ -343,12 +334,8 @@ class StockSync:
         return recorded
 
     def _record_failures(self, client_hash: str, failures: Sequence[ItemFailure], *, stage: str) -> None:
-        now = int(self.clock())
-        for failure in failures:
-            if failure.code != "SKU_NOT_LINKED":
-                self.state.record_sync_error(client_hash, failure.seller_sku, "stock", code=failure.code,
-                                             message=failure.message, at=now)
-            self.log.append(client_hash, LOG_FAILURE, failure.seller_sku, {**failure.as_dict(), "stage": stage})
+        record_failures(self.state, self.log, client_hash, failures, kind="stock", log_kind=LOG_FAILURE, stage=stage,
+                        at=int(self.clock()))
 
     # ----------------------------------------------------------------------------------- count
 

@@ -18,9 +18,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, Field
 
-from tiktok_vtex.inventory.base import ClientMessage, SkuMessage
+from tiktok_vtex.inventory.base import (
+    AllClientsMessage,
+    ClientMessage,
+    SingleSkuMessage,
+    SkuItem,
+    SkuMessage,
+    UpdateMessage,
+    update_payload,
+)
 
 PREPARE_LIST_PRICE = "triggerPrepareListPrice"
 PREPARE_LIST_PRICE_ALL = "triggerPrepareListPriceAllClients"
@@ -35,31 +43,19 @@ class PrepareListPrice(ClientMessage):
     type: Literal["triggerPrepareListPrice"] = PREPARE_LIST_PRICE
 
 
-class PrepareListPriceAllClients(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class PrepareListPriceAllClients(AllClientsMessage):
     type: Literal["triggerPrepareListPriceAllClients"]
-    force: bool = False
 
 
-class PrepareSkuPrice(SkuMessage):
+class PrepareSkuPrice(SingleSkuMessage):
     type: Literal["triggerPrepareSkuPrice"]
-    sku: list[str] = Field(min_length=1, max_length=1)
 
 
 class PrepareSkuPriceBatch(SkuMessage):
     type: Literal["triggerPrepareSkuPriceBatch"]
 
 
-class SkuPrice(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-    seller_sku: str = Field(validation_alias=AliasChoices("sellerSku", "seller_sku"), serialization_alias="sellerSku",
-                            min_length=1, max_length=50)
-    tiktok_sku_id: str | None = Field(default=None, validation_alias=AliasChoices("tiktokSkuId", "tiktok_sku_id"),
-                                      serialization_alias="tiktokSkuId")
-    read_at_ms: int | None = Field(default=None, validation_alias=AliasChoices("readAtMs", "read_at_ms"),
-                                   serialization_alias="readAtMs")
+class SkuPrice(SkuItem):
     amount: Decimal = Field(validation_alias=AliasChoices("amount", "price"), gt=0, max_digits=12, decimal_places=2)
     list_price: Decimal | None = Field(default=None, validation_alias=AliasChoices("listPrice", "list_price"),
                                        serialization_alias="listPrice")
@@ -70,34 +66,20 @@ class SkuPrice(BaseModel):
         return {"amount": f"{self.amount:.2f}", "currency": self.currency}
 
 
-class UpdatePrice(ClientMessage):
+class UpdatePrice(UpdateMessage[SkuPrice]):
+    LEGACY_ERROR = "needs `skus` or `sellerSku` and `price`"
+
     type: Literal["triggerUpdatePriceBySellerSku"]
-    seller_sku: str | None = Field(default=None, validation_alias=AliasChoices("sellerSku", "seller_sku"))
     price: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=2)
-    product_id: str | None = Field(default=None, validation_alias=AliasChoices("productId", "product_id"))
-    read_at_ms: int | None = Field(default=None, validation_alias=AliasChoices("readAtMs", "read_at_ms"))
-    skus: list[SkuPrice] = Field(default_factory=list, max_length=100)
 
-    @model_validator(mode="after")
-    def _legacy_or_batch(self) -> UpdatePrice:
-        if not self.skus and (not self.seller_sku or self.price is None):
-            raise ValueError("needs `skus` or `sellerSku` and `price`")
-        return self
+    def legacy_value(self) -> Decimal | None:
+        return self.price
 
-    def items(self, default_read_at_ms: int) -> list[SkuPrice]:
-        if self.skus:
-            return [s if s.read_at_ms is not None else
-                    s.model_copy(update={"read_at_ms": self.read_at_ms or default_read_at_ms}) for s in self.skus]
-        return [SkuPrice(seller_sku=self.seller_sku or "", amount=self.price or Decimal(0),
-                         read_at_ms=self.read_at_ms or default_read_at_ms)]
+    def legacy_item(self, read_at_ms: int) -> SkuPrice:
+        return SkuPrice(seller_sku=self.seller_sku or "", amount=self.price or Decimal(0), read_at_ms=read_at_ms)
 
 
 def update_message(client_hash: str, product_id: str, skus: list[SkuPrice], *, force: bool) -> dict[str, Any]:
-    return {
-        "type": UPDATE_PRICE,
-        "clientHash": client_hash,
-        "productId": product_id,
-        "force": force,
-        "skus": [{**s.model_dump(by_alias=True, exclude_none=True, mode="json"), "amount": f"{s.amount:.2f}",
-                  **({"listPrice": f"{s.list_price:.2f}"} if s.list_price is not None else {})} for s in skus],
-    }
+    return update_payload(UPDATE_PRICE, client_hash, product_id, [
+        {**s.model_dump(by_alias=True, exclude_none=True, mode="json"), "amount": f"{s.amount:.2f}",
+         **({"listPrice": f"{s.list_price:.2f}"} if s.list_price is not None else {})} for s in skus], force=force)

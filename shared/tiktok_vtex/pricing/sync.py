@@ -16,6 +16,7 @@ from tiktok_vtex.clients.tiktok.errors import PRICE_LOCKED, TikTokApiError
 from tiktok_vtex.clients.tiktok.models import BatchResult
 from tiktok_vtex.clients.vtex.models import ComputedPrice
 from tiktok_vtex.inventory.base import (
+    NOT_LINKED,
     RETRYABLE_TIKTOK_CODES,
     ChangeLog,
     Dispatcher,
@@ -25,13 +26,15 @@ from tiktok_vtex.inventory.base import (
     concurrent_map,
     errors_by_sku,
     group_by_product,
+    linked_row,
     now_ms,
-    product_batches,
+    prepare_batches,
+    record_failures,
     tiktok_call_retryable,
     tiktok_failure_code,
     vtex_failure,
 )
-from tiktok_vtex.inventory.sync import NOT_LINKED, ClientSyncContext
+from tiktok_vtex.inventory.sync import ClientSyncContext
 from tiktok_vtex.pricing.models import PREPARE_SKU_PRICE_BATCH, SkuPrice, UpdatePrice, update_message
 from tiktok_vtex.pricing.rules import PriceRuleError, apply_price_rules
 from tiktok_vtex.repositories.products import SellerSku
@@ -69,13 +72,8 @@ class PriceSync:
     # ----------------------------------------------------------------------------------- fan-out
 
     def prepare(self, client_hash: str, fetch_queue: Dispatcher, *, force: bool = False) -> SyncReport:
-        rows = [r for r in self.state.iter_client_skus(client_hash) if r.tik_tok_product_id]
-        messages = [{"type": PREPARE_SKU_PRICE_BATCH, "clientHash": client_hash, "sku": batch, "force": force}
-                    for batch in product_batches(rows, self.fetch_batch_size)]
-        report = SyncReport(client_hash, read=len(rows), messages=len(messages))
-        if messages:
-            report.dispatch_calls = fetch_queue.send(messages)
-        return report
+        return prepare_batches(self.state, client_hash, fetch_queue, message_type=PREPARE_SKU_PRICE_BATCH,
+                               batch_size=self.fetch_batch_size, force=force)
 
     # ----------------------------------------------------------------------------------- fetch
 
@@ -143,12 +141,8 @@ class PriceSync:
         rows = self.state.get_many(ctx.client_hash, [i.seller_sku for i in items])
         claimed: dict[str, list[tuple[SellerSku, SkuPrice, int]]] = {}
         for item in items:
-            row = rows.get(item.seller_sku)
-            if row is None or not row.tik_tok_product_id:
-                report.failures.append(ItemFailure(item.seller_sku, "SKU_NOT_LINKED", NOT_LINKED))
-                continue
-            if not (row.tik_tok_sku_id or item.tiktok_sku_id):
-                report.failures.append(ItemFailure(item.seller_sku, "NO_TIKTOK_SKU_ID", "the TikTok SKU id is unknown"))
+            row = linked_row(rows, item.seller_sku, item.tiktok_sku_id, report)
+            if row is None:
                 continue
             read_at = item.read_at_ms or now_ms(self.clock)
             if row.price_read_at_ms is not None and row.price_read_at_ms >= read_at:
@@ -290,9 +284,5 @@ class PriceSync:
         return recorded
 
     def _record_failures(self, client_hash: str, failures: Sequence[ItemFailure], *, stage: str) -> None:
-        now = int(self.clock())
-        for failure in failures:
-            if failure.code != "SKU_NOT_LINKED":
-                self.state.record_sync_error(client_hash, failure.seller_sku, "price", code=failure.code,
-                                             message=failure.message, at=now)
-            self.log.append(client_hash, LOG_FAILURE, failure.seller_sku, {**failure.as_dict(), "stage": stage})
+        record_failures(self.state, self.log, client_hash, failures, kind="price", log_kind=LOG_FAILURE, stage=stage,
+                        at=int(self.clock()))

@@ -1,0 +1,146 @@
+"""What the stock and price handlers share (functions/stock/handler.py, functions/prices/handler.py):
+parsing a legacy payload, an SQS record, an unusable client, the outcome of one unit of work, the nightly
+fan-out and the routing of an event. A `SyncDomain` names what differs: log messages, metric names, the
+log table, the payload types.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BasePartialBatchProcessor
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ValidationError
+
+from stock.wiring import SyncWiring, describe_validation, wiring
+from tiktok_vtex.auth.errors import ClientDeauthorized, ClientNotAuthorized
+from tiktok_vtex.inventory.base import (
+    AllClientsMessage,
+    ChangeLog,
+    ClientUnavailable,
+    RetryLater,
+    SyncReport,
+)
+from tiktok_vtex.inventory.nightly import prepare_all_clients
+from tiktok_vtex.invocation import route_event
+from tiktok_vtex.observability import logger, metrics
+
+Run = Callable[[BaseModel, SyncWiring], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class SyncDomain:
+    name: str  # "stock" / "price": log messages
+    metric_prefix: str  # "Stock" / "Price": metric names
+    log_table: str  # the legacy log table written by `change_log`
+    change_log: Callable[[SyncWiring], ChangeLog]
+    models: Mapping[str, type[BaseModel]]  # payload type -> model
+    invalid: type[ValueError]  # raised for a payload that is refused
+    update_type: str  # the TikTok update message (a legacy one carries no reading time)
+    normalise: Callable[[dict[str, Any]], dict[str, Any]]  # legacy payload -> one with a known type
+
+
+def parse(domain: SyncDomain, payload: Any) -> BaseModel:
+    if not isinstance(payload, dict):
+        raise domain.invalid(f"{domain.name} message is not a JSON object")
+    payload = domain.normalise(payload)
+    model = domain.models.get(str(payload.get("type")))
+    if model is None:
+        raise domain.invalid(f"unknown {domain.name} message type {str(payload.get('type'))[:60]!r}")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        raise domain.invalid(f"invalid {payload['type']} message: {describe_validation(error)}") from None
+
+
+def record_unavailable(domain: SyncDomain, deps: SyncWiring, error: ClientUnavailable,
+                       message_type: str) -> dict[str, Any]:
+    logger.warning(f"{domain.name} sync skipped for client",
+                   extra={"client_hash": error.client_hash, "reason": error.reason, "type": message_type})
+    metrics.add_metric(name=f"{domain.metric_prefix}ClientUnavailable", unit=MetricUnit.Count, value=1)
+    try:
+        domain.change_log(deps).append(error.client_hash, "client_unavailable", error.client_hash,
+                                       {"reason": error.reason, "type": message_type})
+    except Exception:  # the log is best effort; the warning above already recorded it
+        logger.exception(f"could not write {domain.log_table}")
+    return {"status": "client_unavailable", "clientHash": error.client_hash, "reason": error.reason}
+
+
+def finish(domain: SyncDomain, report: SyncReport, message_type: str) -> dict[str, Any]:
+    metrics.add_metric(name=f"{domain.metric_prefix}SkusSent", unit=MetricUnit.Count, value=report.sent)
+    metrics.add_metric(name=f"{domain.metric_prefix}SkusUnchanged", unit=MetricUnit.Count, value=report.unchanged)
+    metrics.add_metric(name=f"{domain.metric_prefix}SkuFailures", unit=MetricUnit.Count,
+                       value=len(report.failures))
+    result = {"status": "ok" if not report.failures else "partial", "type": message_type, **report.as_dict()}
+    logger.info(f"{domain.name} message handled", extra={k: v for k, v in result.items() if k != "failures"})
+    if report.retryable_failures:
+        raise RetryLater(f"{len(report.retryable_failures)} SKU(s) failed transiently for {report.client_hash}",
+                         report.retryable_failures)
+    return result
+
+
+def run_message(domain: SyncDomain, message: BaseModel, deps: SyncWiring, *,
+                nightly: Callable[..., dict[str, Any]],
+                work: Callable[[Any, SyncWiring], SyncReport | dict[str, Any]]) -> dict[str, Any]:
+    """The nightly message goes to `nightly(deps, force=...)`; any other names one client and is `work`ed
+    for it: an unusable client is recorded (not retried); a report is finished (metrics, log, RetryLater
+    on transient failures); a ready answer (a dict) is returned as it is."""
+    if isinstance(message, AllClientsMessage):
+        return nightly(deps, force=message.force)
+    client_hash: str = message.client_hash  # type: ignore[attr-defined]
+    message_type: str = message.type  # type: ignore[attr-defined]
+    try:
+        outcome = work(message, deps)
+    except ClientUnavailable as error:
+        return record_unavailable(domain, deps, error, message_type)
+    except (ClientDeauthorized, ClientNotAuthorized) as error:
+        # Raised while calling TikTok (token refresh refused, push 6 meanwhile): same as an unusable client.
+        return record_unavailable(domain, deps, ClientUnavailable(client_hash, str(error)), message_type)
+    return outcome if isinstance(outcome, dict) else finish(domain, outcome, message_type)
+
+
+def fan_out(domain: SyncDomain, deps: SyncWiring, message_type: str,
+            prepare: Callable[[str], SyncReport]) -> dict[str, Any]:
+    """Nightly: `prepare` every active client whose sync context can be built."""
+
+    def prepare_client(client_hash: str) -> SyncReport:
+        deps.context(client_hash)  # an unusable client stops here, before any message is queued
+        return prepare(client_hash)
+
+    return prepare_all_clients(deps.clients.iter_client_hashes(), prepare_client,
+                               lambda error: record_unavailable(domain, deps, error, message_type), kind=domain.name)
+
+
+def handle_record(domain: SyncDomain, record: SQSRecord, run: Run) -> dict[str, Any]:
+    try:
+        payload = json.loads(record.body)
+    except ValueError:
+        raise domain.invalid(f"{domain.name} message body is not JSON") from None
+    if isinstance(payload, dict) and payload.get("type") == domain.update_type and "readAtMs" not in payload:
+        # A legacy update carries no reading time: the time it was queued is the closest bound we have
+        # (closer than "now", so a late redelivery cannot pass for a fresh reading).
+        sent = record.attributes.sent_timestamp
+        if sent and str(sent).isdigit():
+            payload["readAtMs"] = int(sent)
+    try:
+        return run(parse(domain, payload), wiring())
+    except domain.invalid as error:
+        logger.error(f"malformed {domain.name} message", extra={"message_id": record.message_id,
+                                                               "error": str(error)})
+        raise
+
+
+def handle_event(domain: SyncDomain, event: Any, context: LambdaContext, *, processor: BasePartialBatchProcessor,
+                 record_handler: Callable[[SQSRecord], dict[str, Any]], run: Run,
+                 nightly: Callable[[SyncWiring], dict[str, Any]]) -> dict[str, Any]:
+    """SQS batch, nightly schedule, or direct invoke (which raises RetryLater on transient failures:
+    Lambda's async retries take over)."""
+    return route_event(event, context, processor=processor, record_handler=record_handler,
+                       parse=lambda payload: parse(domain, payload), invalid=domain.invalid,
+                       invalid_log=f"invalid {domain.name} invoke", scheduled=lambda: nightly(wiring()),
+                       invoke=lambda message: {"statusCode": 200, "body": run(message, wiring())})
