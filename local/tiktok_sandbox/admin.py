@@ -12,6 +12,7 @@ import httpx
 from flask import Flask, Response, request
 
 from .api import EVENT_TYPES, product_view
+from .catalog import seed_fields
 from .orders import AdminError, buyer_cancellation, create_order, new_return, set_order_status, touch_return
 from .state import Fault, Sandbox
 
@@ -136,8 +137,7 @@ def seed_demo(sb: Sandbox, shop_id: str, catalog: dict[str, Any]) -> dict[str, i
             "main_images": images,
             "skus": skus,
             "package_weight": {"value": "0.5", "unit": "KILOGRAM"},
-            "package_dimensions": None,
-            "product_attributes": [],
+            **seed_fields(category_id),
             "external_product_id": str(product["id"]),
             "is_cod_allowed": False,
             "status": "ACTIVATE",

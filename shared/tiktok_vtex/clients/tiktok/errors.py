@@ -25,6 +25,13 @@ PRICE_LOCKED = frozenset({12052038, 12019045})
 NOT_FOUND_CODES = frozenset({12052032, 12052048})
 CONFLICT_CODES = frozenset({12052205, 10007014, 11006021, 21011040, 21008099, 21011025})
 TOKEN_GRANT_CODES = frozenset({36004001, 36004005})
+# Product create/edit refusals (the reference names these rules but not their numbers; the sandbox's
+# choice, listed in the README): category unknown / not a leaf / not available, brand unknown / not
+# authorized, image not uploaded, duplicate seller_sku, required attribute missing, attribute value
+# not allowed, several values for a single-value attribute, package dimensions required.
+PRODUCT_VALIDATION_CODES = frozenset(
+    {12052217, 12052218, 12052219, 12052226, 12052220, 12052221, 12052227, 12052228, 12052229, 12052232}
+)
 TRANSPORT_ERROR = -1
 
 _SECRETS = [
@@ -180,6 +187,8 @@ def error_for(
         cls = TikTokPermissionDenied
     elif code in TOKEN_GRANT_CODES:
         cls = TikTokTokenGrantError
+    elif code in PRODUCT_VALIDATION_CODES:
+        cls = TikTokValidationError
     elif code == INTERNAL_ERROR or (http_status is not None and http_status >= 500 and code != REQUEST_TIMEOUT):
         cls = TikTokInternalError
     elif code == REQUEST_TIMEOUT:
