@@ -53,10 +53,10 @@ bench-smoke: $(STAMP)
 	$(BIN)/python -m benchmarks --smoke
 
 validate:
-	sam validate --lint --template template.yaml
+	SAM_CLI_TELEMETRY=0 sam validate --lint --template template.yaml
 
 build:
-	sam build --template template.yaml
+	SAM_CLI_TELEMETRY=0 sam build --template template.yaml
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache .hypothesis
