@@ -61,6 +61,27 @@ def aws(monkeypatch: pytest.MonkeyPatch, stack_env: dict[str, str]) -> Iterator[
     _reset_caches()
 
 
+@pytest.fixture(autouse=True)
+def metrics_namespace(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The shared Metrics object was created before the test environment; give it a namespace and start
+    and end every test with no metric left over."""
+    from tiktok_vtex.observability import metrics
+
+    monkeypatch.setattr(metrics, "namespace", "TikTokVtexConnectorTest")
+    metrics.clear_metrics()
+    yield
+    metrics.clear_metrics()
+
+
+@pytest.fixture(scope="module")
+def module_moto(stack_env: dict[str, str]) -> Iterator[Any]:
+    """One moto + provisioned template per test module (modules empty the tables they use per test)."""
+    from tests.unit.orders.fakes_orders import ModuleMoto
+
+    with ModuleMoto(stack_env, TEMPLATE_PATH) as moto:
+        yield moto
+
+
 @pytest.fixture(scope="session")
 def template() -> dict[str, Any]:
     from local.template import load_template

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,25 +67,6 @@ class OrdersWorld:
 @pytest.fixture(autouse=True)
 def atomic_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
     make_dynamodb_writes_atomic(monkeypatch)
-
-
-@pytest.fixture(autouse=True)
-def metrics_namespace(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The shared Metrics object was created before the test environment; give it a namespace."""
-    from tiktok_vtex.observability import metrics
-
-    monkeypatch.setattr(metrics, "namespace", "TikTokVtexConnectorTest")
-    metrics.clear_metrics()
-    yield
-    metrics.clear_metrics()
-
-
-@pytest.fixture(scope="module")
-def module_moto(stack_env: dict[str, str]) -> Iterator[ModuleMoto]:
-    from tests.conftest import TEMPLATE_PATH
-
-    with ModuleMoto(stack_env, TEMPLATE_PATH) as moto:
-        yield moto
 
 
 @pytest.fixture

@@ -58,25 +58,6 @@ def _clear_handler_caches(handler: Any) -> None:
         getattr(handler, name).cache_clear()
 
 
-@pytest.fixture(autouse=True)
-def metrics_namespace(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The shared Metrics object was created before the test environment; give it a namespace."""
-    from tiktok_vtex.observability import metrics
-
-    monkeypatch.setattr(metrics, "namespace", "TikTokVtexConnectorTest")
-    metrics.clear_metrics()
-    yield
-    metrics.clear_metrics()
-
-
-@pytest.fixture(scope="module")
-def module_moto(stack_env: dict[str, str]) -> Iterator[ModuleMoto]:
-    from tests.conftest import TEMPLATE_PATH
-
-    with ModuleMoto(stack_env, TEMPLATE_PATH) as moto:
-        yield moto
-
-
 @pytest.fixture
 def module_function_env(module_moto: ModuleMoto, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], dict[str, str]]:
     """Like the root `function_env`, on the module's moto: tables are emptied and queues purged per test."""
