@@ -44,6 +44,7 @@ class HookDispatcher:
         self._ids = itertools.count(1)
         self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._worker: threading.Thread | None = None
+        self._closed = threading.Event()
         self._http = httpx.Client(timeout=timeout, trust_env=False)
 
     # --- configuration -------------------------------------------------------------------------
@@ -120,6 +121,8 @@ class HookDispatcher:
         for number, delay in enumerate(delays, start=1):
             if delay:
                 self._sleep(delay)
+            if self._closed.is_set():  # the sandbox is shutting down: the delivery stays undelivered
+                break
             record: dict[str, Any] = {"attempt": number, "at": utc_now()}
             try:
                 response = self._http.post(delivery["url"], json=delivery["payload"], headers=delivery["headers"])
@@ -152,5 +155,10 @@ class HookDispatcher:
             return not any(d["pending"] for d in self.deliveries)
 
     def close(self) -> None:
+        # Stop the worker before closing its HTTP client: a delivery in flight must not hit a closed client.
+        self._closed.set()
         self._queue.put(None)
+        worker = self._worker
+        if worker is not None and worker is not threading.current_thread():
+            worker.join(timeout=5.0)
         self._http.close()
