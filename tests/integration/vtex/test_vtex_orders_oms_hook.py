@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -304,7 +305,12 @@ def test_hook_delivery_is_retried(client: VtexClient, sandbox, hook_receiver) ->
     hook_receiver.statuses.extend([503, 500])
     placed = client.place_order(build_order(client, "576000000000000007", [(880416, 1)]))
     hook_receiver.wait_for(lambda calls: len(calls) >= 4)  # ping + 2 failures + success
+    # The receiver saw the third attempt; the sandbox records it once the 200 is back: wait for that too.
+    deadline = time.monotonic() + 5
     deliveries = sandbox.get("/sandbox/state/hook/deliveries")["deliveries"]
+    while deliveries[0]["pending"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+        deliveries = sandbox.get("/sandbox/state/hook/deliveries")["deliveries"]
     assert deliveries[0]["payload"]["OrderId"] == placed.orderId
     assert [a.get("status") for a in deliveries[0]["attempts"]] == [503, 500, 200]
     assert deliveries[0]["delivered"]
