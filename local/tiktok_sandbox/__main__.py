@@ -29,7 +29,7 @@ def main() -> None:
     if env.get("TIKTOK_SANDBOX_SEED_DEMO", "").lower() in ("1", "true", "yes"):
         from local.fixtures.demo_catalog import demo_catalog
 
-        from .admin import seed_demo
+        from .seed import seed_demo
 
         sandbox = sandbox_of(app)
         with sandbox.lock:

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from .event_types import TYPE_TO_EVENT
 from .signing import webhook_sign
 from .state import Sandbox
 
@@ -95,8 +96,6 @@ class Pusher:
 
     def notify(self, shop_id: str, type_: int, data: dict[str, Any]) -> None:
         """Push to the address the shop configured for this event type, if any, in the background."""
-        from .api import TYPE_TO_EVENT
-
         event = TYPE_TO_EVENT.get(type_)
         with self.sb.lock:
             hook = self.sb.webhooks.get(shop_id, {}).get(event or "")
