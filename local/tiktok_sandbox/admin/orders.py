@@ -7,14 +7,8 @@ from typing import Any
 
 from flask import Response
 
-from local.tiktok_sandbox.orders import (
-    AdminError,
-    buyer_cancellation,
-    create_order,
-    new_return,
-    set_order_status,
-    touch_return,
-)
+from local.tiktok_sandbox.after_sales import buyer_cancellation, new_return, touch_return
+from local.tiktok_sandbox.orders import AdminError, create_order, set_order_status
 from local.tiktok_sandbox.state import Sandbox
 
 from .http import Route, json_body, reply, strip_private

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from local.tiktok_sandbox import errors as E
+from local.tiktok_sandbox.after_sales import new_cancellation, touch_cancellation, touch_return
 from local.tiktok_sandbox.gate import Ctx, Endpoint
 from local.tiktok_sandbox.orders import cancel_order as do_cancel
-from local.tiktok_sandbox.orders import new_cancellation, touch_cancellation, touch_return
 
 from .order import CANCELLABLE
 from .params import page_params, paginate, public, time_filter

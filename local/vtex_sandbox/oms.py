@@ -1,0 +1,271 @@
+# ruff: noqa: PLR0912, PLR0915 - request validation reads best as one flat sequence of checks
+"""OMS API of the VTEX sandbox: start handling, cancel (releasing stock), invoices (Output and return Input),
+tracking, order list; and `advance`, the sandbox's way to walk an order through the seller flow."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from typing import Any
+
+from .fulfillment import FulfillmentArea
+from .nfe import nfe_access_key, nfe_xml
+from .records import (
+    CANCELLABLE,
+    INVOICEABLE,
+    SELLER_FLOW,
+    OrderRecord,
+    SandboxError,
+    bad,
+    now_iso,
+)
+
+
+class OmsArea(FulfillmentArea):
+    """Order management after placement."""
+
+    def start_handling(self, order_id: str) -> None:
+        with self.lock:
+            record = self.order(order_id)
+            if record.data["status"] != "ready-for-handling":
+                raise SandboxError(409, "OMS003", "Order status should be ready-for-handling to perform this action")
+            self._move(record, "start-handling")
+            self._move(record, "handling")
+
+    def cancel(self, order_id: str, body: Any) -> dict[str, Any]:
+        reason = body.get("reason") if isinstance(body, dict) else None
+        with self.lock:
+            record = self.order(order_id)
+            status = record.data["status"]
+            if status == "canceled":
+                return {"date": now_iso(), "orderId": order_id, "receipt": None}
+            if status in ("invoice", "invoiced") and not record.returned:
+                raise bad(
+                    "1", f"Order {order_id} is invoiced and cannot be canceled; post a return (Input) invoice first"
+                )
+            if status not in CANCELLABLE and status != "invoiced":
+                raise bad("1", f"Order {order_id} in status {status} cannot be canceled")
+            self._release(record)
+            record.data["cancelReason"] = reason
+            record.data["cancellationData"] = {
+                "RequestedByUser": False,
+                "RequestedBySystem": False,
+                "RequestedBySellerNotification": True,
+                "RequestedByPaymentNotification": False,
+                "Reason": reason,
+                "CancellationDate": now_iso(),
+            }
+            record.window_due = None
+            self._move(record, "cancel")
+            self._move(record, "canceled")
+            return {"date": now_iso(), "orderId": order_id, "receipt": self._receipt()}
+
+    def _release(self, record: OrderRecord) -> None:
+        if record.reserved:
+            for sku_id, warehouse, quantity in record.reservations:
+                row = self._row(sku_id, warehouse)
+                row.reserved = max(0, row.reserved - quantity)
+            record.reserved = False
+
+    def invoice(self, order_id: str, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise bad("1", "invoice body must be an object")
+        invoice_type = body.get("type")
+        if invoice_type not in ("Output", "Input"):
+            raise bad("1", "type must be Output or Input")
+        for name in ("issuanceDate", "invoiceNumber"):
+            if not body.get(name) or not isinstance(body[name], str):
+                raise bad("1", f"{name} is required")
+        value = body.get("invoiceValue")
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise bad("1", "invoiceValue is required, in cents (integer)")
+        items = body.get("items")
+        if not isinstance(items, list) or not items:
+            raise bad("1", "items are required")
+        for item in items:
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                raise bad("CHK0022", "invoice items need an id (string)")
+            if isinstance(item.get("price"), bool) or not isinstance(item.get("price"), int):
+                raise bad("CHK0025", f"invoice item {item.get('id')} price must be integer cents")
+            if isinstance(item.get("quantity"), bool) or not isinstance(item.get("quantity"), int):
+                raise bad("CHK0023", f"invoice item {item.get('id')} quantity must be an integer")
+        embedded = body.get("embeddedInvoice")
+        if embedded is not None:
+            if not isinstance(embedded, str):
+                raise bad("1", "embeddedInvoice must be a string (the XML)")
+            if embedded.lstrip().startswith("<"):
+                try:
+                    ET.fromstring(embedded)  # noqa: S314 - local sandbox, input from our own tests/demo
+                except ET.ParseError as error:
+                    raise bad("1", f"embeddedInvoice is not well-formed XML: {error}") from None
+        with self.lock:
+            record = self.order(order_id)
+            status = record.data["status"]
+            if status not in INVOICEABLE:
+                raise bad("ORD039", f"Order {order_id} is in state {status} and cannot accept invoice")
+            order_ids = {i["id"] for i in record.data["items"]}
+            for item in items:
+                if item["id"] not in order_ids:
+                    raise bad("1", f"invoice item {item['id']} is not in order {order_id}")
+            package = {
+                "type": invoice_type,
+                "invoiceNumber": body["invoiceNumber"],
+                "invoiceValue": value,
+                "invoiceUrl": body.get("invoiceUrl"),
+                "invoiceKey": body.get("invoiceKey"),
+                "issuanceDate": body["issuanceDate"],
+                "embeddedInvoice": embedded,
+                "courier": body.get("courier"),
+                "trackingNumber": body.get("trackingNumber"),
+                "trackingUrl": body.get("trackingUrl"),
+                "dispatchedDate": body.get("dispatchedDate"),
+                "items": [
+                    {
+                        "itemIndex": next(i for i, o in enumerate(record.data["items"]) if o["id"] == it["id"]),
+                        "quantity": it["quantity"],
+                        "price": it["price"],
+                        "description": it.get("description"),
+                        "unitMultiplier": 1.0,
+                    }
+                    for it in items
+                ],
+                "courierStatus": None,
+                "cfop": None,
+                "volumes": None,
+                "EnableInferItems": None,
+                "restitutions": {},
+                "receipt": self._receipt(),
+            }
+            record.data["packageAttachment"]["packages"].append(package)
+            if invoice_type == "Input":
+                record.returned = True
+                record.data["allowCancellation"] = True
+                for it in items:  # a return puts the goods back on the shelf
+                    sku_id = int(it["id"])
+                    warehouse = next((w for s, w, _ in record.reservations if s == sku_id), self.warehouses[0])
+                    self._row(sku_id, warehouse).total += it["quantity"]
+            elif status != "invoiced":
+                if record.reserved:  # invoicing consumes the reservation: the goods left the warehouse
+                    for sku_id, warehouse, quantity in record.reservations:
+                        row = self._row(sku_id, warehouse)
+                        row.reserved = max(0, row.reserved - quantity)
+                        row.total = max(0, row.total - quantity)
+                    record.reserved = False
+                record.data["invoicedDate"] = now_iso()
+                self._move(record, "invoice")
+                self._move(record, "invoiced")
+            return {"date": now_iso(), "orderId": order_id, "receipt": package["receipt"]}
+
+    def _package(self, record: OrderRecord, invoice_number: str) -> dict[str, Any]:
+        for package in record.data["packageAttachment"]["packages"]:
+            if package["invoiceNumber"] == invoice_number:
+                return package
+        raise SandboxError(404, "ORD038", f"Invoice {invoice_number} not found for order {record.data['orderId']}")
+
+    def tracking(self, order_id: str, invoice_number: str, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict) or not body.get("trackingNumber"):
+            raise bad("1", "trackingNumber is required")
+        with self.lock:
+            record = self.order(order_id)
+            package = self._package(record, invoice_number)
+            for name in ("trackingNumber", "trackingUrl", "dispatchedDate", "courier"):
+                if body.get(name) is not None:
+                    package[name] = body[name]
+            record.data["lastChange"] = now_iso()
+            return {"date": now_iso(), "orderId": order_id, "receipt": self._receipt()}
+
+    def tracking_events(self, order_id: str, invoice_number: str, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict) or not isinstance(body.get("isDelivered"), bool):
+            raise bad("1", "isDelivered is required")
+        with self.lock:
+            record = self.order(order_id)
+            package = self._package(record, invoice_number)
+            package["courierStatus"] = {
+                "status": "delivered" if body["isDelivered"] else "in-transit",
+                "finished": body["isDelivered"],
+                "deliveredDate": body.get("deliveredDate"),
+                "data": list(body.get("events") or []),
+            }
+            return {"date": now_iso(), "orderId": order_id, "receipt": self._receipt()}
+
+    def list_orders(self, status: str | None, affiliate_id: str | None) -> dict[str, Any]:
+        rows = [
+            r.data
+            for r in self.orders.values()
+            if (not status or r.data["status"] == status) and (not affiliate_id or r.affiliate_id == affiliate_id)
+        ]
+        rows.sort(key=lambda d: d["creationDate"], reverse=True)
+        summary = [
+            {
+                k: d[k]
+                for k in (
+                    "orderId",
+                    "creationDate",
+                    "status",
+                    "statusDescription",
+                    "value",
+                    "marketplaceOrderId",
+                    "affiliateId",
+                    "salesChannel",
+                )
+            }
+            for d in rows[:100]
+        ]
+        return {"list": summary, "paging": {"total": len(rows), "pages": 1, "currentPage": 1, "perPage": 100}}
+
+    def advance(self, order_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Move an order forward to `to`, through the seller flow (hooks fire for every step)."""
+        target = body.get("to")
+        with self.lock:
+            record = self.order(order_id)
+            if target == "canceled":
+                self.cancel(order_id, {"reason": body.get("reason") or "Cancelado pelo sandbox"})
+                return record.data
+            if target not in SELLER_FLOW:
+                raise bad("1", f"to must be one of {', '.join(SELLER_FLOW)} or canceled")
+            if record.data["status"] not in SELLER_FLOW:
+                raise bad("1", f"order is {record.data['status']}")
+            goal = SELLER_FLOW.index(target)
+            if SELLER_FLOW.index(record.data["status"]) >= goal:
+                return record.data
+            if record.data["status"] == "waiting-ffmt-authorization":
+                self.fulfill(order_id, {"marketplaceOrderId": record.data["marketplaceOrderId"]}, None)
+            if record.data["status"] == "window-to-cancel" and goal >= SELLER_FLOW.index("ready-for-handling"):
+                record.window_due = None
+                self._move(record, "ready-for-handling")
+            if record.data["status"] == "ready-for-handling" and goal >= SELLER_FLOW.index("handling"):
+                self.start_handling(order_id)
+            if goal >= SELLER_FLOW.index("invoiced") and record.data["status"] != "invoiced":
+                self.invoice(order_id, self.demo_invoice(record, body))
+            return record.data
+
+    def demo_invoice(self, record: OrderRecord, body: Mapping[str, Any]) -> dict[str, Any]:
+        given = dict(body.get("invoice") or {})
+        data = record.data
+        number = given.get("invoiceNumber") or str(int(data["sequence"]) + 1000)
+        key = given.get("invoiceKey") or nfe_access_key(number, data["sequence"])
+        issued = given.get("issuanceDate") or now_iso()
+        xml = body.get("embedded_invoice")
+        if xml is None and body.get("with_xml", True):
+            xml = nfe_xml(data, number, key, issued)
+        invoice = {
+            "type": "Output",
+            "invoiceNumber": number,
+            "invoiceKey": key,
+            "issuanceDate": issued,
+            "invoiceValue": data["value"],
+            "invoiceUrl": f"https://nfe.example.com.br/{key}.xml",
+            "embeddedInvoice": xml,
+            "courier": "Transportadora Demo",
+            "trackingNumber": None,
+            "trackingUrl": None,
+            "dispatchedDate": None,
+            "items": [
+                {"id": i["id"], "price": i["price"], "quantity": i["quantity"], "description": i["name"]}
+                for i in data["items"]
+            ],
+        }
+        invoice.update(given)
+        return invoice
