@@ -1,4 +1,3 @@
-
 """VTEX API routes of the sandbox under `/<account>/api/...` and `/<account>/pricing/...`, by area: catalog,
 logistics, pricing (decimals), fulfillment, OMS. Each delegates to the store; the guard in app.py has
 already checked the account, the credentials, the content type and the injected faults."""

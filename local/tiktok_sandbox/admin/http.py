@@ -33,7 +33,6 @@ def strip_private(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if not k.startswith("_")}
 
 
-
 def admin_route(app: Flask) -> Route:
     """`@route(rule, methods)`: registers the view as endpoint `admin_<function name>`."""
 

@@ -18,7 +18,6 @@ def authorized_shops(ctx: Ctx) -> dict[str, Any]:
     return {"shops": [{k: s[k] for k in keys} for s in shops]}
 
 
-
 def register_token_routes(app: Flask, sb: Sandbox) -> None:
     def gate(grant_type: str) -> dict[str, str]:
         query = {k: request.args.get(k, "") for k in request.args}
