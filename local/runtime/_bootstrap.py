@@ -50,20 +50,37 @@ class LambdaContext:
         return f"LambdaContext(function_name={self.function_name!r}, aws_request_id={self.aws_request_id!r})"
 
 
+def _read_exactly(stream: BinaryIO, size: int) -> bytes:
+    """``size`` bytes, or fewer only at end of input. The streams are unbuffered: one ``read`` returns at most
+    what the pipe holds (64 KiB on Linux), so a large event arrives in several pieces."""
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining:
+        chunk = stream.read(remaining)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
 def _read(stream: BinaryIO) -> dict[str, Any] | None:
-    header = stream.read(4)
+    header = _read_exactly(stream, 4)
     if len(header) < 4:
         return None
     (size,) = struct.unpack(">I", header)
-    body = stream.read(size)
+    body = _read_exactly(stream, size)
     if len(body) < size:
-        return None
+        return None  # the runtime closed the pipe mid-message
     return json.loads(body.decode("utf-8"))
 
 
 def _write(stream: BinaryIO, message: dict[str, Any]) -> None:
     body = json.dumps(message).encode("utf-8")
-    stream.write(struct.pack(">I", len(body)) + body)
+    view = memoryview(struct.pack(">I", len(body)) + body)
+    while view:  # an unbuffered write may take only part of the data
+        written = stream.write(view)
+        view = view[written or 0 :]
     stream.flush()
 
 

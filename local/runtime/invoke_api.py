@@ -22,13 +22,37 @@ import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 from werkzeug.wrappers import Request, Response
 
-if TYPE_CHECKING:
-    from local.runtime.runtime import Runtime
+from local.provision import FunctionSpec
+from local.runtime.workers import InvokeResult
+
+
+class RuntimeControl(Protocol):
+    """What the Invoke API needs from the runtime (`local.runtime.runtime.Runtime` provides it).
+
+    A protocol, not an import of Runtime: the runtime imports this module to serve it, so this module must
+    not import the runtime back (no import cycle, even under TYPE_CHECKING).
+    """
+
+    region: str
+    account_id: str
+    functions: list[FunctionSpec]
+    scheduler: Any
+    async_invoker: Any
+
+    def find_function(self, identifier: str) -> FunctionSpec | None: ...
+    def invoke_sync(
+        self, function: FunctionSpec, event_json: str, *, request_id: str | None = None
+    ) -> InvokeResult: ...
+    def invoke_async(self, function: FunctionSpec, event_json: str, *, request_id: str | None = None) -> str: ...
+    def wait_idle(self, timeout_s: float = 30.0) -> bool: ...
+    def fire(self, name: str, *, wait: bool = False) -> list[dict[str, Any]]: ...
+    def describe(self) -> list[dict[str, Any]]: ...
+
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
 _FIRE = re.compile(r"^/_local/schedules/(?P<name>[^/]+)/fire/?$")
@@ -64,7 +88,7 @@ def _aws_error(status: int, error_type: str, message: str) -> Response:
 
 
 class InvokeApiApp:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: RuntimeControl) -> None:
         self.runtime = runtime
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
