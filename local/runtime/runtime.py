@@ -33,6 +33,7 @@ from botocore.config import Config
 from local.httpserver import serve_in_thread
 from local.provision import FunctionSpec, ProvisionedStack
 from local.runtime.async_invoke import AsyncInvoker
+from local.runtime.faults import FaultInjector
 from local.runtime.http_api import HttpApiApp, HttpRouter
 from local.runtime.invoke_api import InvokeApiApp, function_name_from
 from local.runtime.schedules import Scheduler
@@ -86,6 +87,7 @@ class RuntimeConfig:
     python: str = sys.executable
     clock: Callable[[], float] = time.time
     extra_environment: dict[str, str] = field(default_factory=dict)  # added to every worker
+    faults: str = ""  # LOCAL_FAULTS: JSON list of crash injections (local.runtime.faults)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: Any) -> RuntimeConfig:
@@ -102,6 +104,7 @@ class RuntimeConfig:
             "schedules": _truthy(setting("LOCAL_SCHEDULES", "on"), True),
             "sqs_poll_interval_s": float(setting("LOCAL_SQS_POLL_INTERVAL", "1")),
             "async_retry_delays_s": tuple(float(d) for d in delays.split(",") if d.strip()),
+            "faults": setting("LOCAL_FAULTS", ""),
         }
         values.update(overrides)
         return cls(**values)
@@ -164,6 +167,9 @@ class Runtime:
         self.lambda_url = ""
         self._clients: dict[str, Any] = {}
         self._invocations = 0
+        self.faults = FaultInjector(lambda name: spec.name if (spec := self.find_function(name)) else None)
+        if self.config.faults:
+            self.faults.set_from_json(self.config.faults)
 
     # -- lifecycle
 
@@ -284,7 +290,8 @@ class Runtime:
         with self._lock:
             self._invocations += 1  # running or waiting for a worker of the pool
         try:
-            return self.pool(function).invoke(event_json, request_id=request_id)
+            fault = self.faults.plan(function.name)
+            return self.pool(function).invoke(event_json, request_id=request_id, fault=fault)
         finally:
             with self._lock:
                 self._invocations -= 1
