@@ -8,16 +8,18 @@ start (the cold start); the worker then serves invocations one at a time until i
 
 Protocol on the two pipes: 4-byte big-endian length + UTF-8 JSON, both ways. After the handler import the
 worker sends ``{"ready": true}`` once.
-request  = {"request_id", "event_json", "deadline_ms", "invoked_function_arn"}
+request  = {"request_id", "event_json", "deadline_ms", "invoked_function_arn", "fault"?}
 response = {"ok": true, "payload_json": "..."} | {"ok": false, "error": {"errorMessage", "errorType", ...}}
 """
 
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import importlib
 import json
 import os
+import signal
 import struct
 import sys
 import time
@@ -50,20 +52,37 @@ class LambdaContext:
         return f"LambdaContext(function_name={self.function_name!r}, aws_request_id={self.aws_request_id!r})"
 
 
+def _read_exactly(stream: BinaryIO, size: int) -> bytes:
+    """``size`` bytes, or fewer only at end of input. The streams are unbuffered: one ``read`` returns at most
+    what the pipe holds (64 KiB on Linux), so a large event arrives in several pieces."""
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining:
+        chunk = stream.read(remaining)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
 def _read(stream: BinaryIO) -> dict[str, Any] | None:
-    header = stream.read(4)
+    header = _read_exactly(stream, 4)
     if len(header) < 4:
         return None
     (size,) = struct.unpack(">I", header)
-    body = stream.read(size)
+    body = _read_exactly(stream, size)
     if len(body) < size:
-        return None
+        return None  # the runtime closed the pipe mid-message
     return json.loads(body.decode("utf-8"))
 
 
 def _write(stream: BinaryIO, message: dict[str, Any]) -> None:
     body = json.dumps(message).encode("utf-8")
-    stream.write(struct.pack(">I", len(body)) + body)
+    view = memoryview(struct.pack(">I", len(body)) + body)
+    while view:  # an unbuffered write may take only part of the data
+        written = stream.write(view)
+        view = view[written or 0 :]
     stream.flush()
 
 
@@ -130,8 +149,58 @@ def main(argv: list[str]) -> int:
         _write(responses, response)
 
 
+# The fault of the current invocation (see local.runtime.faults); None for almost every invocation.
+_fault: dict[str, Any] | None = None
+_fault_calls = 0
+_fault_deadline_ms = 0
+_fault_hook_installed = False
+
+
+def _install_fault_hook() -> None:
+    """Wrap botocore's single entry point for API calls, once, the first time an invocation carries a fault."""
+    global _fault_hook_installed  # noqa: PLW0603 - one patch per worker process
+    if _fault_hook_installed:
+        return
+    try:
+        from botocore.client import BaseClient  # the function's own botocore (its sys.path)
+    except ImportError:
+        return
+    original = BaseClient._make_api_call
+
+    def _make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
+        global _fault_calls  # noqa: PLW0603
+        fault = _fault
+        if fault is not None and fault.get("timeout_before"):
+            name = f"{self.meta.service_model.service_name}.{operation_name}"
+            if any(fnmatch.fnmatchcase(name, pattern) for pattern in fault["timeout_before"]):
+                print(f"[fault] hanging before {name} until the timeout", file=sys.stderr, flush=True)
+                time.sleep(max(0.0, _fault_deadline_ms / 1000 - time.time()) + 5)  # the runtime kills us first
+        result = original(self, operation_name, api_params)
+        if fault is not None and "kill_after_aws_calls" in fault:
+            _fault_calls += 1
+            if _fault_calls >= int(fault["kill_after_aws_calls"]):
+                print(f"[fault] worker killed after {_fault_calls} AWS call(s)", file=sys.stderr, flush=True)
+                os.kill(os.getpid(), signal.SIGKILL)
+        return result
+
+    BaseClient._make_api_call = _make_api_call
+    _fault_hook_installed = True
+
+
+def _arm_fault(request: dict[str, Any]) -> None:
+    global _fault, _fault_calls, _fault_deadline_ms
+    _fault, _fault_calls, _fault_deadline_ms = request.get("fault"), 0, int(request["deadline_ms"])
+    if _fault is None:
+        return
+    _install_fault_hook()
+    if int(_fault.get("kill_after_aws_calls", -1)) == 0:
+        print("[fault] worker killed before the handler ran", file=sys.stderr, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def _invoke(handler: Any, spec: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
     request_id = request["request_id"]
+    _arm_fault(request)
     context = LambdaContext(spec, request_id, request["deadline_ms"], request["invoked_function_arn"])
     if request.get("trace_id"):
         os.environ["_X_AMZN_TRACE_ID"] = request["trace_id"]

@@ -12,7 +12,8 @@ ignored) or partial ARN, so ``boto3.client("lambda", endpoint_url=...).invoke(..
 Control routes: ``GET /_local/health``, ``GET /_local/functions``, ``GET /_local/schedules``,
 ``POST /_local/schedules/{function-or-rule}/fire[?wait=true]``, ``GET /_local/async/{request id}``,
 ``POST /_local/async/wait`` (blocks until no async event is pending), ``POST /_local/idle[?timeout=30]``
-(also waits until every SQS source queue is drained).
+(also waits until every SQS source queue is drained: `Runtime.wait_idle`), ``GET|POST|DELETE /_local/faults``
+(crash injection: `local.runtime.faults`).
 """
 
 from __future__ import annotations
@@ -22,13 +23,39 @@ import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 from werkzeug.wrappers import Request, Response
 
-if TYPE_CHECKING:
-    from local.runtime.runtime import Runtime
+from local.provision import FunctionSpec
+from local.runtime.faults import FaultError, FaultInjector
+from local.runtime.workers import InvokeResult
+
+
+class RuntimeControl(Protocol):
+    """What the Invoke API needs from the runtime (`local.runtime.runtime.Runtime` provides it).
+
+    A protocol, not an import of Runtime: the runtime imports this module to serve it, so this module must
+    not import the runtime back (no import cycle, even under TYPE_CHECKING).
+    """
+
+    region: str
+    account_id: str
+    functions: list[FunctionSpec]
+    scheduler: Any
+    async_invoker: Any
+    faults: FaultInjector
+
+    def find_function(self, identifier: str) -> FunctionSpec | None: ...
+    def invoke_sync(
+        self, function: FunctionSpec, event_json: str, *, request_id: str | None = None
+    ) -> InvokeResult: ...
+    def invoke_async(self, function: FunctionSpec, event_json: str, *, request_id: str | None = None) -> str: ...
+    def wait_idle(self, timeout_s: float = 30.0) -> bool: ...
+    def fire(self, name: str, *, wait: bool = False) -> list[dict[str, Any]]: ...
+    def describe(self) -> list[dict[str, Any]]: ...
+
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
 _FIRE = re.compile(r"^/_local/schedules/(?P<name>[^/]+)/fire/?$")
@@ -64,7 +91,7 @@ def _aws_error(status: int, error_type: str, message: str) -> Response:
 
 
 class InvokeApiApp:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: RuntimeControl) -> None:
         self.runtime = runtime
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -114,6 +141,19 @@ class InvokeApiApp:
             response.headers["X-Amz-Log-Result"] = result.log_tail()
         return response
 
+    def _faults(self, request: Request, method: str) -> Response:
+        faults = self.runtime.faults
+        if method == "DELETE":
+            faults.clear()
+        elif method == "POST":
+            try:
+                faults.set(json.loads(request.get_data() or b"null"))
+            except ValueError as exc:  # FaultError too
+                return _json({"message": str(exc) if isinstance(exc, FaultError) else f"not JSON: {exc}"}, 400)
+        elif method != "GET":
+            return _json({"message": "use GET, POST or DELETE"}, 405)
+        return _json({"faults": faults.describe()})
+
     def _control(self, request: Request, path: str, method: str) -> Response:  # noqa: PLR0911
         runtime = self.runtime
         if path.rstrip("/") == "/_local/health":
@@ -128,6 +168,8 @@ class InvokeApiApp:
         if path.rstrip("/") == "/_local/idle" and method == "POST":
             timeout = float(request.args.get("timeout", "30"))
             return _json({"idle": runtime.wait_idle(timeout)})
+        if path.rstrip("/") == "/_local/faults":
+            return self._faults(request, method)
         fire = _FIRE.match(path)
         if fire and method == "POST":
             wait = request.args.get("wait", "false").lower() in ("1", "true", "yes")

@@ -33,6 +33,7 @@ from botocore.config import Config
 from local.httpserver import serve_in_thread
 from local.provision import FunctionSpec, ProvisionedStack
 from local.runtime.async_invoke import AsyncInvoker
+from local.runtime.faults import FaultInjector
 from local.runtime.http_api import HttpApiApp, HttpRouter
 from local.runtime.invoke_api import InvokeApiApp, function_name_from
 from local.runtime.schedules import Scheduler
@@ -41,6 +42,12 @@ from local.runtime.workers import FunctionPool, InvokeResult, LogSink, WorkerSet
 
 log = logging.getLogger("local.runtime")
 
+IDLE_ATTRIBUTES = (
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+)
+IDLE_INTERVAL_S = 0.1  # between the two observations of `Runtime.wait_idle`
 AWS_SETTING_KEYS = ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 
 
@@ -80,6 +87,7 @@ class RuntimeConfig:
     python: str = sys.executable
     clock: Callable[[], float] = time.time
     extra_environment: dict[str, str] = field(default_factory=dict)  # added to every worker
+    faults: str = ""  # LOCAL_FAULTS: JSON list of crash injections (local.runtime.faults)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: Any) -> RuntimeConfig:
@@ -96,6 +104,7 @@ class RuntimeConfig:
             "schedules": _truthy(setting("LOCAL_SCHEDULES", "on"), True),
             "sqs_poll_interval_s": float(setting("LOCAL_SQS_POLL_INTERVAL", "1")),
             "async_retry_delays_s": tuple(float(d) for d in delays.split(",") if d.strip()),
+            "faults": setting("LOCAL_FAULTS", ""),
         }
         values.update(overrides)
         return cls(**values)
@@ -157,6 +166,10 @@ class Runtime:
         self.api_url = ""
         self.lambda_url = ""
         self._clients: dict[str, Any] = {}
+        self._invocations = 0
+        self.faults = FaultInjector(lambda name: spec.name if (spec := self.find_function(name)) else None)
+        if self.config.faults:
+            self.faults.set_from_json(self.config.faults)
 
     # -- lifecycle
 
@@ -274,7 +287,19 @@ class Runtime:
         return self.pools[function.name]
 
     def invoke_sync(self, function: FunctionSpec, event_json: str, *, request_id: str | None = None) -> InvokeResult:
-        return self.pool(function).invoke(event_json, request_id=request_id)
+        with self._lock:
+            self._invocations += 1  # running or waiting for a worker of the pool
+        try:
+            fault = self.faults.plan(function.name)
+            return self.pool(function).invoke(event_json, request_id=request_id, fault=fault)
+        finally:
+            with self._lock:
+                self._invocations -= 1
+
+    @property
+    def invocations_in_progress(self) -> int:
+        with self._lock:
+            return self._invocations
 
     def invoke_async(self, function: FunctionSpec, event_json: str, *, request_id: str | None = None) -> str:
         return str(self.async_invoker.submit(function, event_json, request_id))
@@ -298,26 +323,51 @@ class Runtime:
     def _http_invoke(self, function: FunctionSpec, event: dict[str, Any], _api_request_id: str) -> InvokeResult:
         return self.invoke_sync(function, json.dumps(event), request_id=str(uuid.uuid4()))
 
-    def wait_idle(self, timeout_s: float = 30.0) -> bool:
-        """Block until no async event is pending and every SQS source queue is empty with no batch in flight.
+    def source_queue_urls(self) -> list[str]:
+        """The queues a running poller reads (each once)."""
+        return list(dict.fromkeys(p.source.queue_url for p in self.pollers if p.running))
 
-        Messages that failed wait for their visibility timeout (and reach the DLQ after maxReceiveCount), so
-        this also waits for those. Returns False on timeout (demo and e2e tests use it between steps).
+    def pending_messages(self) -> dict[str, int]:
+        """Per source queue: messages visible, in flight (received, not deleted) or delayed, as SQS counts them."""
+        counts = {}
+        for url in self.source_queue_urls():
+            attributes = self.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=list(IDLE_ATTRIBUTES))
+            counts[url] = sum(int(attributes["Attributes"].get(name, "0")) for name in IDLE_ATTRIBUTES)
+        return counts
+
+    def _work_in_progress(self) -> bool:
+        return self.invocations_in_progress > 0 or (self.async_invoker is not None and not self.async_invoker.idle())
+
+    def is_idle(self) -> bool:
+        """One observation: no invoke running or queued (sync, async or waiting for a retry), and no message
+        visible, in flight or delayed in any source queue. Invokes are checked before and after the queues:
+        an invoke that ends while the queues are read may have sent a message to a queue already read."""
+        if self._work_in_progress():
+            return False
+        try:
+            queued = any(self.pending_messages().values())
+        except Exception:  # moto going away while stopping
+            return False
+        return not queued and not self._work_in_progress()
+
+    def wait_idle(self, timeout_s: float = 30.0, *, interval_s: float = IDLE_INTERVAL_S) -> bool:
+        """Block until `is_idle` holds twice in a row, ``interval_s`` apart; False on timeout.
+
+        Idle is read from SQS and from the runtime's own counters, not from the pollers: a poller in its
+        empty long-poll wait is not busy, so pollers out of step do not keep the stack "busy" forever. A
+        message that failed stays in flight until its visibility timeout (then it is retried or reaches
+        the DLQ after maxReceiveCount), so this also waits for those.
         """
         deadline = time.monotonic() + timeout_s
+        settled = 0
         while True:
+            settled = settled + 1 if self.is_idle() else 0
+            if settled >= 2:
+                return True
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
-            if self.async_invoker is not None and not self.async_invoker.wait_idle(remaining):
-                return False
-            try:
-                settled = all(not p.busy and p.queue_empty() for p in self.pollers if p.running)
-            except Exception:  # moto going away while stopping
-                settled = False
-            if settled and (self.async_invoker is None or self.async_invoker.idle()):
-                return True
-            time.sleep(0.05)
+            time.sleep(min(interval_s, remaining))
 
     # -- schedules
 

@@ -118,7 +118,7 @@ class SqsPoller:
         self._wait_time = max(0, min(20, int(wait_time_s)))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.busy = False  # a batch is being received or delivered
+        self.busy = False  # a batch is being delivered (not while waiting in an empty long poll)
         self.batches = 0
         self.deleted = 0
         self.failed = 0
@@ -181,24 +181,16 @@ class SqsPoller:
 
     def poll_once(self) -> int:
         """Receive one batch and deliver it; returns the number of messages delivered."""
-        self.busy = True
         try:
             return self._poll_once()
         finally:
             self.busy = False
 
-    def queue_empty(self) -> bool:
-        """No visible and no in-flight message on the source queue."""
-        attributes = self._sqs.get_queue_attributes(
-            QueueUrl=self.source.queue_url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        return all(int(attributes.get(key, "0")) == 0 for key in attributes)
-
     def _poll_once(self) -> int:
         messages = self.receive_batch()
         if not messages:
             return 0
+        self.busy = True  # holding messages; an empty long-poll wait is not busy
         records = [sqs_record(m, queue_arn=self.source.queue_arn, region=self.region) for m in messages]
         self.batches += 1
         result = self._invoke(self.function, {"Records": records})

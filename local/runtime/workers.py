@@ -180,7 +180,12 @@ class Worker:
         return self.process.poll() is None
 
     def invoke(
-        self, request_id: str, event_json: str, timeout_s: float, invoked_arn: str | None = None
+        self,
+        request_id: str,
+        event_json: str,
+        timeout_s: float,
+        invoked_arn: str | None = None,
+        fault: dict[str, Any] | None = None,
     ) -> InvokeResult:
         if not self.ready:
             failure = self._wait_ready(request_id)
@@ -195,6 +200,7 @@ class Worker:
                 "event_json": event_json,
                 "deadline_ms": deadline_ms,
                 "invoked_function_arn": invoked_arn or self.spec.arn,
+                **({"fault": fault} if fault else {}),  # crash injection: local.runtime.faults
             }
         ).encode()
         try:
@@ -337,6 +343,7 @@ class FunctionPool:
         request_id: str | None = None,
         invoked_arn: str | None = None,
         timeout_s: float | None = None,
+        fault: dict[str, Any] | None = None,
     ) -> InvokeResult:
         request_id = request_id or str(uuid.uuid4())
         timeout_s = float(timeout_s or self.spec.timeout)
@@ -344,7 +351,7 @@ class FunctionPool:
             worker = self._checkout()
             start = f"START RequestId: {request_id} Version: $LATEST"
             self.settings.log_sink(self.spec.name, start)
-            result = worker.invoke(request_id, event_json, timeout_s, invoked_arn)
+            result = worker.invoke(request_id, event_json, timeout_s, invoked_arn, fault)
             lines = [start, *list(worker.lines)]
             if (
                 not result.ok

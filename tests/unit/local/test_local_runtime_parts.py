@@ -394,3 +394,30 @@ def test_invoke_api_contract(functions: dict[str, FunctionSpec]) -> None:
     assert invalid.status_code == 400 and invalid.headers["x-amzn-ErrorType"] == "InvalidRequestContentException"
     too_big = client.post(path, data=b'"' + b"x" * 300_000 + b'"', headers={"X-Amz-Invocation-Type": "Event"})
     assert too_big.status_code == 413
+
+
+def test_local_runtime_modules_import_no_cycle() -> None:
+    """Every import between local.runtime modules (TYPE_CHECKING ones too) goes one way: no cycle."""
+    import ast
+
+    package = Path(__file__).resolve().parents[3] / "local" / "runtime"
+    graph: dict[str, set[str]] = {}
+    for path in package.glob("*.py"):
+        name = f"local.runtime.{path.stem}"
+        graph[name] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            graph[name] |= {t for t in targets if t.startswith("local.runtime.")}
+    graph.pop("local.runtime.__init__", None)
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(n == goal or (n not in seen and reaches(n, goal, seen | {n})) for n in graph.get(start, ()))
+
+    cyclic = sorted(name for name in graph if reaches(name, name, set()))
+    assert cyclic == [], f"import cycle through {cyclic}"
