@@ -1,4 +1,10 @@
-"""Typed settings: the environment is read once per cold start into these models.
+"""Typed settings: the environment is read once per cold start into pydantic-settings models.
+
+`Settings` holds what every function shares (template.yaml Globals); each function whose environment
+adds variables has its own subclass (`FUNCTION_SETTINGS`, keyed by the function's legacy name), and
+`get_settings()` validates the running function's model at cold start (Lambda names the function in
+AWS_LAMBDA_FUNCTION_NAME), so a missing queue URL fails the first invocation with a SettingsError
+naming the variable, never its value.
 
 Secrets (TikTok app secret, internal webhook secret, OAuth state secret, VTEX app tokens) never live in
 environment variables; they are read from Secrets Manager through Powertools Parameters (cached) and
@@ -7,12 +13,15 @@ registered with the log redactor as soon as they are loaded.
 
 from __future__ import annotations
 
+import contextvars
 import os
-from collections.abc import Callable, Mapping
-from functools import lru_cache
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from functools import cache
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from tiktok_vtex.observability import register_secret
 
@@ -21,9 +30,35 @@ class SettingsError(RuntimeError):
     """A required setting is missing or malformed; the message names it (never its value)."""
 
 
-class TableNames(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
+# The environment a load reads: os.environ unless load_settings() was given a mapping (tests, tools).
+_ENVIRONMENT: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar("settings_env", default=None)
 
+
+class _EnvironmentSource(EnvSettingsSource):
+    """pydantic-settings' environment source, reading the mapping of the current load."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        # Names are matched case-sensitively (template.yaml spells them in upper case), so the mapping is
+        # used as it is.
+        env = _ENVIRONMENT.get()
+        return dict(os.environ if env is None else env)
+
+
+class _EnvironmentSettings(BaseSettings):
+    """Base of every settings model: environment only (no .env file, no init overrides beyond `extra`)."""
+
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True, extra="ignore", case_sensitive=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, _EnvironmentSource(settings_cls, case_sensitive=True)
+
+
+class TableNames(_EnvironmentSettings):
     client: str = Field(alias="CLIENT_TABLE")
     client_tiktok: str = Field(alias="CLIENT_TIKTOK_TABLE")
     orders: str = Field(alias="ORDERS_TABLE")
@@ -42,10 +77,8 @@ class TableNames(BaseModel):
     webhook_events: str = Field(alias="WEBHOOK_EVENTS_TABLE")
 
 
-class Settings(BaseModel):
+class Settings(_EnvironmentSettings):
     """Configuration shared by every function (template.yaml Globals)."""
-
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
 
     environment: str = Field(alias="ENVIRONMENT")
     function_prefix: str = Field(alias="FUNCTION_PREFIX")
@@ -60,7 +93,7 @@ class Settings(BaseModel):
     # This container's share of TikTok's 50 QPS per API per shop (50 / the function's maximum concurrency).
     tiktok_qps_per_container: float = Field(default=50.0, gt=0, le=50, alias="TIKTOK_QPS_PER_CONTAINER")
     tables: TableNames
-    # Function-specific variables (queue URLs, tuning knobs) stay available by name.
+    # Every variable of the environment, by name: for function-specific knobs read through require().
     extra: Mapping[str, str] = Field(default_factory=dict)
 
     def function_name(self, legacy_name: str) -> str:
@@ -75,19 +108,124 @@ class Settings(BaseModel):
         return value
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    env = dict(os.environ if env is None else env)
+# --- one model per function whose environment differs from Globals (template.yaml Environment) --------
+class WebhookIngressSettings(Settings):
+    webhook_queue_url: str = Field(alias="WEBHOOK_QUEUE_URL", min_length=1)
+
+
+class WebhookProcessorSettings(Settings):
+    orders_queue_url: str = Field(alias="ORDERS_QUEUE_URL", min_length=1)
+    shipping_queue_url: str = Field(alias="SHIPPING_QUEUE_URL", min_length=1)
+
+
+class OrdersSettings(Settings):
+    orders_queue_url: str = Field(alias="ORDERS_QUEUE_URL", min_length=1)
+
+
+class OrdersSweepSettings(OrdersSettings):
+    sweep_window_minutes: int | None = Field(default=None, gt=0, alias="SWEEP_WINDOW_MINUTES")
+
+
+class AuthManagerSettings(Settings):
+    token_renewal_window_days: float | None = Field(default=None, gt=0, alias="TOKEN_RENEWAL_WINDOW_DAYS")
+    refresh_token_alert_days: float | None = Field(default=None, gt=0, alias="REFRESH_TOKEN_ALERT_DAYS")
+
+
+class StockFetchSettings(Settings):
+    sqs_busca_estoque: str = Field(alias="SQS_BUSCA_ESTOQUE", min_length=1)
+    sqs_atualiza_estoque: str = Field(alias="SQS_ATUALIZA_ESTOQUE", min_length=1)
+    stock_fetch_batch_size: int | None = Field(default=None, gt=0, alias="STOCK_FETCH_BATCH_SIZE")
+
+
+class PriceFetchSettings(Settings):
+    sqs_busca_preco: str = Field(alias="SQS_BUSCA_PRECO", min_length=1)
+    sqs_atualiza_preco: str = Field(alias="SQS_ATUALIZA_PRECO", min_length=1)
+    price_fetch_batch_size: int | None = Field(default=None, gt=0, alias="PRICE_FETCH_BATCH_SIZE")
+
+
+# Legacy function name (FunctionName without FUNCTION_PREFIX) -> its settings model. A function not
+# listed reads the shared Settings. tests/unit/platform/test_settings.py checks every function of
+# template.yaml validates against its model.
+FUNCTION_SETTINGS: dict[str, type[Settings]] = {
+    "WEBHOOK": WebhookIngressSettings,
+    "WEBHOOK-processor": WebhookProcessorSettings,
+    "PEDIDOS-novo-pedido-TTK": OrdersSettings,
+    "PEDIDOS-reconciliacao": OrdersSweepSettings,
+    "GERENCIADOR-AUTH-CODES": AuthManagerSettings,
+    "ESTOQUE-VTEX-busca-estoque-sku": StockFetchSettings,
+    "ESTOQUE-VTEX-atualizacao-estoque": StockFetchSettings,
+    "PRECO-VTEX-monta-lista-sku": PriceFetchSettings,
+}
+
+S = TypeVar("S", bound=Settings)
+
+
+def settings_model_for(env: Mapping[str, str]) -> type[Settings]:
+    """The settings model of the function running with this environment (Settings if none is specific)."""
+    name, prefix = env.get("AWS_LAMBDA_FUNCTION_NAME", ""), env.get("FUNCTION_PREFIX", "")
+    if prefix and name.startswith(prefix):
+        return FUNCTION_SETTINGS.get(name[len(prefix):], Settings)
+    return Settings
+
+
+@contextmanager
+def _reading(env: Mapping[str, str]) -> Iterator[None]:
+    token = _ENVIRONMENT.set(env)
     try:
-        return Settings.model_validate({**env, "tables": TableNames.model_validate(env), "extra": env})
-    except ValidationError as error:
-        missing = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors()})
-        raise SettingsError(f"missing or invalid settings: {', '.join(missing)}") from None
+        yield
+    finally:
+        _ENVIRONMENT.reset(token)
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """Settings of this process, read once (warm invocations reuse them)."""
-    return load_settings()
+def _names(error: ValidationError) -> set[str]:
+    return {".".join(str(p) for p in e["loc"]) for e in error.errors()}
+
+
+def load_settings(env: Mapping[str, str] | None = None, model: type[S] | None = None) -> S:
+    """Validates the environment (os.environ by default) into `model` (by default the running function's)."""
+    env = dict(os.environ if env is None else env)
+    chosen: Any = model or settings_model_for(env)
+    missing: set[str] = set()
+    tables: TableNames | None = None
+    with _reading(env):
+        try:
+            tables = TableNames()
+        except ValidationError as error:
+            missing |= _names(error)
+        try:
+            # `tables` is validated above; a placeholder keeps the other errors visible in one message.
+            return_value = chosen(tables=tables or _PLACEHOLDER_TABLES, extra=env)
+        except ValidationError as error:
+            missing |= _names(error)
+    if missing or tables is None:
+        raise SettingsError(f"missing or invalid settings: {', '.join(sorted(missing))}")
+    return return_value
+
+
+_PLACEHOLDER_TABLES = TableNames.model_construct()
+
+
+@cache
+def _cached_settings(model: type[Settings] | None) -> Settings:
+    return load_settings(model=model)
+
+
+def get_settings(model: type[S] | None = None) -> S:
+    """Settings of this process, read once (warm invocations reuse them). Without `model`, the running
+    function's own model (FUNCTION_SETTINGS), so its specific variables are checked at cold start too."""
+    return _cached_settings(model)  # type: ignore[return-value]
+
+
+# Callers (and the test fixtures) reset the cache with get_settings.cache_clear(), as with lru_cache.
+get_settings.cache_clear = _cached_settings.cache_clear  # type: ignore[attr-defined]
+
+
+def _not_blank(value: Any, field: str) -> Any:
+    raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if isinstance(raw, str) and not raw.strip():
+        # A blank secret would make HMAC verification accept forgeries signed with the empty key.
+        raise ValueError(f"{field} is empty")
+    return value
 
 
 class AppSecrets(BaseModel):
@@ -100,6 +238,11 @@ class AppSecrets(BaseModel):
     service_id: str = ""
     internal_webhook_secret: SecretStr
     oauth_state_secret: SecretStr
+
+    @field_validator("app_key", "app_secret", "internal_webhook_secret", "oauth_state_secret")
+    @classmethod
+    def _refuse_blank(cls, value: Any, info: Any) -> Any:
+        return _not_blank(value, info.field_name)
 
 
 SecretFetcher = Callable[[str], Mapping[str, Any]]
@@ -119,9 +262,10 @@ def load_app_secrets(settings: Settings, fetch: SecretFetcher = fetch_json_secre
     try:
         secrets = AppSecrets.model_validate(fetch(settings.app_secret_name))
     except ValidationError as error:
-        fields = sorted({str(e["loc"][0]) for e in error.errors()})
-        raise SettingsError(f"secret {settings.app_secret_name} lacks {', '.join(fields)}") from None
+        problems = sorted({f"{e['loc'][0]} (empty)" if "is empty" in e["msg"] else str(e["loc"][0])
+                           for e in error.errors()})
+        raise SettingsError(f"secret {settings.app_secret_name} lacks {', '.join(problems)}") from None
     for secret in (secrets.app_secret, secrets.internal_webhook_secret, secrets.oauth_state_secret):
-        register_secret(secret.get_secret_value())
-    register_secret(secrets.app_key)
+        register_secret(secret.get_secret_value(), pinned=True)
+    register_secret(secrets.app_key, pinned=True)
     return secrets

@@ -1,8 +1,12 @@
 """The one retry policy of the HTTP clients: jittered exponential backoff within a bounded total time.
 
-Both the TikTok and the VTEX client decide *whether* a failure is retryable (they know the codes);
-this module decides *when* to try again and when to give up. The clock and sleep are injectable so
-tests never wait for real.
+Both the TikTok and the VTEX client decide *whether* a failure is retryable (they know the codes, and
+only idempotent or explicitly safe calls raise RetryableError); this module decides *when* to try again
+and when to give up. The loop is tenacity's (`Retrying`): retry only on RetryableError, wait = this
+policy's jittered backoff (or the server's Retry-After), stop after `max_attempts` or when the next wait
+would overrun `total_budget`. The clock, sleep and random source are injectable so tests never wait for
+real. New code that needs a retry loop uses RetryPolicy.run (or tenacity directly), never a hand-written
+`while True: try/sleep`.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import NoReturn, TypeVar
+
+from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 T = TypeVar("T")
 
@@ -51,19 +57,35 @@ class RetryPolicy:
         On exhaustion the last RetryableError's cause (or the error itself) is raised.
         """
         started = self.clock()
-        attempt = 1
-        while True:
-            try:
-                return attempt_fn(attempt)
-            except RetryableError as error:
-                wait = self.delay(attempt, error.retry_after)
-                spent = self.clock() - started
-                if attempt >= self.max_attempts or spent + wait > self.total_budget:
-                    if error.cause is not None:
-                        raise error.cause from error
-                    raise
-                self.sleep(wait)
-                attempt += 1
+
+        def wait(state: RetryCallState) -> float:
+            return self.delay(state.attempt_number, _retryable(state).retry_after)
+
+        def stop(state: RetryCallState) -> bool:
+            # tenacity computes the wait before asking whether to stop, so the budget check sees it.
+            spent = self.clock() - started
+            return state.attempt_number >= self.max_attempts or spent + state.upcoming_sleep > self.total_budget
+
+        retrying = Retrying(retry=retry_if_exception_type(RetryableError), wait=wait, stop=stop, sleep=self.sleep,
+                            retry_error_callback=_give_up)
+        for attempt in retrying:
+            with attempt:
+                return attempt_fn(attempt.retry_state.attempt_number)
+        raise AssertionError("unreachable: tenacity either returns, raises or gives up")  # pragma: no cover
+
+
+def _retryable(state: RetryCallState) -> RetryableError:
+    error = state.outcome.exception() if state.outcome is not None else None
+    if not isinstance(error, RetryableError):  # pragma: no cover - retry_if_exception_type guarantees it
+        raise TypeError("retry state without a RetryableError")
+    return error
+
+
+def _give_up(state: RetryCallState) -> NoReturn:
+    error = _retryable(state)
+    if error.cause is not None:
+        raise error.cause from error
+    raise error
 
 
 NO_RETRY = RetryPolicy(max_attempts=1)
