@@ -2,7 +2,7 @@
 
 Triggers: the orders queue (SQS, partial batch failures) and direct invokes with the legacy payload
 `{"type": "triggerNewOrderInTTK", "clientHash", "orderId"}`. Internal queue messages (from pushes):
-`cancelOrderInVtex` and `refreshOrderAddress`. Logic: tiktok_vtex.orders.placement.
+`cancelOrderInVtex`, `refreshOrderAddress` and `recordOrderUnits`. Logic: tiktok_vtex.orders.placement.
 """
 
 from __future__ import annotations
@@ -19,7 +19,13 @@ from orders.wiring import OrdersWiring, describe_validation, wiring
 from tiktok_vtex.auth.errors import ClientDeauthorized, ClientNotAuthorized
 from tiktok_vtex.invocation import route_event
 from tiktok_vtex.observability import logger, metrics, tracer
-from tiktok_vtex.orders.models import AddressUpdateMessage, CancelOrderMessage, NewOrderMessage, OrderMessage
+from tiktok_vtex.orders.models import (
+    AddressUpdateMessage,
+    CancelOrderMessage,
+    NewOrderMessage,
+    OrderMessage,
+    RecordUnitsMessage,
+)
 
 processor = BatchProcessor(event_type=EventType.SQS)
 _MESSAGE: TypeAdapter[OrderMessage] = TypeAdapter(OrderMessage)
@@ -45,6 +51,8 @@ def run(message: OrderMessage, deps: OrdersWiring) -> str:
             outcome = placer.cancel(message.client_hash, message.order_id, message.reason)
         elif isinstance(message, AddressUpdateMessage):
             outcome = placer.refresh_address(message.client_hash, message.order_id)
+        elif isinstance(message, RecordUnitsMessage):
+            outcome = placer.record_units(message.client_hash, message.order_id)
         else:  # pragma: no cover - the union is exhaustive
             raise InvalidOrderMessage(f"unsupported message {type(message).__name__}")
     except (ClientDeauthorized, ClientNotAuthorized) as error:

@@ -4,6 +4,8 @@ Every active client: TikTok orders updated in an overlapping window that are mis
 ssxml_tik_tok_orders go through the push path; orders stuck in our own states are re-queued.
 Invoke `{"clientHash": ..., "windowMinutes": ...}` to sweep one client over a longer window (recovery), and
 `{"replayErrors": true}` to re-queue every order in ERROR once its cause is fixed (replay).
+Stuck orders are re-queued first; clients are then reconciled while the invocation's remaining time stays
+above a reserve (clients left over are reported, metric SweepClientsLeft, and served by the next run).
 """
 
 from __future__ import annotations
@@ -36,8 +38,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         deps.clients.iter_client_hashes(ShopLinkStatus.TOKEN_GENERATED))
     events = deps.events()
     report = sweep(clients, deps.tiktok, deps.orders, events, events.orders_queue, window_minutes=window,
-                   lease_seconds=LEASE_SECONDS, replay_errors=request.replay_errors)
+                   lease_seconds=LEASE_SECONDS, replay_errors=request.replay_errors,
+                   remaining_ms=context.get_remaining_time_in_millis)
     metrics.add_metric(name="SweepOrdersRecovered", unit=MetricUnit.Count, value=report.fed)
+    left = len(report.left_clients) + len(report.partial_clients)
+    if left:
+        metrics.add_metric(name="SweepClientsLeft", unit=MetricUnit.Count, value=left)
     if report.failed_clients:
         metrics.add_metric(name="SweepClientFailed", unit=MetricUnit.Count, value=len(report.failed_clients))
     logger.info("reconciliation sweep done", extra=asdict(report))

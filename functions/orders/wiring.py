@@ -5,7 +5,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+import httpx
+
 from tiktok_vtex.auth.shop_access import open_shop_client
+from tiktok_vtex.clients.retry import RetryPolicy
 from tiktok_vtex.clients.tiktok import TikTokShopClient
 from tiktok_vtex.clients.vtex.client import VtexClient
 from tiktok_vtex.clients.vtex.credentials import load_vtex_credentials
@@ -19,7 +22,22 @@ from tiktok_vtex.repositories.orders import OrderRepository
 from tiktok_vtex.repositories.products import ProductRepository
 from tiktok_vtex.settings import AppSecrets, Settings, fetch_json_secret, get_settings, load_app_secrets
 
-LEASE_SECONDS = 180  # > the orders function timeout (60 s); < the queue visibility timeout (360 s)
+# --- time arithmetic of PEDIDOS-novo-pedido-TTK (tests/unit/orders/test_orders_template.py checks it
+# against template.yaml: BatchSize x MESSAGE_WORST_SECONDS < Timeout < LEASE_SECONDS, VisibilityTimeout).
+# One remote call at its worst: retries stop once the next attempt would start past the budget, so the
+# last attempt starts within RETRY.total_budget and lasts at most one attempt (connect + read timeouts).
+RETRY = RetryPolicy(max_attempts=3, total_budget=4.0)
+VTEX_TIMEOUT_SECONDS = 5.0  # VtexClient: read 5 s, connect min(5, 5) s
+TIKTOK_TIMEOUT = httpx.Timeout(connect=3.0, read=7.0, write=7.0, pool=2.0)
+ATTEMPT_WORST_SECONDS = max(2 * VTEX_TIMEOUT_SECONDS, (TIKTOK_TIMEOUT.connect or 0) + (TIKTOK_TIMEOUT.read or 0))
+CALL_WORST_SECONDS = RETRY.total_budget + ATTEMPT_WORST_SECONDS
+# The most remote calls one message can make (create, the costliest): TikTok token refresh + order detail
+# (2); VTEX (10): look-up of a possibly placed order on a retry (2 get_order), simulate, place, FMT009 look-up
+# (2 get_order), fulfill, status read after a refused fulfill (1), and a cancel handed over meanwhile
+# (get_order + cancel) = 12. Secrets Manager / DynamoDB calls take milliseconds and are left out.
+MAX_CALLS_PER_MESSAGE = 12
+MESSAGE_WORST_SECONDS = MAX_CALLS_PER_MESSAGE * CALL_WORST_SECONDS
+LEASE_SECONDS = 240  # > the orders function timeout (a live worker never loses its claim); < visibility
 
 
 def services_endpoint(settings: Settings, client_hash: str) -> str:
@@ -47,17 +65,23 @@ class OrdersWiring:
         self.order_log = LogRepository(tables.log_order)
         self._vtex: dict[str, VtexClient] = {}
         self._tiktok: dict[str, TikTokShopClient] = {}
+        self._tiktok_http: httpx.Client | None = None
 
     def tiktok(self, client_hash: str) -> TikTokShopClient:
         # Not cached across invocations: open_shop_client re-checks the link (a deauthorized client stops).
-        return open_shop_client(client_hash, settings=self.settings, secrets=self.secrets, clients=self.clients)
+        # Shorter timeouts and retry budget than the defaults: a message must fit the function's timeout.
+        if self._tiktok_http is None or self._tiktok_http.is_closed:
+            self._tiktok_http = httpx.Client(timeout=TIKTOK_TIMEOUT, follow_redirects=False)
+        return open_shop_client(client_hash, settings=self.settings, secrets=self.secrets, clients=self.clients,
+                                http=self._tiktok_http, retry=RETRY)
 
     def vtex(self, client_hash: str) -> VtexClient:
         if client_hash not in self._vtex:
             credentials = load_vtex_credentials(client_hash, fetch_json_secret, self.settings.vtex_secret_prefix)
             self._vtex[client_hash] = VtexClient(
                 credentials, base_url_template=self.settings.vtex_base_url_template,
-                pricing_base_url_template=self.settings.vtex_pricing_base_url_template)
+                pricing_base_url_template=self.settings.vtex_pricing_base_url_template, retry=RETRY,
+                timeout=VTEX_TIMEOUT_SECONDS)
         return self._vtex[client_hash]
 
     def client_settings(self, client_hash: str) -> ClientSettings:

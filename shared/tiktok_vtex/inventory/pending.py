@@ -6,21 +6,22 @@ this adapter only reads it.
 
 Which orders: sync_state in NEW, HELD, CLAIMED, ERROR or PENDING_PAYMENT (TikTok holds stock for unpaid
 orders too); PLACED_IN_VTEX / AUTHORIZED are counted by VTEX itself and CANCELLED released the units.
-How: a Query per pending state on GSI by_sync_state (KEYS_ONLY) filtered on the client, then a batch
-read of those orders - pending orders are few, while a client's partition holds its whole history.
+ERROR orders not touched for `error_max_age_days` (default 7) no longer count: an order that could not be
+created for a week is an operator's case, not stock to hold forever.
+How: one Query per pending state on GSI by_client_sync_state (client_hash, sync_state), which projects
+`sku_units` and `updated_at`: only this client's pending orders are read, whatever the table's history
+or the other clients' volume.
 
-The units of an order are read from, in this order of preference,
-  - `sku_units`: a map {seller_sku: units}, which the orders capability writes when it claims the order
-    for creation in VTEX (orders/placement.py), or
-  - `line_items`: a list of TikTok line items, each with `seller_sku` and optionally `quantity`
-    (TikTok's 202309 model has one line item per unit, so a missing quantity counts 1).
-An order carrying neither (e.g. NEW / HELD before its first claim) contributes nothing (logged once per
-call): known gap until the units are written when the order is first recorded.
+The units of an order are `sku_units`, a map {seller_sku: units} that the orders capability writes as soon
+as it knows the order: on the first push of an unpaid order (recordOrderUnits), when a placement reads
+the detail, and in the reconciliation sweep (from the search result). An order without it yet (the few
+seconds before its first message is handled) contributes nothing; the count is logged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -30,34 +31,22 @@ from tiktok_vtex.repositories.base import DynamoTable
 from tiktok_vtex.repositories.orders import SyncState
 
 PENDING_STATES = (SyncState.NEW, SyncState.HELD, SyncState.CLAIMED, SyncState.ERROR, SyncState.PENDING_PAYMENT)
+INDEX = "by_client_sync_state"
+DEFAULT_ERROR_MAX_AGE_DAYS = 7
 
 
 def order_units(order: Mapping[str, Any]) -> dict[str, int] | None:
-    """Units per seller SKU of one order item, or None when it carries no line information."""
-    units: dict[str, int] = {}
+    """Units per seller SKU of one order item, or None when its units are not recorded yet."""
     sku_units = order.get("sku_units")
-    if isinstance(sku_units, Mapping):
-        for sku, count in sku_units.items():
-            try:
-                units[str(sku)] = units.get(str(sku), 0) + max(0, int(count))
-            except (TypeError, ValueError):
-                continue
-        return units
-    line_items = order.get("line_items")
-    if isinstance(line_items, list):
-        for line in line_items:
-            if not isinstance(line, Mapping) or not line.get("seller_sku"):
-                continue
-            if str(line.get("display_status") or "").upper() in {"CANCELLED", "CANCEL"}:
-                continue
-            try:
-                count = max(0, int(line.get("quantity", 1)))
-            except (TypeError, ValueError):
-                count = 1
-            sku = str(line["seller_sku"])
-            units[sku] = units.get(sku, 0) + count
-        return units
-    return None
+    if not isinstance(sku_units, Mapping):
+        return None
+    units: dict[str, int] = {}
+    for sku, count in sku_units.items():
+        try:
+            units[str(sku)] = units.get(str(sku), 0) + max(0, int(count))
+        except (TypeError, ValueError):
+            continue
+    return units
 
 
 def sum_units(orders: Iterable[Mapping[str, Any]]) -> tuple[dict[str, int], int]:
@@ -76,21 +65,28 @@ def sum_units(orders: Iterable[Mapping[str, Any]]) -> tuple[dict[str, int], int]
 class OrdersPendingUnits:
     """PendingOrderUnits over ssxml_tik_tok_orders."""
 
-    def __init__(self, table_name: str, resource: Any | None = None) -> None:
+    def __init__(self, table_name: str, resource: Any | None = None, *,
+                 error_max_age_days: int = DEFAULT_ERROR_MAX_AGE_DAYS,
+                 clock: Callable[[], float] = time.time) -> None:
         self._table = DynamoTable(table_name, resource)
+        self._error_max_age = error_max_age_days * 86_400
+        self._clock = clock
+
+    def pending_orders(self, client_hash: str) -> list[dict[str, Any]]:
+        """This client's orders not yet in VTEX (keys, sync_state, sku_units, updated_at)."""
+        found: list[dict[str, Any]] = []
+        for state in PENDING_STATES:
+            query: dict[str, Any] = {
+                "IndexName": INDEX,
+                "KeyConditionExpression": Key("client_hash").eq(client_hash) & Key("sync_state").eq(state.value)}
+            if state == SyncState.ERROR:
+                query["FilterExpression"] = Attr("updated_at").gte(int(self._clock()) - self._error_max_age)
+            found.extend(self._table.query(**query))
+        return found
 
     def units_by_seller_sku(self, client_hash: str) -> dict[str, int]:
-        keys: list[dict[str, Any]] = []
-        for state in PENDING_STATES:
-            keys.extend({"client_hash": item["client_hash"], "order_id": item["order_id"]}
-                        for item in self._table.query(IndexName="by_sync_state",
-                                                      KeyConditionExpression=Key("sync_state").eq(state.value),
-                                                      FilterExpression=Attr("client_hash").eq(client_hash)))
-        if not keys:
-            return {}
-        orders = [o for o in self._table.batch_get(keys) if o.get("sync_state") in {s.value for s in PENDING_STATES}]
-        units, unknown = sum_units(orders)
+        units, unknown = sum_units(self.pending_orders(client_hash))
         if unknown:
-            logger.info("pending orders without line items are not subtracted",
+            logger.info("pending orders without recorded units are not subtracted yet",
                         extra={"client_hash": client_hash, "orders": unknown})
         return units

@@ -2,7 +2,10 @@
 
 - type 1: the legacy rule (create when unknown and paid, else update the status) with statuses that
   never move backwards (TikTok update_time), CANCEL/CANCELLED understood, and creation re-requested for
-  orders still waiting (NEW, HELD, ERROR, PENDING_PAYMENT that became paid);
+  orders still waiting (NEW, HELD, ERROR, PENDING_PAYMENT that became paid); an unpaid order's units are
+  requested (recordOrderUnits) so the stock sync counts them before payment. The effect is derived from
+  the stored state, and a redelivery of the same (status, update_time) re-emits it: a delivery that died
+  between the status write and the send loses nothing (every effect is idempotent downstream);
 - types 2, 11, 12: recorded on the order; a successful cancellation cancels the VTEX order (queue);
 - type 3: the address refresh is queued;
 - type 4: the package ids of each order are refreshed;
@@ -19,8 +22,8 @@ from typing import Any, Protocol
 from aws_lambda_powertools.metrics import MetricUnit
 
 from tiktok_vtex.observability import logger, metrics
-from tiktok_vtex.orders.models import is_paid, normalize_status
-from tiktok_vtex.repositories.orders import OrderRepository, SyncState
+from tiktok_vtex.orders.models import CANCELLED_VTEX_STATUSES, is_paid, normalize_status
+from tiktok_vtex.repositories.orders import OrderRecord, OrderRepository, SyncState
 
 CREATION_PENDING = (SyncState.NEW, SyncState.HELD, SyncState.ERROR, SyncState.PENDING_PAYMENT)
 CANCEL_DONE = frozenset({"CANCELLATION_REQUEST_SUCCESS", "CANCELLATION_REQUEST_COMPLETE"})
@@ -34,6 +37,14 @@ class Dispatcher(Protocol):
 
 def new_order_message(client_hash: str, order_id: str) -> dict[str, str]:
     return {"type": "triggerNewOrderInTTK", "clientHash": client_hash, "orderId": order_id}
+
+
+def units_message(client_hash: str, order_id: str) -> dict[str, str]:
+    return {"type": "recordOrderUnits", "clientHash": client_hash, "orderId": order_id}
+
+
+def has_units(record: OrderRecord) -> bool:
+    return "sku_units" in (record.model_extra or {})
 
 
 def cancel_message(client_hash: str, order_id: str, reason: str | None = None) -> dict[str, Any]:
@@ -56,8 +67,10 @@ class OrderEvents:
                                            initial_state=initial)
         if record is None:
             return "stale_status_ignored"
+        # `record` is the stored state, also for a repeat of this very push: the effect below follows from it.
         if status == "CANCELLED":
-            if record.sync_state == SyncState.CANCELLED and not record.vtex_order:
+            if record.sync_state == SyncState.CANCELLED and (
+                    not record.vtex_order or record.vtex_status in CANCELLED_VTEX_STATUSES):
                 return "cancelled"
             self.orders_queue.send([cancel_message(client_hash, order_id, "Pedido cancelado no TikTok Shop")])
             return "cancel_requested"
@@ -66,6 +79,9 @@ class OrderEvents:
                 self.orders.promote_pending(client_hash, order_id, now=now)
             self.orders_queue.send([new_order_message(client_hash, order_id)])
             return "create_requested"
+        if not paid and record.sync_state == SyncState.PENDING_PAYMENT and not has_units(record):
+            self.orders_queue.send([units_message(client_hash, order_id)])
+            return "units_requested"
         return "status_updated"
 
     # --- types 2, 11, 12 -----------------------------------------------------------------------------

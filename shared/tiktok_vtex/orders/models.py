@@ -126,6 +126,20 @@ class TikTokOrder(_Model):
         return ids
 
 
+# VTEX statuses of an order that is cancelled (or being cancelled) in VTEX.
+CANCELLED_VTEX_STATUSES = frozenset({"cancel", "canceled", "cancellation-requested"})
+
+
+def order_units(order: TikTokOrder) -> dict[str, int]:
+    """Units per seller SKU of an order (TikTok's 202309 model: one line item per unit), cancelled lines
+    excluded: what the stock sync subtracts while the order is not in VTEX yet."""
+    units: dict[str, int] = {}
+    for line in order.line_items:
+        if line.seller_sku and (line.display_status or "").upper() not in ("CANCELLED", "CANCEL"):
+            units[line.seller_sku] = units.get(line.seller_sku, 0) + 1
+    return units
+
+
 # --- messages of the orders queue / direct invokes ----------------------------------------------------
 
 
@@ -158,6 +172,14 @@ class AddressUpdateMessage(_Message):
     order_id: Str = Field(min_length=1, max_length=64, validation_alias=AliasChoices("orderId", "order_id"))
 
 
+class RecordUnitsMessage(_Message):
+    """Internal: an order we cannot create yet (unpaid): read its detail and record its units per seller SKU,
+    so the stock sync subtracts them from the first push on."""
+
+    type: Literal["recordOrderUnits"]
+    order_id: Str = Field(min_length=1, max_length=64, validation_alias=AliasChoices("orderId", "order_id"))
+
+
 class GetOrdersMessage(_Message):
     """Legacy `triggerGetOrder` (BUSCA-PEDIDOS-TESTE): search the shop's orders."""
 
@@ -183,4 +205,4 @@ class ReconcileMessage(BaseModel):
     replay_errors: bool = Field(default=False, validation_alias=AliasChoices("replayErrors", "replay_errors"))
 
 
-OrderMessage = NewOrderMessage | CancelOrderMessage | AddressUpdateMessage
+OrderMessage = NewOrderMessage | CancelOrderMessage | AddressUpdateMessage | RecordUnitsMessage

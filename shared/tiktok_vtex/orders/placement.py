@@ -9,6 +9,13 @@ Exactly once under duplicates, retries and concurrency:
 4. PLACED_IN_VTEX is written with our claim token; a retry from that state only authorizes.
 5. AUTHORIZED after the fulfill call (VTEX `authorize dispatch`, only for paid TikTok orders).
 
+Cancel racing placement: `cancel()` never overwrites a live claim. Without a live claim it writes CANCELLED
+(and, if an earlier claim may have placed before crashing, looks VTEX up and cancels that order); with one
+it sets `cancel_requested`, which the claim holder checks after claiming, before placing and in every later
+write (mark_placed / mark_error / release refuse while it is set), then cancels what it placed. A cancel
+landing after placement is handled on the VTEX side and the claim holder's later writes see CANCELLED:
+"cancelled meanwhile" is a normal outcome, never an exception.
+
 Business refusals (unknown SKU, no stock, no SLA, invalid CPF, no address, price divergence) put the order
 in ERROR with the reason and raise the `OrderCreationFailed` metric; the order stays claimable, so a replay
 (new push, operator re-invoke) retries it. Transient failures give the claim back and re-raise: the queue
@@ -17,6 +24,7 @@ redelivers the message (then its DLQ).
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -44,7 +52,7 @@ from tiktok_vtex.clients.vtex.models import (
 from tiktok_vtex.models.client import ClientSettings
 from tiktok_vtex.observability import logger, metrics
 from tiktok_vtex.orders import mapping
-from tiktok_vtex.orders.models import TikTokOrder, is_paid
+from tiktok_vtex.orders.models import CANCELLED_VTEX_STATUSES, TikTokOrder, is_paid, order_units
 from tiktok_vtex.repositories.base import ConditionFailed
 from tiktok_vtex.repositories.orders import OrderRecord, OrderRepository, SyncState
 from tiktok_vtex.repositories.products import SellerSku
@@ -55,7 +63,6 @@ METRIC_CANCEL_BLOCKED = "OrderCancelBlocked"
 METRIC_ADDRESS_NOT_APPLIED = "OrderAddressChangeNotApplied"
 # VTEX statuses after which the order can no longer be cancelled (it was invoiced).
 INVOICED_STATUSES = frozenset({"invoice", "invoiced"})
-CANCELLED_VTEX_STATUSES = frozenset({"cancel", "canceled", "cancellation-requested"})
 
 
 class TikTokOrdersPort(Protocol):
@@ -125,6 +132,8 @@ class OrderPlacer:
                 raise RuntimeError(f"order {order_id} vanished while claiming") from None
             return self._already_handled(current) or "in_progress"
         try:
+            if record.cancel_requested:
+                return self._honour_cancel(client_hash, order_id, token, record)
             return self._create_claimed(client_hash, order_id, record, token)
         except mapping.OrderRejected as rejected:
             return self._fail(client_hash, order_id, token, rejected.code, rejected.reason)
@@ -160,27 +169,19 @@ class OrderPlacer:
         detail = self._read_order(client_hash, order_id)
         status = detail.normalized_status
         # Units per seller SKU: the stock sync subtracts them while the order is not in VTEX yet.
-        units: dict[str, int] = {}
-        for line in detail.line_items:
-            if line.seller_sku and (line.display_status or "").upper() != "CANCELLED":
-                units[line.seller_sku] = units.get(line.seller_sku, 0) + 1
-        self.orders.set_attributes(client_hash, order_id, sku_units=units)
+        self.orders.set_units(client_hash, order_id, order_units(detail), update_time=detail.update_time)
         self.orders.record_status(client_hash, order_id, status=status, update_time=detail.update_time, now=now,
                                   initial_state=SyncState.CLAIMED)
         if status == "CANCELLED":
-            self.orders.release(client_hash, order_id, token=token, state=SyncState.CANCELLED, now=now)
-            return "cancelled"
+            return self._release(client_hash, order_id, token, SyncState.CANCELLED) or "cancelled"
         if not is_paid(status):
-            self.orders.release(client_hash, order_id, token=token, state=SyncState.PENDING_PAYMENT, now=now)
-            return "awaiting_payment"
+            return self._release(client_hash, order_id, token, SyncState.PENDING_PAYMENT) or "awaiting_payment"
         hold_minutes = self.client_settings(client_hash).order_hold_minutes
         if hold_minutes > 0:
             start = detail.paid_time or detail.create_time or detail.update_time or now
             hold_until = int(start) + hold_minutes * 60
             if now < hold_until:
-                self.orders.release(client_hash, order_id, token=token, state=SyncState.HELD, now=now,
-                                    hold_until=hold_until)
-                return "held"
+                return self._release(client_hash, order_id, token, SyncState.HELD, hold_until=hold_until) or "held"
         vtex = self.vtex(client_hash)
         existing = record.vtex_order or (self._find_vtex_order(vtex, order_id) if record.attempts > 1 else None)
         if existing:
@@ -198,6 +199,9 @@ class OrderPlacer:
         slas = mapping.check_simulation(items, simulation)
         order = mapping.build_marketplace_order(detail, items, slas, services_endpoint=self.services_endpoint(
             client_hash), seller_id=seller_id)
+        latest = self.orders.get(client_hash, order_id)  # a cancel may have landed while we read and simulated
+        if latest is not None and latest.cancel_requested:
+            return self._honour_cancel(client_hash, order_id, token, latest)
         try:
             placed = vtex.place_order(order)
             vtex_id = placed.orderId
@@ -215,12 +219,8 @@ class OrderPlacer:
             self.orders.mark_placed(client_hash, order_id, token=token, vtex_order=vtex_id, vtex_status="created",
                                     now=now)
         except ConditionFailed:
-            # Our claim was taken away: cancelled by a push meanwhile, or our lease expired.
-            current = self.orders.get(client_hash, order_id)
-            if current is not None and current.sync_state == SyncState.CANCELLED:
-                self._cancel_vtex(client_hash, order_id, vtex_id, "TikTok order cancelled during creation")
-                return "cancelled"
-            raise
+            # A cancel was requested while we placed, or our claim was taken away (cancelled / lease expired).
+            return self._after_lost_claim(client_hash, order_id, token, vtex_id)
         metrics.add_metric(name=METRIC_CREATED, unit=MetricUnit.Count, value=1)
         self._log(client_hash, order_id, how, {"vtex_order": vtex_id})
         return self._authorize(client_hash, order_id, vtex_id, how)
@@ -232,14 +232,66 @@ class OrderPlacer:
         except VtexApiError as error:
             if error.retryable or error.status is None:
                 raise
-            # Already authorized (a retry after a crash)? VTEX refuses a second fulfill; read the order.
+            # Already authorized (a retry after a crash), or cancelled meanwhile? VTEX refuses the fulfill.
             status = vtex.get_order(vtex_id).status
+            if status in CANCELLED_VTEX_STATUSES:
+                self.orders.mark_cancelled(client_hash, order_id, now=int(self.clock()), vtex_status=status,
+                                           vtex_order=vtex_id)
+                return "cancelled_meanwhile"
             if status in ("waiting-ffmt-authorization", "order-accepted"):
                 raise
             logger.info("VTEX order already past authorization", extra={"order_id": order_id, "status": status})
-        self.orders.mark_authorized(client_hash, order_id, now=int(self.clock()))
+        try:
+            self.orders.mark_authorized(client_hash, order_id, now=int(self.clock()))
+        except ConditionFailed:
+            current = self.orders.get(client_hash, order_id)
+            if current is not None and current.sync_state == SyncState.CANCELLED:
+                return "cancelled_meanwhile"  # the cancel handled the VTEX order (it saw vtex_order)
+            raise
         self._log(client_hash, order_id, "authorized", {"vtex_order": vtex_id})
         return f"{how}_authorized" if how != "resumed" else "authorized"
+
+    def _release(self, client_hash: str, order_id: str, token: str, state: SyncState,
+                 **attributes: Any) -> str | None:
+        """Gives the claim back in `state`; None when done, else the outcome of what happened meanwhile."""
+        try:
+            self.orders.release(client_hash, order_id, token=token, state=state, now=int(self.clock()),
+                                **attributes)
+        except ConditionFailed:
+            return self._after_lost_claim(client_hash, order_id, token)
+        return None
+
+    def _after_lost_claim(self, client_hash: str, order_id: str, token: str, vtex_id: str | None = None) -> str:
+        """A write of the claim holder was refused: a cancel was requested (honour it), the order was
+        cancelled (cancel what we placed), or another worker took the expired claim (it owns the order now)."""
+        current = self.orders.get(client_hash, order_id)
+        if current is None:
+            raise RuntimeError(f"order {order_id} vanished while claimed")
+        if current.sync_state == SyncState.CLAIMED and current.claim_token == token and current.cancel_requested:
+            return self._honour_cancel(client_hash, order_id, token, current, vtex_id)
+        if current.sync_state == SyncState.CANCELLED:
+            if vtex_id and current.vtex_status not in CANCELLED_VTEX_STATUSES:
+                self._cancel_vtex(client_hash, order_id, vtex_id, "TikTok order cancelled during creation")
+            return "cancelled_meanwhile"
+        logger.warning("claim lost to another worker", extra={"client_hash": client_hash, "order_id": order_id,
+                                                              "sync_state": current.sync_state})
+        return "claim_lost"
+
+    def _honour_cancel(self, client_hash: str, order_id: str, token: str, record: OrderRecord,
+                       vtex_id: str | None = None) -> str:
+        """We hold the claim and a cancel was requested: cancel what we (or a crashed earlier attempt) placed."""
+        reason = record.cancel_note or "Pedido cancelado no TikTok Shop"
+        if vtex_id is None and (record.vtex_order or record.attempts > 1):
+            vtex_id = record.vtex_order or self._find_vtex_order(self.vtex(client_hash), order_id)
+        if vtex_id:
+            self._cancel_vtex(client_hash, order_id, vtex_id, reason)
+        else:
+            # refused only if a cancel already moved it to CANCELLED: nothing left to do then
+            with contextlib.suppress(ConditionFailed):
+                self.orders.release(client_hash, order_id, token=token, state=SyncState.CANCELLED,
+                                    now=int(self.clock()))
+            self._log(client_hash, order_id, "cancelled_before_creation", {"reason": reason})
+        return "cancelled_meanwhile"
 
     def _find_vtex_order(self, vtex: VtexOrdersPort, order_id: str) -> str | None:
         """The VTEX order of this marketplace order id, if VTEX has one (ids `{affiliate}-{id}[-01]`)."""
@@ -264,8 +316,10 @@ class OrderPlacer:
         now = int(self.clock())
         try:
             self.orders.mark_error(client_hash, order_id, token=token, reason=reason, code=code, now=now)
-        except ConditionFailed:
-            logger.warning("claim lost before recording the error", extra={"order_id": order_id})
+        except ConditionFailed:  # cancelled meanwhile (an error no longer matters) or the claim was lost
+            outcome = self._after_lost_claim(client_hash, order_id, token)
+            if outcome == "cancelled_meanwhile":
+                return outcome
         metrics.add_metric(name=METRIC_CREATION_FAILED, unit=MetricUnit.Count, value=1)
         logger.error("TikTok order not created in VTEX", extra={"client_hash": client_hash, "order_id": order_id,
                                                                 "code": code, "reason": reason})
@@ -292,19 +346,37 @@ class OrderPlacer:
 
     # ------------------------------------------------------------------ cancellation
     def cancel(self, client_hash: str, order_id: str, reason: str | None = None) -> str:
-        """The TikTok order was cancelled: cancel its VTEX copy unless VTEX already invoiced it."""
-        now = int(self.clock())
-        record = self.orders.get(client_hash, order_id)
+        """The TikTok order was cancelled: cancel its VTEX copy unless VTEX already invoiced it.
+
+        Never overwrites a live claim: a placement in flight gets the cancel handed over (`cancel_requested`)
+        and cancels what it placed. Idempotent (a repeat finds the order cancelled)."""
         reason = reason or "Pedido cancelado no TikTok Shop"
-        if record is None or not record.vtex_order:
-            # Not in VTEX (yet): CANCELLED stops any later creation; a worker creating it right now sees
-            # its mark_placed fail and cancels what it placed.
-            self.orders.mark_cancelled(client_hash, order_id, now=now, reason=reason)
+        record = self.orders.get(client_hash, order_id)
+        for _ in range(3):  # each retry follows a state change of the claim holder; three are plenty
+            now = int(self.clock())
+            if record is not None and record.vtex_order:
+                if record.sync_state == SyncState.CANCELLED and record.vtex_status in CANCELLED_VTEX_STATUSES:
+                    return "already_cancelled"
+                return self._cancel_vtex(client_hash, order_id, record.vtex_order, reason)
+            if record is not None and record.sync_state == SyncState.CANCELLED:
+                return "already_cancelled"
+            try:
+                cancelled = self.orders.cancel_unclaimed(client_hash, order_id, now=now, reason=reason)
+            except ConditionFailed:
+                try:
+                    self.orders.request_cancel(client_hash, order_id, now=now, reason=reason)
+                except ConditionFailed:  # placed or released meanwhile: look again
+                    record = self.orders.get(client_hash, order_id)
+                    continue
+                self._log(client_hash, order_id, "cancel_handed_to_placement", {"reason": reason})
+                return "cancel_handed_to_placement"
+            if cancelled.attempts:  # an earlier claim may have placed the order before it crashed
+                found = self._find_vtex_order(self.vtex(client_hash), order_id)
+                if found:
+                    return self._cancel_vtex(client_hash, order_id, found, reason)
             self._log(client_hash, order_id, "cancelled_before_creation", {"reason": reason})
             return "cancelled_before_creation"
-        if record.sync_state == SyncState.CANCELLED and record.vtex_status in CANCELLED_VTEX_STATUSES:
-            return "already_cancelled"
-        return self._cancel_vtex(client_hash, order_id, record.vtex_order, reason)
+        raise RuntimeError(f"order {order_id} kept changing state while cancelling; the message is retried")
 
     def _cancel_vtex(self, client_hash: str, order_id: str, vtex_id: str, reason: str) -> str:
         now = int(self.clock())
@@ -321,9 +393,19 @@ class OrderPlacer:
         if status not in CANCELLED_VTEX_STATUSES:
             vtex.cancel_order(vtex_id, reason)
             status = "cancellation-requested"
-        self.orders.mark_cancelled(client_hash, order_id, now=now, vtex_status=status, reason=reason)
+        self.orders.mark_cancelled(client_hash, order_id, now=now, vtex_status=status, reason=reason,
+                                   vtex_order=vtex_id)
         self._log(client_hash, order_id, "cancelled_in_vtex", {"vtex_order": vtex_id})
         return "cancelled_in_vtex"
+
+    # ------------------------------------------------------------------ units of orders not yet creatable
+    def record_units(self, client_hash: str, order_id: str) -> str:
+        """Unpaid orders are not claimed until paid, but TikTok already holds their stock: read the detail
+        once and record the units (set_units keeps the newest reading)."""
+        detail = self._read_order(client_hash, order_id)
+        if not self.orders.set_units(client_hash, order_id, order_units(detail), update_time=detail.update_time):
+            return "units_already_newer"
+        return "units_recorded"
 
     # ------------------------------------------------------------------ address
     def refresh_address(self, client_hash: str, order_id: str) -> str:

@@ -2,10 +2,15 @@
 
 TikTok gives up on a push after four retries (~15 h): the sweep makes a lost push harmless. Every run
 (default every 15 minutes), for each active client, it searches TikTok orders updated in a window that
-overlaps the previous run (default 35 minutes) and feeds every order that is missing from our table, or
-whose TikTok update_time is newer than ours, through the same path as a push (OrderEvents.order_status).
-It also re-queues orders stuck in our own states (NEW, HELD past its hold, CLAIMED past its lease,
-PLACED_IN_VTEX not yet authorized), so a crashed worker or a dropped message cannot strand an order.
+overlaps the previous run (default 35 minutes) and feeds through the same path as a push
+(OrderEvents.order_status) every order that is missing from our table, whose TikTok update_time is newer
+than ours, or whose stored effect may never have been sent (TikTok CANCELLED while our copy is not;
+paid while we still hold it NEW / PENDING_PAYMENT): a repeat re-emits the idempotent effect. Orders it
+sees without units get them from the search result (no extra call).
+First, because it is cheap and the most urgent, it re-queues orders stuck in our own states (NEW, HELD
+past its hold, CLAIMED past its lease, PLACED_IN_VTEX not yet authorized), so a crashed worker or a dropped
+message cannot strand an order. Then it reconciles clients (starting point rotated every run) while the
+Lambda's remaining time stays above a reserve; the clients left are reported and served by the next run.
 """
 
 from __future__ import annotations
@@ -15,13 +20,33 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pydantic import ValidationError
+
 from tiktok_vtex.observability import logger
-from tiktok_vtex.orders.events import Dispatcher, OrderEvents, new_order_message
-from tiktok_vtex.orders.models import GetOrdersMessage
-from tiktok_vtex.repositories.orders import OrderRepository, SyncState
+from tiktok_vtex.orders.events import Dispatcher, OrderEvents, has_units, new_order_message
+from tiktok_vtex.orders.models import GetOrdersMessage, TikTokOrder, is_paid, normalize_status, order_units
+from tiktok_vtex.repositories.orders import OrderRecord, OrderRepository, SyncState
 
 DEFAULT_WINDOW_MINUTES = 35
 STUCK_AFTER_SECONDS = 300
+# Time kept in hand when the sweep stops: one TikTok search page at its worst (retry budget + timeouts)
+# plus the final log and metrics.
+DEFAULT_RESERVE_MS = 30_000
+ROTATION_SECONDS = 900  # the schedule's period: each run starts with the next client
+# Paid orders still in these states should have a creation message under way; feeding them again is safe.
+AWAITING_CREATION = (SyncState.NEW, SyncState.PENDING_PAYMENT)
+WITHOUT_UNITS_COUNTED = (SyncState.NEW, SyncState.HELD, SyncState.PENDING_PAYMENT, SyncState.ERROR)
+
+
+@dataclass
+class TimeBudget:
+    """The Lambda's remaining time (context.get_remaining_time_in_millis); None = unbounded (tests, tools)."""
+
+    remaining_ms: Callable[[], int] | None = None
+    reserve_ms: int = DEFAULT_RESERVE_MS
+
+    def exhausted(self) -> bool:
+        return self.remaining_ms is not None and self.remaining_ms() < self.reserve_ms
 
 
 class TikTokSearchPort(Protocol):
@@ -41,18 +66,33 @@ class SweepReport:
     seen: int = 0
     fed: int = 0
     requeued: int = 0
+    units_recorded: int = 0
     failed_clients: list[str] = field(default_factory=list)
+    left_clients: list[str] = field(default_factory=list)      # not started: the time budget ran out
+    partial_clients: list[str] = field(default_factory=list)   # stopped mid-client for the same reason
     outcomes: dict[str, int] = field(default_factory=dict)
 
     def count(self, outcome: str) -> None:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
 
 
+def needs_feeding(record: OrderRecord | None, status: str, update_time: int) -> bool:
+    """Whether the push path must see this TikTok order (again)."""
+    if record is None or (record.tiktok_update_time or 0) < update_time:
+        return True
+    if normalize_status(status) == "CANCELLED":
+        # the cancel message may have been lost; an invoiced order's blocked cancel is alerted, not retried
+        return record.sync_state != SyncState.CANCELLED and "cancel_blocked" not in (record.model_extra or {})
+    return is_paid(normalize_status(status)) and record.sync_state in AWAITING_CREATION
+
+
 def reconcile_client(client_hash: str, tiktok: TikTokSearchPort, orders: OrderRepository, events: OrderEvents, *,
                      now: int, window_minutes: int = DEFAULT_WINDOW_MINUTES,
-                     report: SweepReport | None = None) -> SweepReport:
-    """Feeds TikTok orders updated in the window that we miss or hold stale through the push path."""
+                     report: SweepReport | None = None, budget: TimeBudget | None = None) -> SweepReport:
+    """Feeds TikTok orders updated in the window that we miss, hold stale or may not have acted on through
+    the push path. Stops (client listed in `partial_clients`) when the time budget runs out."""
     report = report or SweepReport()
+    budget = budget or TimeBudget()
     filters = {"update_time_ge": now - window_minutes * 60, "update_time_lt": now + 60}
     for order in tiktok.iter_orders(filters, 100, sort_field="update_time", sort_order="ASC"):
         report.seen += 1
@@ -62,14 +102,29 @@ def reconcile_client(client_hash: str, tiktok: TikTokSearchPort, orders: OrderRe
         if not order_id or not status:
             continue
         record = orders.get(client_hash, order_id, consistent=False)
-        if record is not None and (record.tiktok_update_time or 0) >= update_time:
-            continue
-        outcome = events.order_status(client_hash, order_id, status, update_time, now)
-        report.fed += 1
-        report.count(outcome)
-        logger.info("sweep fed an order missed by pushes",
-                    extra={"client_hash": client_hash, "order_id": order_id, "outcome": outcome})
+        if needs_feeding(record, status, update_time):
+            outcome = events.order_status(client_hash, order_id, status, update_time, now)
+            report.fed += 1
+            report.count(outcome)
+            logger.info("sweep fed an order", extra={"client_hash": client_hash, "order_id": order_id,
+                                                     "outcome": outcome})
+        if normalize_status(status) != "CANCELLED" and (
+                record is None or (record.sync_state in WITHOUT_UNITS_COUNTED and not has_units(record))):
+            _record_units(client_hash, order, orders, update_time, report)
+        if budget.exhausted():  # checked after each order: the next one may cost a TikTok page
+            report.partial_clients.append(client_hash)
+            break
     return report
+
+
+def _record_units(client_hash: str, order: Mapping[str, Any], orders: OrderRepository, update_time: int,
+                  report: SweepReport) -> None:
+    try:
+        units = order_units(TikTokOrder.model_validate(order))
+    except ValidationError:
+        return  # the creation path reads the detail and records them
+    if orders.set_units(client_hash, str(order["id"]), units, update_time=update_time):
+        report.units_recorded += 1
 
 
 def requeue_stuck(orders: OrderRepository, queue: Dispatcher, *, now: int, lease_seconds: int = 180,
@@ -102,19 +157,32 @@ def requeue_stuck(orders: OrderRepository, queue: Dispatcher, *, now: int, lease
 def sweep(client_hashes: Iterator[str] | list[str], tiktok_for: Callable[[str], TikTokSearchPort],
           orders: OrderRepository, events: OrderEvents, queue: Dispatcher, *, clock: Callable[[], float] = time.time,
           window_minutes: int = DEFAULT_WINDOW_MINUTES, lease_seconds: int = 180,
-          replay_errors: bool = False) -> SweepReport:
+          replay_errors: bool = False, remaining_ms: Callable[[], int] | None = None,
+          reserve_ms: int = DEFAULT_RESERVE_MS) -> SweepReport:
     now = int(clock())
+    budget = TimeBudget(remaining_ms, reserve_ms)
     report = SweepReport()
-    for client_hash in client_hashes:
+    # Stuck orders first: a few index queries, and they are the orders a seller is waiting for.
+    requeue_stuck(orders, queue, now=now, lease_seconds=lease_seconds, report=report, replay_errors=replay_errors)
+    clients = list(client_hashes)
+    if clients:  # rotate the start so a budget that never covers everyone still reaches every client
+        start = (now // ROTATION_SECONDS) % len(clients)
+        clients = clients[start:] + clients[:start]
+    for index, client_hash in enumerate(clients):
+        if budget.exhausted():
+            report.left_clients = clients[index:]
+            break
         report.clients += 1
         try:
             reconcile_client(client_hash, tiktok_for(client_hash), orders, events, now=now,
-                             window_minutes=window_minutes, report=report)
+                             window_minutes=window_minutes, report=report, budget=budget)
         except Exception as error:  # one client's failure never stops the others
             report.failed_clients.append(client_hash)
             logger.warning("sweep failed for a client", extra={"client_hash": client_hash,
                                                                  "error": f"{type(error).__name__}: {error}"})
-    requeue_stuck(orders, queue, now=now, lease_seconds=lease_seconds, report=report, replay_errors=replay_errors)
+    if report.left_clients or report.partial_clients:
+        logger.warning("sweep time budget reached; the rest is left for the next run",
+                       extra={"left_clients": len(report.left_clients), "partial_clients": report.partial_clients})
     return report
 
 

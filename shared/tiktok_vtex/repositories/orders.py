@@ -4,14 +4,21 @@ Legacy attributes keep their meaning: client_hash, order_id (TikTok order id), s
 status), vtex_status, vtex_order (VTEX order id), created_at, updated_at (unix seconds).
 
 Added attributes:
-- sync_state: where the VTEX copy stands (see SyncState); GSI by_sync_state (sync_state, updated_at).
+- sync_state: where the VTEX copy stands (see SyncState); GSI by_sync_state (sync_state, updated_at) for
+  the sweep, GSI by_client_sync_state (client_hash, sync_state; projects sku_units and updated_at) for the
+  stock sync's pending units of one client. Both index the attribute every transition already writes, so
+  no derived attribute can drift.
 - tiktok_update_time: TikTok's update_time of the status we hold; a status with an older or equal
   update_time never overwrites it (statuses never move backwards).
 - claim_token / lease_until / attempts: the claim of the worker creating the order (exactly once).
 - error_reason / error_code: why the order is in ERROR (kept for replay).
 - hold_until: end of the per-client hold window before creation.
-- sku_units: {seller_sku: units} read from the order detail (the stock sync subtracts the units of orders
-  not yet in VTEX);
+- sku_units / units_update_time: {seller_sku: units} read from the order (detail or search) as soon as
+  we know the order, and the TikTok update_time they were read at (never replaced by an older reading);
+  the stock sync subtracts the units of orders not yet in VTEX;
+- cancel_requested / cancel_note: a cancellation arrived (unix seconds, reason). While a placement holds
+  the claim, cancel only sets this flag; the claim holder honours it (never places, or cancels what it
+  placed), and no later write of the claim holder (mark_placed, mark_error, release) ignores it.
 - package_ids, invoice_status, invoice_reason, cancellation, return_request, address_update: what the
   other pushes told us.
 
@@ -77,6 +84,8 @@ class OrderRecord(BaseModel):
     package_ids: list[str] = Field(default_factory=list)
     invoice_status: str | None = None
     invoice_reason: str | None = None
+    cancel_requested: int | None = None
+    cancel_note: str | None = None
 
     @property
     def is_placed(self) -> bool:
@@ -105,7 +114,9 @@ class OrderRepository:
         """Stores a TikTok status unless we already hold a newer one (update_time; same second: lifecycle rank).
 
         Creates the item when absent (sync_state `initial_state`); an existing sync_state is kept.
-        Returns the new record, or None when the status was stale and nothing changed.
+        Returns the new record; the stored record, unchanged, when it already holds this very status (a
+        redelivered push: its caller re-emits the idempotent effect of the stored state); None when the
+        status was stale and nothing changed.
         """
         # Same second: the later lifecycle status wins (CANCELLED, terminal, above all).
         rank = STATUS_RANK.get(status, 0)
@@ -120,8 +131,23 @@ class OrderRepository:
                           "OR (tiktok_update_time = :t AND (attribute_not_exists(status_rank) OR status_rank < :r))",
             )
         except ConditionFailed:
+            stored = self.get(client_hash, order_id)
+            if stored is not None and stored.tiktok_update_time == update_time and stored.status == status:
+                return stored
             return None
         return OrderRecord.model_validate(item)
+
+    def set_units(self, client_hash: str, order_id: str, units: Mapping[str, int], *, update_time: int) -> bool:
+        """Records the units per seller SKU of the order as read at TikTok `update_time` (an older reading
+        never replaces a newer one). False when a newer reading is already stored."""
+        try:
+            self._table.update(
+                self._key(client_hash, order_id), "SET sku_units = :u, units_update_time = :t",
+                values={":u": dict(units), ":t": update_time},
+                condition="attribute_not_exists(units_update_time) OR units_update_time <= :t")
+        except ConditionFailed:
+            return False
+        return True
 
     def promote_pending(self, client_hash: str, order_id: str, *, now: int) -> bool:
         """PENDING_PAYMENT -> NEW once the order is paid (only one writer wins)."""
@@ -152,7 +178,8 @@ class OrderRepository:
 
     def mark_placed(self, client_hash: str, order_id: str, *, token: str, vtex_order: str, vtex_status: str | None,
                     now: int) -> OrderRecord:
-        """CLAIMED (by us) -> PLACED_IN_VTEX with the VTEX order id."""
+        """CLAIMED (by us) -> PLACED_IN_VTEX with the VTEX order id. Refused (ConditionFailed) when a cancel
+        was requested meanwhile: the claim holder then cancels what it placed."""
         item = self._table.update(
             self._key(client_hash, order_id),
             "SET sync_state = :placed, vtex_order = :vo, vtex_status = :vs, updated_at = :now "
@@ -160,7 +187,7 @@ class OrderRepository:
             values={":placed": SyncState.PLACED_IN_VTEX.value, ":vo": vtex_order,
                     ":vs": vtex_status or "created", ":now": now, ":claimed": SyncState.CLAIMED.value,
                     ":token": token},
-            condition="sync_state = :claimed AND claim_token = :token",
+            condition="sync_state = :claimed AND claim_token = :token AND attribute_not_exists(cancel_requested)",
         )
         return OrderRecord.model_validate(item)
 
@@ -178,21 +205,28 @@ class OrderRepository:
 
     def mark_error(self, client_hash: str, order_id: str, *, token: str, reason: str, code: str,
                    now: int) -> OrderRecord:
-        """CLAIMED (by us) -> ERROR with the reason; the order stays claimable for a replay."""
+        """CLAIMED (by us) -> ERROR with the reason; the order stays claimable for a replay. Refused when a
+        cancel was requested meanwhile (the order must end CANCELLED, not replayable)."""
         item = self._table.update(
             self._key(client_hash, order_id),
             "SET sync_state = :error, error_reason = :reason, error_code = :code, updated_at = :now "
             "REMOVE claim_token, lease_until",
             values={":error": SyncState.ERROR.value, ":reason": reason[:1000], ":code": code, ":now": now,
                     ":claimed": SyncState.CLAIMED.value, ":token": token},
-            condition="sync_state = :claimed AND claim_token = :token",
+            condition="sync_state = :claimed AND claim_token = :token AND attribute_not_exists(cancel_requested)",
         )
         return OrderRecord.model_validate(item)
 
     def release(self, client_hash: str, order_id: str, *, token: str, state: SyncState, now: int,
                 **attributes: Any) -> OrderRecord:
-        """Gives a claim back (to HELD, NEW...) with extra attributes, if we still hold it."""
+        """Gives a claim back (to HELD, NEW...) with extra attributes, if we still hold it.
+
+        To HELD / PENDING_PAYMENT it is refused when a cancel was requested meanwhile (the claim holder
+        honours the cancel instead); to NEW (a transient failure) it is not: the next claim honours it."""
         names = {f"#a{i}": k for i, k in enumerate(attributes)}
+        condition = "sync_state = :claimed AND claim_token = :token"
+        if state not in (SyncState.NEW, SyncState.CANCELLED):
+            condition += " AND attribute_not_exists(cancel_requested)"
         values = {f":v{i}": v for i, v in enumerate(attributes.values())}
         sets = "".join(f", #a{i} = :v{i}" for i in range(len(attributes)))
         item = self._table.update(
@@ -201,18 +235,45 @@ class OrderRepository:
             names=names or None,
             values={**values, ":state": state.value, ":now": now, ":claimed": SyncState.CLAIMED.value,
                     ":token": token},
-            condition="sync_state = :claimed AND claim_token = :token",
+            condition=condition,
         )
         return OrderRecord.model_validate(item)
 
     def mark_cancelled(self, client_hash: str, order_id: str, *, now: int, vtex_status: str | None = None,
-                       reason: str | None = None) -> OrderRecord:
-        attributes: dict[str, Any] = {"sync_state": SyncState.CANCELLED.value, "updated_at": now}
-        if vtex_status:
-            attributes["vtex_status"] = vtex_status
-        if reason:
-            attributes["cancel_note"] = reason[:1000]
-        return self.set_attributes(client_hash, order_id, **attributes)
+                       reason: str | None = None, vtex_order: str | None = None) -> OrderRecord:
+        """-> CANCELLED (unconditional: the VTEX side is settled by the caller), the claim removed."""
+        values: dict[str, Any] = {":c": SyncState.CANCELLED.value, ":now": now}
+        sets = ["sync_state = :c", "updated_at = :now"]
+        for name, value in (("vtex_status", vtex_status), ("cancel_note", reason and reason[:1000]),
+                            ("vtex_order", vtex_order)):
+            if value:
+                values[f":{name}"] = value
+                sets.append(f"{name} = :{name}")
+        item = self._table.update(self._key(client_hash, order_id),
+                                  f"SET {', '.join(sets)} REMOVE claim_token, lease_until", values=values)
+        return OrderRecord.model_validate(item)
+
+    def cancel_unclaimed(self, client_hash: str, order_id: str, *, now: int, reason: str) -> OrderRecord:
+        """-> CANCELLED when no VTEX order is stored and no placement holds a live claim (creates the item if
+        absent). Raises ConditionFailed otherwise: then `request_cancel` hands the cancel to the claim holder."""
+        item = self._table.update(
+            self._key(client_hash, order_id),
+            "SET sync_state = :c, cancel_requested = :now, cancel_note = :note, updated_at = :now, "
+            "created_at = if_not_exists(created_at, :now) REMOVE claim_token, lease_until",
+            values={":c": SyncState.CANCELLED.value, ":now": now, ":note": reason[:1000],
+                    ":claimed": SyncState.CLAIMED.value},
+            condition="attribute_not_exists(vtex_order) AND (attribute_not_exists(sync_state) "
+                      "OR sync_state <> :claimed OR lease_until < :now)")
+        return OrderRecord.model_validate(item)
+
+    def request_cancel(self, client_hash: str, order_id: str, *, now: int, reason: str) -> OrderRecord:
+        """Flags a cancel for the placement holding a live claim (no VTEX order stored yet). Raises
+        ConditionFailed when the claim is gone or the order was placed meanwhile: the caller re-reads."""
+        item = self._table.update(
+            self._key(client_hash, order_id), "SET cancel_requested = :now, cancel_note = :note",
+            values={":now": now, ":note": reason[:1000], ":claimed": SyncState.CLAIMED.value},
+            condition="sync_state = :claimed AND lease_until >= :now AND attribute_not_exists(vtex_order)")
+        return OrderRecord.model_validate(item)
 
     def _transition(self, client_hash: str, order_id: str, sources: set[SyncState], target: SyncState, *,
                     now: int) -> bool:

@@ -149,10 +149,11 @@ def test_pending_orders_are_subtracted_from_the_orders_table(world: Any) -> None
     settings = get_settings()
     table = boto3.resource("dynamodb").Table(settings.tables.orders)
     sku = world.skus[1]
+    # what the orders capability writes (OrderRepository.set_units)
     table.put_item(Item={"client_hash": world.client_hash, "order_id": "o-1", "sync_state": "NEW",
-                         "updated_at": 1, "line_items": [{"seller_sku": sku["seller_sku"]}] * 2})
+                         "updated_at": 1, "sku_units": {sku["seller_sku"]: 2}, "units_update_time": 1})
     table.put_item(Item={"client_hash": world.client_hash, "order_id": "o-2", "sync_state": "PLACED_IN_VTEX",
-                         "updated_at": 1, "line_items": [{"seller_sku": sku["seller_sku"]}] * 5})
+                         "updated_at": 1, "sku_units": {sku["seller_sku"]: 5}, "units_update_time": 1})
     world.set_vtex_stock(sku["id"], 10)
     world.invoke(handler, {"type": "triggerPepareSkuStockBatch", "clientHash": world.client_hash,
                            "sku": [sku["seller_sku"]]})

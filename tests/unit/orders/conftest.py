@@ -59,6 +59,8 @@ class OrdersWorld:
                     outcomes.append(placer.create(message["clientHash"], message["orderId"]))
                 elif message["type"] == "cancelOrderInVtex":
                     outcomes.append(placer.cancel(message["clientHash"], message["orderId"], message.get("reason")))
+                elif message["type"] == "recordOrderUnits":
+                    outcomes.append(placer.record_units(message["clientHash"], message["orderId"]))
                 else:
                     outcomes.append(placer.refresh_address(message["clientHash"], message["orderId"]))
         return outcomes

@@ -215,8 +215,11 @@ class LambdaContextStub:
     log_group_name = "/aws/lambda/test"
     log_stream_name = "test"
 
+    def __init__(self, remaining_ms: int = 60_000) -> None:
+        self.remaining_ms = remaining_ms
+
     def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+        return self.remaining_ms
 
 
 @dataclass

@@ -19,10 +19,14 @@ STATUSES = ["UNPAID", "AWAITING_SHIPMENT", "AWAITING_COLLECTION", "IN_TRANSIT", 
 
 def test_legacy_rule_unpaid_is_recorded_not_created_then_paid_creates(world: OrdersWorld) -> None:
     events = world.events()
-    assert events.order_status(CLIENT, ORDER, "UNPAID", 100, 1000) == "status_updated"
-    assert world.queue.sent == []
+    world.tiktok.add(tiktok_order(ORDER, status="UNPAID", update_time=100))
+    # not created while unpaid, but its units are requested at once (defect 4: the stock sync counts them)
+    assert events.order_status(CLIENT, ORDER, "UNPAID", 100, 1000) == "units_requested"
+    assert world.queue.sent == [{"type": "recordOrderUnits", "clientHash": CLIENT, "orderId": ORDER}]
+    assert world.drain() == ["units_recorded"]
     assert world.orders.get(CLIENT, ORDER).sync_state == SyncState.PENDING_PAYMENT  # type: ignore[union-attr]
-    assert events.order_status(CLIENT, ORDER, "ON_HOLD", 150, 1000) == "status_updated"
+    assert events.order_status(CLIENT, ORDER, "ON_HOLD", 150, 1000) == "status_updated"  # units known now
+    assert world.queue.sent == []
     assert events.order_status(CLIENT, ORDER, "AWAITING_SHIPMENT", 200, 1000) == "create_requested"
     assert world.queue.sent == [{"type": "triggerNewOrderInTTK", "clientHash": CLIENT, "orderId": ORDER}]
     record = world.orders.get(CLIENT, ORDER)
@@ -44,7 +48,8 @@ def test_older_status_never_overwrites_a_newer_one(world: OrdersWorld) -> None:
     events = world.events()
     events.order_status(CLIENT, ORDER, "IN_TRANSIT", 300, 1000)
     assert events.order_status(CLIENT, ORDER, "AWAITING_SHIPMENT", 200, 1000) == "stale_status_ignored"
-    assert events.order_status(CLIENT, ORDER, "IN_TRANSIT", 300, 1000) == "stale_status_ignored"  # same push
+    # the same push again is not stale: it re-emits the effect of the stored state (defect 1)
+    assert events.order_status(CLIENT, ORDER, "IN_TRANSIT", 300, 1000) == "create_requested"
     record = world.orders.get(CLIENT, ORDER)
     assert record is not None and record.status == "IN_TRANSIT" and record.tiktok_update_time == 300
     # same second: the later lifecycle status wins, in either delivery order
