@@ -18,6 +18,7 @@ from tiktok_vtex.dispatch import AsyncInvoker, Dispatcher
 from tiktok_vtex.observability import logger, metrics, tracer
 from tiktok_vtex.repositories.auth_codes import AuthCodeRepository, StateNonceStore
 from tiktok_vtex.settings import get_settings, load_app_secrets
+from tiktok_vtex.webhooks.refusals import RefusalSampler
 
 MANAGER_FUNCTION = "GERENCIADOR-AUTH-CODES"
 app = APIGatewayHttpResolver()
@@ -39,6 +40,7 @@ class Wiring:
         self.codes = AuthCodeRepository(settings.tables.auth_token, settings.tables.auth_token_logs)
         self.nonces = StateNonceStore(settings.tables.idempotency)
         self.dispatcher: Dispatcher = AsyncInvoker(settings.function_name(MANAGER_FUNCTION))
+        self.sampler = RefusalSampler()  # refusals recorded: at most 10 a minute per container
 
 
 @cache
@@ -61,7 +63,8 @@ def render(outcome: CallbackOutcome) -> str:
 def tiktok_callback() -> Response:
     deps = wiring()
     outcome = handle_callback(app.current_event.query_string_parameters or {}, state_secret=deps.state_secret,
-                              codes=deps.codes, nonces=deps.nonces, dispatcher=deps.dispatcher)
+                              codes=deps.codes, nonces=deps.nonces, dispatcher=deps.dispatcher,
+                              sampler=deps.sampler)
     return Response(status_code=outcome.http_status, content_type="text/html; charset=utf-8",
                     body=render(outcome), headers=dict(SECURITY_HEADERS))
 

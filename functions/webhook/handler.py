@@ -7,7 +7,8 @@ tiktok_vtex.webhooks.intake. Secrets, the idempotency layer and the shop cache l
 from __future__ import annotations
 
 import base64
-from functools import cache
+import binascii
+from functools import cache, partial
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -17,18 +18,25 @@ from tiktok_vtex.dispatch import QueuePublisher
 from tiktok_vtex.observability import logger, metrics, tracer
 from tiktok_vtex.repositories.clients import ClientRepository
 from tiktok_vtex.repositories.webhook_events import WebhookEventRepository
-from tiktok_vtex.settings import get_settings, load_app_secrets
+from tiktok_vtex.settings import fetch_json_secret, get_settings, load_app_secrets
 from tiktok_vtex.webhooks.idempotency import PowertoolsOnce
-from tiktok_vtex.webhooks.intake import CachedShopDirectory, WebhookIntake, WebhookSecrets
+from tiktok_vtex.webhooks.intake import CachedShopDirectory, IntakeResult, WebhookIntake
+from tiktok_vtex.webhooks.secrets import RotatingSecrets, WebhookSecrets
 
 app = APIGatewayHttpResolver()
 
 
-@cache
-def secrets() -> WebhookSecrets:
-    loaded = load_app_secrets(get_settings())
+def read_secrets() -> WebhookSecrets:
+    # max_age=0: RotatingSecrets decides when to read (every 5 minutes, or after a signature failure at
+    # most once a minute); Powertools' own cache would hand back the old value.
+    loaded = load_app_secrets(get_settings(), fetch=partial(fetch_json_secret, max_age=0))
     return WebhookSecrets(app_key=loaded.app_key, app_secret=loaded.app_secret.get_secret_value(),
                           internal_secret=loaded.internal_webhook_secret.get_secret_value())
+
+
+@cache
+def secrets() -> RotatingSecrets:
+    return RotatingSecrets(read_secrets)
 
 
 @cache
@@ -50,21 +58,33 @@ def intake() -> WebhookIntake:
         link = clients.find_shop_link_by_shop_id(shop_id)
         return link.client_hash if link else None
 
-    return WebhookIntake(secrets=secrets, directory=CachedShopDirectory(lookup),
+    return WebhookIntake(secrets=secrets(), directory=CachedShopDirectory(lookup),
                          queue=QueuePublisher(settings.require("WEBHOOK_QUEUE_URL")), once=once(), ledger=ledger)
+
+
+class UnreadableBody(ValueError):
+    """The event's body cannot be turned back into the bytes that were sent."""
 
 
 def raw_body(event: dict[str, Any]) -> bytes:
     """The body exactly as TikTok sent it (API Gateway may base64-encode it): the HMAC covers these bytes."""
     body = event.get("body") or ""
-    if event.get("isBase64Encoded"):
-        return base64.b64decode(body)
-    return body.encode("utf-8")
+    try:
+        if event.get("isBase64Encoded"):
+            return base64.b64decode(body, validate=True)
+        return body.encode("utf-8")
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        raise UnreadableBody("the request body is not readable") from None
 
 
 @app.post("/tiktok/webhook")
 def tiktok_webhook() -> Response:
-    result = intake().handle(raw_body(app.current_event.raw_event), dict(app.current_event.headers or {}))
+    try:
+        body = raw_body(app.current_event.raw_event)
+    except UnreadableBody as error:
+        result = IntakeResult(400, "malformed", str(error))
+    else:
+        result = intake().handle(body, dict(app.current_event.headers or {}))
     return Response(status_code=result.status_code, content_type=content_types.APPLICATION_JSON,
                     body=result.body())
 

@@ -3,7 +3,9 @@
 Auth codes live 30 minutes and work once, so a verified code is stored as `unused` and processing starts
 at once through an async invoke of GERENCIADOR-AUTH-CODES (the hourly run is the safety net). Every
 refused callback (forged/expired/replayed state, denial, missing code, bad parameters) is recorded with
-status `error` and its reason under its own key; nothing else is touched.
+status `error` and its reason under its own key; nothing else is touched. Refusals cost no write per
+request: a metric always, a record for at most `RefusalSampler.limit` refusals per minute and container
+(webhooks.refusals; issue 10, defect 12): the URL is public, anyone can call it.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tiktok_vtex.auth.state import InvalidState, OAuthState, verify_state
 from tiktok_vtex.dispatch import Dispatcher, DispatchError
-from tiktok_vtex.observability import logger
+from tiktok_vtex.observability import logger, metrics
 from tiktok_vtex.repositories.auth_codes import AuthCodeRepository, StateNonceStore, fingerprint
+from tiktok_vtex.webhooks.models import safe_text
+from tiktok_vtex.webhooks.refusals import RefusalSampler
 
 PROCESS_ACTION = "processAuthCodes"
 
@@ -52,9 +57,13 @@ def handle_callback(
     nonces: StateNonceStore,
     dispatcher: Dispatcher,
     clock: Callable[[], float] = time.time,
+    sampler: RefusalSampler | None = None,
 ) -> CallbackOutcome:
     now = clock()
-    raw = {k: v for k, v in (query or {}).items() if isinstance(v, str)}
+    # Query values are the caller's: strings only, and only what encodes (a lone surrogate would break the
+    # record and the log line; it is then simply an invalid value).
+    raw = {k: v for k, v in (query or {}).items() if isinstance(v, str) and isinstance(k, str)}
+    raw = {k: (v if _encodable(v) else "\ufffd") for k, v in raw.items() if _encodable(k)}
     # TikTok sends code=null on denial; treat it as absent.
     if raw.get("code") in ("", "null"):
         raw.pop("code")
@@ -62,14 +71,15 @@ def handle_callback(
         params = CallbackParams.model_validate(raw)
     except ValidationError as error:
         fields = sorted({str(e["loc"][0]) for e in error.errors()})
-        return _reject(codes, now, "invalid_parameters", f"invalid query parameters: {', '.join(fields)}", 400)
+        return _reject(codes, sampler, now, "invalid_parameters", f"invalid query parameters: {', '.join(fields)}",
+                       400)
 
     try:
         state = verify_state(params.state, secret=state_secret, now=now)
     except InvalidState as error:
         reason = f"state_{error.reason}"
         logger.warning("oauth callback refused", extra={"reason": reason})
-        return _reject(codes, now, reason, str(error), 400, received_code=params.code)
+        return _reject(codes, sampler, now, reason, str(error), 400, received_code=params.code)
 
     if params.error:
         nonces.consume(state.nonce, auth_code=None, expires_at=state.expires_at + 3600, clock=clock)
@@ -83,19 +93,21 @@ def handle_callback(
                                "and ask for a new link when you are ready.", reason, state.client_hash)
 
     if not params.code:
-        return _reject(codes, now, "missing_code", "the callback carries neither code nor error", 400,
+        return _reject(codes, sampler, now, "missing_code", "the callback carries neither code nor error", 400,
                        client_hash=state.client_hash)
 
-    return _accept(params.code, state, codes=codes, nonces=nonces, dispatcher=dispatcher, now=now, clock=clock)
+    return _accept(params.code, state, codes=codes, nonces=nonces, dispatcher=dispatcher, now=now, clock=clock,
+                   sampler=sampler)
 
 
 def _accept(code: str, state: OAuthState, *, codes: AuthCodeRepository, nonces: StateNonceStore,
-            dispatcher: Dispatcher, now: float, clock: Callable[[], float]) -> CallbackOutcome:
+            dispatcher: Dispatcher, now: float, clock: Callable[[], float],
+            sampler: RefusalSampler | None) -> CallbackOutcome:
     first_use, used_with = nonces.consume(state.nonce, auth_code=code, expires_at=state.expires_at + 3600,
                                           clock=clock)
     if not first_use and used_with != StateNonceStore.marker(code):
         # The same signed state with another code (or after a denial): a replayed link.
-        return _reject(codes, now, "state_replayed", "this authorization link was already used", 400,
+        return _reject(codes, sampler, now, "state_replayed", "this authorization link was already used", 400,
                        client_hash=state.client_hash, received_code=code)
     # First use, or the same redirect again (page reload): storing is idempotent.
     stored = codes.record_callback(code, client_hash=state.client_hash, state_nonce=state.nonce, now=now)
@@ -119,10 +131,24 @@ def _accept(code: str, state: OAuthState, *, codes: AuthCodeRepository, nonces: 
                            dispatched=dispatched)
 
 
-def _reject(codes: AuthCodeRepository, now: float, reason: str, detail: str, status: int, *,
-            client_hash: str | None = None, received_code: str | None = None) -> CallbackOutcome:
-    key = codes.record_rejected(reason=reason, detail=detail, now=now, client_hash=client_hash,
-                                received_code=received_code)
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _reject(codes: AuthCodeRepository, sampler: RefusalSampler | None, now: float, reason: str, detail: str,
+            status: int, *, client_hash: str | None = None, received_code: str | None = None) -> CallbackOutcome:
+    detail = safe_text(detail, 500)
+    metrics.add_metric(name="OAuthCallbackRefused", unit=MetricUnit.Count, value=1)
+    key: str | None = None
+    if sampler is None or sampler.allow():
+        key = codes.record_rejected(reason=reason, detail=detail, now=now, client_hash=client_hash,
+                                    received_code=received_code)
+    else:
+        metrics.add_metric(name="OAuthCallbackRefusalNotRecorded", unit=MetricUnit.Count, value=1)
     logger.warning("oauth callback rejected", extra={"reason": reason, "record": key, "client_hash": client_hash})
     return CallbackOutcome(status, "rejected", "Authorization link not accepted",
                            f"This authorization could not be accepted ({detail}). Nothing was changed; please ask "

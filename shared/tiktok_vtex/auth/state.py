@@ -71,7 +71,11 @@ def issue_state(client_hash: str, *, secret: str, now: float, ttl: int = DEFAULT
 
 
 def verify_state(state: str | None, *, secret: str, now: float) -> OAuthState:
-    """The verified state, or InvalidState(reason in missing|malformed|bad_signature|expired|not_yet_valid)."""
+    """The verified state, or InvalidState(reason in unconfigured|missing|malformed|bad_signature|expired|
+    not_yet_valid)."""
+    if not secret:
+        # A misconfigured stack (empty NoEcho parameter): with an empty key anyone could sign a state.
+        raise InvalidState("unconfigured", "the OAuth state secret is not configured; no state is accepted")
     if not state:
         raise InvalidState("missing", "the callback has no state")
     if len(state) > MAX_STATE_LENGTH or state.count(".") != 1:

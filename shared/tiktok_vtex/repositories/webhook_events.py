@@ -2,8 +2,10 @@
 
 Key: shop_id (the TikTok shop; "unknown" for orphans and pushes we could not attribute; "internal" for
 our own type 99) + event_key (`{received_ms:015d}#{dedup_key}`, sortable by arrival). Items expire
-(`expires_at`, TTL) after the retention period. The raw body is kept for replay, minus nothing secret:
-TikTok pushes carry ids and statuses only, never credentials.
+(`expires_at`, TTL) after the retention period. The raw body is kept whole for replay (never truncated:
+a cut body no longer verifies nor parses); its size is bounded by the webhook intake (the body must fit
+in one SQS message, < 256 KiB, well under DynamoDB's 400 KB item limit). Nothing secret in it: TikTok
+pushes carry ids and statuses only, never credentials.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class WebhookEvent(BaseModel):
     order_id: str | None = None
     product_id: str | None = None
     detail: str | None = None
-    payload: str | None = Field(default=None, description="raw body (truncated), for replay")
+    payload: str | None = Field(default=None, description="raw body (whole), for replay")
     expires_at: int | None = None
 
 
@@ -57,8 +59,6 @@ class WebhookEventRepository:
         """Writes the event once (a redelivered queue message does not duplicate it). True if new."""
         item = event.model_dump(mode="json", exclude_none=True)
         item.setdefault("expires_at", event.received_at + self._retention)
-        if item.get("payload") and len(item["payload"]) > 64_000:
-            item["payload"] = item["payload"][:64_000]
         try:
             self._table.put(item, condition="attribute_not_exists(event_key)")
         except ConditionFailed:

@@ -6,12 +6,18 @@ send: at most 4. The ledger write and every handler run behind the queue (WEBHOO
 
 Answers:
 - 401: missing or wrong `Authorization` (TikTok HMAC), or type 99 without a valid `X-Internal-Signature`;
-- 400: body not JSON, envelope or data of its type invalid (message names the field);
+- 400: body too large (measured as the queue message it would become: JSON escaping included), not
+  JSON (including nesting too deep for the parser), envelope or data of its type invalid or beyond what
+  DynamoDB can store (message names the field; see webhooks.models);
 - 409: the same push is being handled right now (TikTok retries; if the first delivery then fails, the
   idempotency record is gone and the retry is processed: the push is not lost);
 - 500: we could not record or enqueue it (TikTok retries);
 - 200: accepted (also for duplicates already done, unknown shops and unknown types).
-Refusals are written to the ledger directly (shop "unknown"): they are rare and have no queue message.
+Refusals always emit a metric; only a capped sample is written to the ledger (shop "unknown", 7-day TTL;
+see webhooks.refusals): an unauthenticated caller must not cost a DynamoDB write per request. The size
+check runs before the signature check, so an oversized body costs no HMAC over megabytes either.
+The app secret is re-read every few minutes and, on a signature failure, at most once a minute
+(webhooks.secrets): a rotated secret is picked up by warm containers.
 """
 
 from __future__ import annotations
@@ -36,17 +42,20 @@ from tiktok_vtex.repositories.webhook_events import (
     WebhookEventRepository,
     event_key,
 )
-from tiktok_vtex.webhooks.models import Push, PushError, PushType, parse_push
+from tiktok_vtex.webhooks.models import Push, PushError, PushType, parse_push, safe_text
+from tiktok_vtex.webhooks.refusals import SAMPLE_RETENTION_SECONDS, RefusalSampler
+from tiktok_vtex.webhooks.secrets import WebhookSecrets
 
 INTERNAL_SIGNATURE_HEADER = "x-internal-signature"
-MAX_BODY_BYTES = 256 * 1024 - 2048  # must fit in one SQS message with its envelope
+SQS_MESSAGE_LIMIT = 256 * 1024
+MAX_BODY_BYTES = SQS_MESSAGE_LIMIT - 1024  # the raw body alone; the encoded queue message is checked too
+MAX_CLIENT_HASH = 128  # VtexOrderCreatedData.client_hash / ClientTable key
 
 
-@dataclass(frozen=True)
-class WebhookSecrets:
-    app_key: str
-    app_secret: str
-    internal_secret: str
+class SecretSource(Protocol):
+    def get(self) -> WebhookSecrets: ...
+
+    def refresh_after_failure(self) -> WebhookSecrets | None: ...
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,7 @@ class OnceGuard(Protocol):
 
 def verify_internal(secret: str, raw_body: bytes, signature: str | None) -> bool:
     """Type 99: hex HMAC-SHA256 of the raw body with INTERNAL_WEBHOOK_SECRET (constant-time compare)."""
-    if not signature or not secret:
+    if not signature or not secret:  # an empty secret would make every signature forgeable
         return False
     expected = hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest().encode()
     return hmac.compare_digest(expected, signature.strip().lower().encode("utf-8", "replace"))
@@ -113,32 +122,54 @@ class CachedShopDirectory:
         return client_hash
 
 
+def queue_message(push: Push, key: str, raw_body: bytes, received_ms: int,
+                  client_hash: str | None) -> dict[str, Any]:
+    return {"kind": "push", "dedup_key": key, "received_ms": received_ms, "type": push.type,
+            "shop_id": push.shop_id, "client_hash": client_hash, "body": raw_body.decode("utf-8")}
+
+
+def encoded_size(message: Mapping[str, Any]) -> int:
+    """Bytes of the message as dispatch.QueuePublisher sends it (the body travels as a JSON string:
+    quotes, backslashes and non-ASCII characters grow when escaped)."""
+    return len(json.dumps(message, separators=(",", ":"), default=str).encode("utf-8"))
+
+
 @dataclass
 class WebhookIntake:
-    secrets: Callable[[], WebhookSecrets]
+    secrets: SecretSource
     directory: ShopDirectory
     queue: Dispatcher
     once: OnceGuard
     ledger: Callable[[], WebhookEventRepository]
     clock: Callable[[], float] = time.time
+    sampler: RefusalSampler | None = None
+
+    def __post_init__(self) -> None:
+        if self.sampler is None:
+            self.sampler = RefusalSampler(clock=self.clock)
+
+    def _verify(self, secrets: WebhookSecrets, raw_body: bytes, lowered: Mapping[str, str]) -> bool:
+        if INTERNAL_SIGNATURE_HEADER in lowered:
+            return verify_internal(secrets.internal_secret, raw_body, lowered.get(INTERNAL_SIGNATURE_HEADER))
+        return verify_webhook(secrets.app_key, secrets.app_secret, raw_body, lowered.get("authorization"))
 
     def handle(self, raw_body: bytes, headers: Mapping[str, str]) -> IntakeResult:  # noqa: PLR0911 (one per answer)
         received_ms = int(self.clock() * 1000)
         lowered = {k.lower(): v for k, v in headers.items()}
-        secrets = self.secrets()
         internal = INTERNAL_SIGNATURE_HEADER in lowered
-        if internal:
-            verified = verify_internal(secrets.internal_secret, raw_body, lowered.get(INTERNAL_SIGNATURE_HEADER))
-        else:
-            verified = verify_webhook(secrets.app_key, secrets.app_secret, raw_body, lowered.get("authorization"))
-        if not verified:
-            reason = "missing signature" if not (lowered.get("authorization") or internal) else "invalid signature"
-            return self._refuse(401, "unauthorized", reason, raw_body, received_ms)
         if len(raw_body) > MAX_BODY_BYTES:
             return self._refuse(400, "malformed", "body too large", raw_body, received_ms)
+        verified = self._verify(self.secrets.get(), raw_body, lowered)
+        signed = bool(lowered.get("authorization") or internal)
+        if not verified and signed and (fresh := self.secrets.refresh_after_failure()) is not None:
+            verified = self._verify(fresh, raw_body, lowered)  # the secret was rotated since we read it
+        if not verified:
+            reason = "invalid signature" if signed else "missing signature"
+            return self._refuse(401, "unauthorized", reason, raw_body, received_ms)
         try:
-            document = json.loads(raw_body)
-        except (ValueError, UnicodeDecodeError):
+            # UTF-8 only (json.loads would also take UTF-16/32 bytes, which the queue message cannot carry)
+            document = json.loads(raw_body.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nesting beyond the parser
             return self._refuse(400, "malformed", "body is not valid JSON", raw_body, received_ms)
         try:
             push = parse_push(document)
@@ -152,6 +183,11 @@ class WebhookIntake:
                                 "X-Internal-Signature is only accepted for type 99", raw_body, received_ms,
                                 push_type=push.type)
         key = dedup_key_of(push, raw_body)
+        # The worst case of what _accept will send (longest client hash): refused now, not after the
+        # idempotency record exists and the send fails on every retry.
+        if encoded_size(queue_message(push, key, raw_body, received_ms, "x" * MAX_CLIENT_HASH)) > SQS_MESSAGE_LIMIT:
+            return self._refuse(400, "malformed", "body too large once escaped for the queue", raw_body,
+                                received_ms, push_type=push.type)
 
         def accept() -> dict[str, Any]:
             return self._accept(push, key, raw_body, received_ms)
@@ -178,22 +214,31 @@ class WebhookIntake:
         else:
             client_hash = self.directory.client_for_shop(str(push.shop_id))
         outcome = "queued" if client_hash else "orphan"
-        self.queue.send([{
-            "kind": "push", "dedup_key": key, "received_ms": received_ms, "type": push.type,
-            "shop_id": push.shop_id, "client_hash": client_hash, "body": raw_body.decode("utf-8", "replace"),
-        }])
+        self.queue.send([queue_message(push, key, raw_body, received_ms, client_hash)])
         return {"outcome": outcome}
 
     def _refuse(self, status: int, outcome: str, reason: str, raw_body: bytes, received_ms: int, *,
                 push_type: Any = None) -> IntakeResult:
+        reason = safe_text(reason, 500)  # never an unencodable log line or DynamoDB string
+        # only a real integer type is logged or stored (a string here could be anything the caller sent)
+        known_type = push_type if isinstance(push_type, int) and not isinstance(push_type, bool) \
+            and 0 <= push_type <= 9999 else None
         metrics.add_metric(name="WebhookRefused", unit=MetricUnit.Count, value=1)
-        logger.warning("webhook refused", extra={"status": status, "reason": reason, "push_type": push_type})
+        metrics.add_metric(name=f"WebhookRefused{status}", unit=MetricUnit.Count, value=1)
+        assert self.sampler is not None
+        sampled = self.sampler.allow()
+        logger.warning("webhook refused", extra={"status": status, "reason": reason, "push_type": known_type,
+                                                 "recorded": sampled})
+        if not sampled:
+            metrics.add_metric(name="WebhookRefusalNotRecorded", unit=MetricUnit.Count, value=1)
+            return IntakeResult(status, outcome, reason)
         try:
             key = "sha256:" + hashlib.sha256(raw_body).hexdigest()
+            received_at = received_ms // 1000
             self.ledger().record(WebhookEvent(
                 shop_id=UNKNOWN_SHOP, event_key=event_key(received_ms, key), dedup_key=key,
-                type=push_type if isinstance(push_type, int) else None, received_at=received_ms // 1000,
-                outcome=f"refused_{status}", detail=reason,
+                type=known_type, received_at=received_at, outcome=f"refused_{status}", detail=reason,
+                expires_at=received_at + SAMPLE_RETENTION_SECONDS,
                 # an unauthenticated body is kept short: it is evidence, not something to replay
                 payload=raw_body[:2000].decode("utf-8", "replace")))
         except Exception:  # recording must never turn a 4xx into a 500

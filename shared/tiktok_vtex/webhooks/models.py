@@ -4,14 +4,27 @@ Envelope: {type, tts_notification_id, shop_id, timestamp, data}. `data` is valid
 type; unknown types keep their data as a dict (acknowledged and recorded, never retried forever).
 Ids arrive as strings or numbers depending on the topic (type 5 sends product_id as a number): both are
 accepted and stored as strings.
+
+Hostile input is refused here, before anything is stored (issue 10, defect 13): the whole document is
+walked once (iteratively: no RecursionError) and must stay within what DynamoDB and our logs can hold:
+nesting depth, numbers DynamoDB can store (38 significant digits, 1E-130..9.9E+125, finite), strings
+that encode to UTF-8 (no lone surrogates), key-sized ids (shop_id and tts_notification_id become parts of
+DynamoDB keys: partition key <= 2048 bytes, sort key <= 1024), `type` a real integer (never a boolean).
 """
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+MAX_DEPTH = 16  # DynamoDB allows 32 levels in an item; a push nests 3-4
+MAX_INT = 10**38 - 1  # DynamoDB numbers: 38 significant digits
+MIN_FLOAT, MAX_FLOAT = 1e-130, 9.9e125
+MAX_UNIX_TIME = 10**13  # seconds (or milliseconds) since 1970, far beyond any real date
+MAX_TYPE = 9999
 
 
 def _to_str(value: Any) -> Any:
@@ -23,13 +36,19 @@ def _to_str(value: Any) -> Any:
 
 
 def _to_int(value: Any) -> Any:
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, bool):  # `true` is not 1 (bool is an int subclass: pydantic would take it)
+        raise ValueError("must be an integer, not a boolean")
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value) <= 20:
         return int(value.strip())
     return value
 
 
 Id = Annotated[str, BeforeValidator(_to_str), Field(min_length=1, max_length=64)]
-UnixTime = Annotated[int, BeforeValidator(_to_int), Field(ge=0)]
+UnixTime = Annotated[int, BeforeValidator(_to_int), Field(ge=0, le=MAX_UNIX_TIME)]
+# Parts of DynamoDB keys (ledger partition, event_key sort key, shop GSI): short and printable ASCII.
+ShopId = Annotated[str, BeforeValidator(_to_str), Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+NotificationId = Annotated[str, BeforeValidator(_to_str),
+                           Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
 
 
 class PushType(IntEnum):
@@ -197,9 +216,9 @@ class Envelope(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    type: Annotated[int, BeforeValidator(_to_int)]
-    tts_notification_id: Annotated[str | None, BeforeValidator(_to_str)] = None
-    shop_id: Annotated[str | None, BeforeValidator(_to_str)] = None
+    type: Annotated[int, BeforeValidator(_to_int), Field(ge=0, le=MAX_TYPE)]
+    tts_notification_id: NotificationId | None = None
+    shop_id: ShopId | None = None
     timestamp: UnixTime | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
@@ -252,15 +271,66 @@ class PushError(ValueError):
 def describe(error: ValidationError, prefix: str = "") -> str:
     parts = []
     for item in error.errors()[:5]:
-        where = ".".join(str(p) for p in item["loc"]) or "body"
-        parts.append(f"{prefix}{where}: {item['msg']}")
+        where = ".".join(str(p)[:40] for p in item["loc"]) or "body"
+        parts.append(safe_text(f"{prefix}{where}: {item['msg']}"))
     return "; ".join(parts)
+
+
+def _number_error(value: int | float) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return "an integer beyond 38 digits" if abs(value) > MAX_INT else None
+    if not math.isfinite(value):
+        return "a number that is not finite (NaN or Infinity)"
+    if value != 0 and not MIN_FLOAT <= abs(value) <= MAX_FLOAT:
+        return "a number outside 1E-130..9.9E+125"
+    return None
+
+
+def _string_error(value: str) -> str | None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "a string that is not valid Unicode (lone surrogate)"
+    return None
+
+
+def check_document(document: Any) -> None:
+    """Every value storable as is (see the module docstring); iterative, so any depth is safe to check.
+    Raises PushError naming the problem and its path (field names only: never a value)."""
+    stack: list[tuple[Any, tuple[str, ...]]] = [(document, ())]
+    while stack:
+        value, path = stack.pop()
+        where = ".".join(path) or "body"
+        if len(path) > MAX_DEPTH:
+            raise PushError(f"body: nested deeper than {MAX_DEPTH} levels")
+        problem: str | None = None
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if (key_problem := _string_error(key)) is not None:
+                    raise PushError(f"{where}: a field name is {key_problem}")
+                stack.append((item, (*path, key[:40])))
+        elif isinstance(value, list):
+            stack.extend((item, (*path, str(index))) for index, item in enumerate(value))
+        elif isinstance(value, int | float):
+            problem = _number_error(value)
+        elif isinstance(value, str):
+            problem = _string_error(value)
+        if problem is not None:
+            raise PushError(f"{safe_text(where)}: {problem}")
+
+
+def safe_text(text: str, limit: int = 200) -> str:
+    """Text fit for a log line or a DynamoDB string: valid UTF-8, bounded."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")[:limit]
 
 
 def parse_push(document: Any) -> Push:
     """Validates the envelope and the data of its type. Raises PushError with a clear message."""
     if not isinstance(document, dict):
         raise PushError("body must be a JSON object")
+    check_document(document)
     try:
         envelope = Envelope.model_validate(document)
     except ValidationError as error:

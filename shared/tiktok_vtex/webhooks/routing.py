@@ -6,7 +6,7 @@
 | 2, 11, 12 | recorded on the order; a completed cancellation cancels the VTEX order (orders queue) |
 | 3 | address refresh queued for the orders function |
 | 4 | package ids of each order refreshed |
-| 5, 15, 16, 37 | product status / info / creation / audit on the seller-SKU rows + product log |
+| 5, 15, 16, 37 | product status / info / creation / audit on the seller-SKU rows + product log; never backwards |
 | 6, 7 | authorization logic (auth.lifecycle) |
 | 27 | recorded, and the SKU's stock re-synced (ESTOQUE-VTEX-busca-estoque-sku, triggerPepareSkuStock) |
 | 36 | invoice status: SUCCESS -> shipping queue; INVALID / FAILED -> reason on the order + alert |
@@ -15,6 +15,13 @@
 
 A message that fails is marked `failed` in the ledger and raised, so SQS redelivers it (then its DLQ);
 the ledger write is conditional, so a redelivery does not duplicate the record.
+
+Product pushes are unordered and retried for hours, so each SKU row keeps the `update_time` of the last
+push applied, one attribute per push type (`product_update_time_5`, `_15`, `_16`, `_37`: a status push
+and an information push are about different fields, so a newer type 15 must not block an older but
+latest type 5). The write is conditional on that time (<=: a redelivery of the same push re-applies it
+idempotently); an older push is logged as stale and changes nothing. Without update_time the envelope's
+timestamp is used; with neither, the push is applied unconditionally (nothing to order it by).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tiktok_vtex.auth.errors import ClientDeauthorized, ClientNotAuthorized
 from tiktok_vtex.observability import logger
 from tiktok_vtex.orders.events import OrderEvents
+from tiktok_vtex.repositories.base import ConditionFailed
 from tiktok_vtex.repositories.products import SellerSku
 from tiktok_vtex.repositories.webhook_events import WebhookEvent, WebhookEventRepository, event_key
 from tiktok_vtex.webhooks import models as m
@@ -57,7 +65,8 @@ class Dispatcher(Protocol):
 class ProductStore(Protocol):
     def find_by_tiktok_product(self, tik_tok_product_id: str, client_hash: str | None = None) -> list[SellerSku]: ...
 
-    def update(self, client_hash: str, seller_sku: str, **attributes: Any) -> dict[str, Any]: ...
+    def update(self, client_hash: str, seller_sku: str, *, condition: str | None = None,
+               condition_values: dict[str, Any] | None = None, **attributes: Any) -> dict[str, Any]: ...
 
 
 class ChangeLog(Protocol):
@@ -146,13 +155,23 @@ class PushRouter:
             return self._inventory(client_hash, data)
         if isinstance(data, m.ProductStatusData | m.ProductInformationData | m.ProductCreationData
                       | m.ProductAuditData):
-            return self._product(client_hash, push.type, data, now)
+            return self._product(client_hash, push.type, data, now, push.envelope.timestamp)
         return "unhandled_type"
 
-    def _product(self, client_hash: str, push_type: int, data: Any, now: int) -> str:
+    def _product(self, client_hash: str, push_type: int, data: Any, now: int, timestamp: int | None) -> str:
         product_id = str(data.product_id)
-        attributes: dict[str, Any] = {"product_updated_at": now}
-        details: dict[str, Any] = {"push_type": push_type, "tik_tok_product_id": product_id}
+        pushed_at = data.update_time if data.update_time is not None else timestamp
+        attributes: dict[str, Any] = {}
+        condition: str | None = None
+        condition_values: dict[str, Any] | None = None
+        if pushed_at is not None:
+            # first attribute -> name #a0 in ProductRepository.update's expression
+            attributes[f"product_update_time_{push_type}"] = pushed_at
+            condition = "attribute_exists(client_hash) AND (attribute_not_exists(#a0) OR #a0 <= :pushed_at)"
+            condition_values = {":pushed_at": pushed_at}
+        attributes["product_updated_at"] = now
+        details: dict[str, Any] = {"push_type": push_type, "tik_tok_product_id": product_id,
+                                   "update_time": pushed_at}
         if isinstance(data, m.ProductStatusData):
             attributes["product_status"] = data.status
             if data.suspended_reason:
@@ -171,12 +190,22 @@ class PushRouter:
             attributes["tiktok_created_at"] = data.update_time or now
             details.update(product_types=data.product_types)
         skus = self.products.find_by_tiktok_product(product_id, client_hash)
+        applied, stale = [], []
         for sku in skus:
-            self.products.update(client_hash, sku.seller_sku, **attributes)
-        details["seller_skus"] = [s.seller_sku for s in skus]
+            try:
+                self.products.update(client_hash, sku.seller_sku, condition=condition,
+                                     condition_values=condition_values, **attributes)
+                applied.append(sku.seller_sku)
+            except ConditionFailed:  # a newer push of this type was applied already (or the row is gone)
+                stale.append(sku.seller_sku)
+        details["seller_skus"] = applied
+        if stale:
+            details["stale_seller_skus"] = stale
         self.product_log.append(client_hash, f"push_{push_type}", product_id,
                                 {k: v for k, v in details.items() if v is not None})
-        return "product_updated" if skus else "unknown_product_logged"
+        if not skus:
+            return "unknown_product_logged"
+        return "product_updated" if applied else "stale_product_push"
 
     def _inventory(self, client_hash: str, data: m.InventoryStatusData) -> str:
         skus = self.products.find_by_tiktok_product(str(data.product_id), client_hash)

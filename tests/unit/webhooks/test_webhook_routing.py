@@ -216,3 +216,46 @@ def test_worker_handler_reports_partial_batch_failures(routing: RoutingWorld) ->
     answer = worker.lambda_handler(event, LambdaContextStub())
     assert answer == {"batchItemFailures": [{"itemIdentifier": "broken"}]}
     worker.router.cache_clear()
+
+
+@pytest.mark.parametrize(("name", "field", "attribute", "older", "newer"), [
+    ("type-05-product-status", "status", "product_status", "ACTIVATE", "PRODUCT_AUDIT_FAILURE"),
+    ("type-15-product-information", "changed_fields", "info_changed_fields", ["price"], ["title"]),
+])
+def test_an_older_product_push_never_overwrites_a_newer_one(routing: RoutingWorld, name: str, field: str,
+                                                           attribute: str, older: Any, newer: Any) -> None:
+    """Issue 10 defect 14: pushes are unordered and retried; the row keeps the latest update_time per type."""
+    base = SAMPLES[name]
+    newer_push = {**base, "tts_notification_id": "newer", "data": {**base["data"], field: newer, "update_time": 2000}}
+    older_push = {**base, "tts_notification_id": "older", "data": {**base["data"], field: older, "update_time": 1000}}
+    assert routing.process(newer_push) == "product_updated"
+    assert routing.process(older_push) == "stale_product_push"
+    for sku in ("1001", "1002"):
+        row = routing.products.get(routing.client_hash, sku)
+        assert row is not None and row.model_dump()[attribute] == newer
+        assert row.model_dump()[f"product_update_time_{base['type']}"] == 2000
+    assert routing.process(newer_push) == "product_updated"  # a redelivery of the same push re-applies it
+    kinds = [e.get("stale_seller_skus") for e in routing.product_log.entries(routing.client_hash)]
+    assert sorted(kinds, key=str).count(None) == 2 and ["1001", "1002"] in [sorted(k) for k in kinds if k]
+
+
+def test_a_newer_push_of_another_type_does_not_block_a_status(routing: RoutingWorld) -> None:
+    info = SAMPLES["type-15-product-information"]
+    status = SAMPLES["type-05-product-status"]
+    routing.process({**info, "data": {**info["data"], "update_time": 5000}})
+    assert routing.process({**status, "data": {**status["data"], "update_time": 4000}}) == "product_updated"
+    row = routing.products.get(routing.client_hash, "1001")
+    assert row is not None and row.model_dump()["product_status"] == status["data"]["status"]
+
+
+def test_a_product_push_for_a_sku_row_deleted_meanwhile_creates_no_ghost_row(routing: RoutingWorld,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    original = routing.products.find_by_tiktok_product
+
+    def with_a_ghost(product_id: str, client_hash: str | None = None) -> list[SellerSku]:
+        return [*original(product_id, client_hash),
+                SellerSku(client_hash=routing.client_hash, seller_sku="gone", tik_tok_product_id=PRODUCT)]
+
+    monkeypatch.setattr(routing.products, "find_by_tiktok_product", with_a_ghost)
+    assert routing.process(SAMPLES["type-37-product-audit"]) == "product_updated"
+    assert routing.products.get(routing.client_hash, "gone") is None

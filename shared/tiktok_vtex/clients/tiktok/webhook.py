@@ -20,7 +20,8 @@ def verify_webhook(app_key: str, app_secret: str, raw_body: bytes, authorization
 
     The raw body must be the bytes as received: re-serialised JSON does not verify.
     """
-    if not authorization:
+    if not authorization or not app_secret or not app_key:
+        # An empty secret (a misconfigured stack) would make the signature computable by anyone: refuse.
         return False
     expected = sign_webhook(app_key, app_secret, raw_body).encode("ascii")
     received = authorization.strip().lower().encode("utf-8", "replace")
