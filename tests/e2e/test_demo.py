@@ -18,7 +18,7 @@ from local.env import stack_env
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = ("TIKTOK_APP_SECRET", "INTERNAL_WEBHOOK_SECRET", "OAUTH_STATE_SECRET", "VTEX_APP_TOKEN")
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 
 def test_demo_runs_every_scenario_and_leaks_no_secret() -> None:
