@@ -36,8 +36,8 @@ from local.httpserver import serve_in_thread
 from tiktok_vtex.clients.tiktok import StaticAccessToken, TikTokShopClient, TokenBucketLimiter
 from tiktok_vtex.clients.vtex.client import VtexClient
 from tiktok_vtex.clients.vtex.credentials import parse_vtex_credentials
+from tiktok_vtex.clients.vtex.throttle import RetryAfterGate
 from tiktok_vtex.dispatch import SQS_BATCH_LIMIT
-from tiktok_vtex.inventory.base import RetryAfterGate
 from tiktok_vtex.inventory.memory import MemoryChangeLog, MemoryStateStore
 from tiktok_vtex.inventory.models import UpdateInventory
 from tiktok_vtex.inventory.rules import WarehouseRoute
@@ -52,7 +52,7 @@ FETCH_CONTAINERS = 4
 FETCH_BATCH = 5  # template: StockFetchFunction SQS BatchSize
 UPDATE_CONTAINERS = 5  # template: StockUpdateFunction ScalingConfig.MaximumConcurrency
 UPDATE_BATCH = 10
-VTEX_CONCURRENCY = 16  # per fetch container (functions/stock/wiring.py)
+VTEX_CONCURRENCY = 16  # per fetch container (tiktok_vtex/sync_functions/wiring.py)
 SKUS_PER_FETCH_MESSAGE = 50
 LEGACY_BATCH = 20
 LEGACY_SQS_BATCH = 10

@@ -13,19 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
-from stock import sync_handler as common
-from stock.wiring import PRICE_UPDATE_FUNCTION, SyncWiring
 
-from tiktok_vtex.inventory.base import SyncReport
-from tiktok_vtex.observability import logger, metrics, tracer
 from tiktok_vtex.pricing import models as m
-
-# Every failed record is reported in batchItemFailures, even when all failed (no invocation error).
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+from tiktok_vtex.sync.outcomes import SyncReport
+from tiktok_vtex.sync_functions import handling as common
+from tiktok_vtex.sync_functions.wiring import PRICE_UPDATE_FUNCTION, SyncWiring
 
 MODELS: dict[str, type[BaseModel]] = {
     m.PREPARE_LIST_PRICE: m.PrepareListPrice,
@@ -51,10 +44,6 @@ PRICE = common.SyncDomain(name="price", metric_prefix="Price", log_table="TikTok
                           update_type=m.UPDATE_PRICE, normalise=_typed)
 
 
-def parse(payload: Any) -> BaseModel:
-    return common.parse(PRICE, payload)
-
-
 def _work(message: Any, deps: SyncWiring) -> SyncReport:
     client_hash: str = message.client_hash
     force: bool = message.force
@@ -73,25 +62,7 @@ def _work(message: Any, deps: SyncWiring) -> SyncReport:
     raise InvalidPriceMessage(f"unsupported message {type(message).__name__}")  # pragma: no cover - MODELS
 
 
-def run(message: BaseModel, deps: SyncWiring) -> dict[str, Any]:
-    return common.run_message(PRICE, message, deps, nightly=prepare_all_clients, work=_work)
-
-
-def prepare_all_clients(deps: SyncWiring, *, force: bool = False) -> dict[str, Any]:
-    """Nightly: triggerPrepareListPrice for every active client; one client failing does not stop the others."""
-    sync = deps.prices()
-    queue = deps.queue("SQS_BUSCA_PRECO")
-    return common.fan_out(PRICE, deps, m.PREPARE_LIST_PRICE_ALL,
-                          lambda client_hash: sync.prepare(client_hash, queue, force=force))
-
-
-def record_handler(record: SQSRecord) -> dict[str, Any]:
-    return common.handle_record(PRICE, record, run)
-
-
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
-@tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return common.handle_event(PRICE, event, context, processor=processor, record_handler=record_handler, run=run,
-                               nightly=prepare_all_clients)
+FUNCTION = common.SyncFunction(PRICE, work=_work, prepare=lambda deps: deps.prices().prepare,
+                               fetch_queue="SQS_BUSCA_PRECO", nightly_type=m.PREPARE_LIST_PRICE_ALL)
+parse = FUNCTION.parse
+lambda_handler = FUNCTION.lambda_handler()

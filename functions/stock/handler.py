@@ -19,19 +19,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from stock import sync_handler as common
-from stock.wiring import STOCK_UPDATE_FUNCTION, SyncWiring
 from tiktok_vtex.inventory import models as m
-from tiktok_vtex.inventory.base import SyncReport
-from tiktok_vtex.observability import logger, metrics, tracer
-
-# Every failed record is reported in batchItemFailures, even when all failed (no invocation error).
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+from tiktok_vtex.observability import logger
+from tiktok_vtex.sync.outcomes import SyncReport
+from tiktok_vtex.sync_functions import handling as common
+from tiktok_vtex.sync_functions.wiring import STOCK_UPDATE_FUNCTION, SyncWiring
 
 MODELS: dict[str, type[BaseModel]] = {
     m.PREPARE_STOCK: m.PrepareStock,
@@ -50,10 +44,6 @@ class InvalidStockMessage(ValueError):
 STOCK = common.SyncDomain(name="stock", metric_prefix="Stock", log_table="TikTokLogStock",
                           change_log=lambda deps: deps.stock_log, models=MODELS, invalid=InvalidStockMessage,
                           update_type=m.UPDATE_INVENTORY, normalise=m.normalise_type)
-
-
-def parse(payload: Any) -> BaseModel:
-    return common.parse(STOCK, payload)
 
 
 def _work(message: Any, deps: SyncWiring) -> SyncReport | dict[str, Any]:
@@ -79,27 +69,7 @@ def _work(message: Any, deps: SyncWiring) -> SyncReport | dict[str, Any]:
     raise InvalidStockMessage(f"unsupported message {type(message).__name__}")  # pragma: no cover - MODELS
 
 
-def run(message: BaseModel, deps: SyncWiring) -> dict[str, Any]:
-    return common.run_message(STOCK, message, deps, nightly=prepare_all_clients, work=_work)
-
-
-def prepare_all_clients(deps: SyncWiring, *, force: bool = False) -> dict[str, Any]:
-    """Nightly: triggerPrepareStock for every active client; one client failing does not stop the others."""
-    sync = deps.stock()
-    queue = deps.queue("SQS_BUSCA_ESTOQUE")
-    result = common.fan_out(STOCK, deps, m.PREPARE_STOCK_ALL,
-                            lambda client_hash: sync.prepare_stock(client_hash, queue, force=force))
-    logger.info("nightly stock fan-out", extra={"clients": len(result["clients"]), "failed": len(result["failed"])})
-    return result
-
-
-def record_handler(record: SQSRecord) -> dict[str, Any]:
-    return common.handle_record(STOCK, record, run)
-
-
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
-@tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return common.handle_event(STOCK, event, context, processor=processor, record_handler=record_handler, run=run,
-                               nightly=prepare_all_clients)
+FUNCTION = common.SyncFunction(STOCK, work=_work, prepare=lambda deps: deps.stock().prepare_stock,
+                               fetch_queue="SQS_BUSCA_ESTOQUE", nightly_type=m.PREPARE_STOCK_ALL)
+parse = FUNCTION.parse
+lambda_handler = FUNCTION.lambda_handler()

@@ -50,7 +50,8 @@ class MemoryStateStore:
             claimed = getattr(row, f"{kind}_pending_read_at_ms")
             if (read is not None and read >= read_at_ms) or (claimed is not None and claimed > read_at_ms):
                 return False
-            self._update(client_hash, seller_sku, **{f"{kind}_pending_read_at_ms": read_at_ms})
+            self._update(client_hash, seller_sku, **{f"{kind}_pending_read_at_ms": read_at_ms,
+                                                    f"{kind}_pending": dict(value)})
             return True
 
     def record_sync_sent(self, client_hash: str, seller_sku: str, kind: SyncKind, value: dict[str, Any],

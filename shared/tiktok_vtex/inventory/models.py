@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from tiktok_vtex.inventory.base import (
+from tiktok_vtex.sync.messages import (
     AllClientsMessage,
     ClientMessage,
     SingleSkuMessage,

@@ -17,31 +17,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from tiktok_vtex.clients.tiktok.errors import TikTokApiError
 from tiktok_vtex.clients.tiktok.models import BatchResult
 from tiktok_vtex.clients.vtex.models import InventoryBalance
-from tiktok_vtex.inventory.base import (
-    NOT_LINKED,
-    RETRYABLE_TIKTOK_CODES,
-    ChangeLog,
-    Dispatcher,
-    ItemFailure,
-    SyncReport,
-    SyncStateStore,
-    concurrent_map,
-    errors_by_sku,
-    group_by_product,
-    linked_row,
-    now_ms,
-    prepare_batches,
-    record_failures,
-    tiktok_call_retryable,
-    tiktok_failure_code,
-    vtex_failure,
-)
 from tiktok_vtex.inventory.models import (
     PREPARE_SKU_STOCK_BATCH,
     SkuQuantity,
@@ -50,8 +30,14 @@ from tiktok_vtex.inventory.models import (
     update_message,
 )
 from tiktok_vtex.inventory.rules import WarehouseReading, WarehouseRoute, compute_quantities
-from tiktok_vtex.models.client import PriceRules, StockRules
-from tiktok_vtex.repositories.products import SellerSku
+from tiktok_vtex.repositories.products import SellerSku, SyncKind
+from tiktok_vtex.sync.batching import prepare_batches
+from tiktok_vtex.sync.context import ClientSyncContext
+from tiktok_vtex.sync.engine import ChannelDefaults, Claim, SendEngine
+from tiktok_vtex.sync.failures import vtex_failure
+from tiktok_vtex.sync.outcomes import ItemFailure, SyncReport
+from tiktok_vtex.sync.ports import ChangeLog, Dispatcher, SyncStateStore
+from tiktok_vtex.sync.reads import concurrent_map, now_ms
 
 LOG_UPDATE = "stock_update"
 LOG_FAILURE = "stock_update_failed"
@@ -81,25 +67,38 @@ class NoPendingOrders:
         return {}
 
 
-@dataclass(frozen=True)
-class ClientSyncContext:
-    """What the sync needs to know about one client (built by the handler from its shop link,
-    connector settings and VTEX credentials)."""
+class StockChannel(ChannelDefaults[SkuQuantity]):
+    """The stock side of the send engine: {TikTok warehouse id: quantity} per SKU, update_inventory."""
 
-    client_hash: str
-    routes: tuple[WarehouseRoute, ...]
-    stock_rules: StockRules = field(default_factory=StockRules)
-    price_rules: PriceRules = field(default_factory=PriceRules)
-    trade_policy: str = "1"
-    currency: str = "BRL"
+    kind: SyncKind = "stock"
+    log_update = LOG_UPDATE
+    log_failure = LOG_FAILURE
+    noun = "value"
 
-    @property
-    def tiktok_warehouses(self) -> list[str]:
-        out: list[str] = []
-        for route in self.routes:
-            if route.tiktok_warehouse_id not in out:
-                out.append(route.tiktok_warehouse_id)
-        return out
+    def value_of(self, ctx: ClientSyncContext, row: SellerSku, item: SkuQuantity) -> dict[str, Any]:
+        default_warehouse = ctx.tiktok_warehouses[0] if ctx.routes else ""
+        quantities = {(w or default_warehouse): q for w, q in item.quantities().items()}
+        # TikTok wants every warehouse of the SKU: a legacy one-warehouse message keeps the others.
+        for warehouse in ctx.tiktok_warehouses:
+            if warehouse not in quantities:
+                quantities[warehouse] = (row.stock_sent or {}).get(warehouse, 0)
+        return quantities
+
+    def payload(self, sku_id: str, value: dict[str, Any]) -> dict[str, Any]:
+        return {"id": sku_id, "inventory": [{"warehouse_id": w, "quantity": q} for w, q in value.items()]}
+
+    def call(self, tiktok: InventoryWriter, product_id: str, payload: list[dict[str, Any]]) -> BatchResult:
+        return tiktok.update_inventory(product_id, payload)
+
+    def sent_details(self, claim: Claim[SkuQuantity]) -> dict[str, Any]:
+        return {"quantities": claim.value, "previous": claim.row.stock_sent}
+
+    def repair_details(self, value: dict[str, Any]) -> dict[str, Any]:
+        return {"quantities": value}
+
+    def update_message(self, client_hash: str, product_id: str, items: list[SkuQuantity], *,
+                       force: bool) -> dict[str, Any]:
+        return update_message(client_hash, product_id, items, force=force)
 
 
 @dataclass
@@ -109,6 +108,9 @@ class StockSync:
     clock: Callable[[], float] = time.time
     max_concurrency: int = 16
     fetch_batch_size: int = 50  # SKUs per SQS_BUSCA_ESTOQUE message (whole products kept together)
+
+    def __post_init__(self) -> None:
+        self._engine = SendEngine(self.state, self.log, StockChannel(), self.clock)
 
     # ----------------------------------------------------------------------------------- fan-out
 
@@ -158,184 +160,29 @@ class StockSync:
               pending: PendingOrderUnits, *, force: bool = False) -> tuple[SyncReport, list[dict[str, Any]]]:
         """triggerPepareSkuStockBatch without the send: the update messages of the changed products."""
         report = SyncReport(ctx.client_hash)
-        rows_by_sku = self.state.get_many(ctx.client_hash, list(seller_skus))
-        rows = []
-        for sku in seller_skus:
-            row = rows_by_sku.get(sku)
-            if row is None or not row.tik_tok_product_id:
-                report.failures.append(ItemFailure(sku, "SKU_NOT_LINKED",
-                                                   NOT_LINKED))
-            else:
-                rows.append(row)
+        rows = self._engine.linked_rows(ctx, seller_skus, report, force=force)
         units = pending.units_by_seller_sku(ctx.client_hash) if rows else {}
         values, failures, calls = self.read_skus(ctx, rows, vtex, units)
         report.vtex_calls += calls
         report.failures.extend(failures)
         report.read = len(values)
-        changed: list[SellerSku] = []
-        for row in rows:
-            if row.seller_sku not in values:
-                continue
-            quantities, _ = values[row.seller_sku]
-            if not force and row.stock_sent == quantities:
-                report.unchanged += 1
-            else:
-                changed.append(row)
-        report.changed = len(changed)
-        messages = []
-        for product_id, group in group_by_product(changed).items():
-            items = [SkuQuantity(seller_sku=r.seller_sku, tiktok_sku_id=r.tik_tok_sku_id,
-                                 read_at_ms=values[r.seller_sku][1],
-                                 inventory=[WarehouseQuantity(warehouse_id=w, quantity=q)
-                                            for w, q in values[r.seller_sku][0].items()])
-                     for r in group]
-            messages.append(update_message(ctx.client_hash, product_id, items, force=force))
-        report.messages = len(messages)
-        return report, messages
+        readings = [(row, SkuQuantity(seller_sku=row.seller_sku, tiktok_sku_id=row.tik_tok_sku_id,
+                                      read_at_ms=values[row.seller_sku][1],
+                                      inventory=[WarehouseQuantity(warehouse_id=w, quantity=q)
+                                                 for w, q in values[row.seller_sku][0].items()]))
+                    for row in rows if row.seller_sku in values]
+        return report, self._engine.select(ctx, readings, report, force=force)
 
     def fetch_and_dispatch(self, ctx: ClientSyncContext, seller_skus: Sequence[str], vtex: InventoryReader,
                            pending: PendingOrderUnits, updates: Dispatcher, *, force: bool = False) -> SyncReport:
         report, messages = self.fetch(ctx, seller_skus, vtex, pending, force=force)
-        if messages:
-            report.dispatch_calls += updates.send(messages)
-        self._record_failures(ctx.client_hash, report.failures, stage="vtex_read")
-        return report
+        return self._engine.dispatch(ctx, report, messages, updates)
 
     # ----------------------------------------------------------------------------------- TikTok update
 
     def update(self, ctx: ClientSyncContext, message: UpdateInventory, tiktok: InventoryWriter) -> SyncReport:
         """triggerUpdateInventoryBySellerSku: claim, one TikTok call per product, record per SKU."""
-        report = SyncReport(ctx.client_hash)
-        items = message.items(now_ms(self.clock))
-        rows = self.state.get_many(ctx.client_hash, [i.seller_sku for i in items])
-        claimed: dict[str, list[tuple[SellerSku, dict[str, int], int]]] = {}
-        default_warehouse = ctx.tiktok_warehouses[0] if ctx.routes else ""
-        for item in items:
-            row = linked_row(rows, item.seller_sku, item.tiktok_sku_id, report)
-            if row is None:
-                continue
-            quantities = {(w or default_warehouse): q for w, q in item.quantities().items()}
-            # TikTok wants every warehouse of the SKU: a legacy one-warehouse message keeps the others.
-            for warehouse in ctx.tiktok_warehouses:
-                if warehouse not in quantities:
-                    quantities[warehouse] = (row.stock_sent or {}).get(warehouse, 0)
-            read_at = item.read_at_ms or now_ms(self.clock)
-            if row.stock_read_at_ms is not None and row.stock_read_at_ms >= read_at:
-                report.stale += 1
-                continue
-            if not message.force and row.stock_sent == quantities:
-                report.unchanged += 1
-                continue
-            if not self.state.claim_sync(ctx.client_hash, row.seller_sku, "stock", quantities, read_at):
-                report.stale += 1
-                continue
-            if item.tiktok_sku_id and not row.tik_tok_sku_id:
-                row = row.model_copy(update={"tik_tok_sku_id": item.tiktok_sku_id})
-            claimed.setdefault(row.tik_tok_product_id or "", []).append((row, quantities, read_at))
-        report.changed = sum(len(v) for v in claimed.values())
-        for product_id, group in claimed.items():
-            self._send_product(ctx, product_id, group, tiktok, report)
-        self._record_failures(ctx.client_hash, report.failures, stage="tiktok_update")
-        return report
-
-    def _send_product(self, ctx: ClientSyncContext, product_id: str,
-                      group: list[tuple[SellerSku, dict[str, int], int]], tiktok: InventoryWriter,
-                      report: SyncReport) -> None:
-        overtaken: list[SellerSku] = []
-        self._send_attempts(ctx, product_id, group, tiktok, report, overtaken)
-        if overtaken:
-            self._repair(ctx, product_id, overtaken, tiktok, report)
-
-    def _repair(self, ctx: ClientSyncContext, product_id: str, rows: list[SellerSku], tiktok: InventoryWriter,
-                report: SyncReport) -> None:
-        """A newer reading was sent and stored while ours was in flight, so ours may have reached TikTok last:
-        send the newest stored value once more. If that fails, forget what was sent so the next run resends."""
-        current = self.state.get_many(ctx.client_hash, [r.seller_sku for r in rows])
-        targets = [(row, current[row.seller_sku].stock_sent) for row in rows
-                   if row.tik_tok_sku_id and row.seller_sku in current and current[row.seller_sku].stock_sent]
-        if not targets:
-            return
-        payload = [{"id": row.tik_tok_sku_id, "inventory": [{"warehouse_id": w, "quantity": q}
-                                                             for w, q in (sent or {}).items()]}
-                   for row, sent in targets]
-        report.tiktok_calls += 1
-        try:
-            result = tiktok.update_inventory(product_id, payload)
-            failed = set(errors_by_sku(result, [row.tik_tok_sku_id or "" for row, _ in targets]))
-        except TikTokApiError:
-            failed = {row.tik_tok_sku_id or "" for row, _ in targets}
-        now = int(self.clock())
-        for row, sent in targets:
-            ok = (row.tik_tok_sku_id or "") not in failed
-            if not ok:
-                self.state.record_sync_error(ctx.client_hash, row.seller_sku, "stock", code="REPAIR_FAILED",
-                                             message="a newer value may have been overwritten on TikTok", at=now,
-                                             stock_sent={})
-            self.log.append(ctx.client_hash, "stock_repair", row.seller_sku, {
-                "product_id": product_id, "quantities": sent, "ok": ok})
-
-    def _send_attempts(self, ctx: ClientSyncContext, product_id: str,
-                       group: list[tuple[SellerSku, dict[str, int], int]], tiktok: InventoryWriter,
-                       report: SyncReport, overtaken: list[SellerSku]) -> None:
-        pending = {row.tik_tok_sku_id or "": (row, quantities, read_at) for row, quantities, read_at in group}
-        for attempt in (1, 2):
-            payload = [{"id": sku_id, "inventory": [{"warehouse_id": w, "quantity": q} for w, q in quantities.items()]}
-                       for sku_id, (_row, quantities, _t) in pending.items()]
-            report.tiktok_calls += 1
-            try:
-                result = tiktok.update_inventory(product_id, payload)
-            except TikTokApiError as error:
-                retryable = tiktok_call_retryable(error)
-                for row, _q, _t in pending.values():
-                    report.failures.append(ItemFailure(row.seller_sku, tiktok_failure_code(error),
-                                                       error.message[:300] or str(error)[:300], retryable))
-                return
-            by_sku = errors_by_sku(result, pending)
-            for sku_id, (row, quantities, read_at) in list(pending.items()):
-                if sku_id in by_sku:
-                    continue
-                if not self._record_sent(ctx.client_hash, product_id, row, quantities, read_at):
-                    overtaken.append(row)
-                report.sent += 1
-                del pending[sku_id]
-            retry_now = {k: v for k, v in pending.items() if by_sku.get(k) is not None
-                         and by_sku[k].code in RETRYABLE_TIKTOK_CODES}
-            if attempt == 1 and retry_now:
-                # TikTok said "try again" for some SKUs: once now, only those; the rest are final.
-                for sku_id in set(pending) - set(retry_now):
-                    row, _q, _t = pending.pop(sku_id)
-                    report.failures.append(self._item_failure(row, by_sku.get(sku_id), result))
-                continue
-            for sku_id, (row, _q, _t) in pending.items():
-                report.failures.append(self._item_failure(row, by_sku.get(sku_id), result))
-            return
-
-    @staticmethod
-    def _item_failure(row: SellerSku, error: Any, result: BatchResult) -> ItemFailure:
-        if error is None:
-            return ItemFailure(row.seller_sku, f"TIKTOK_{result.code}", result.message[:300] or "update failed",
-                               retryable=result.code in RETRYABLE_TIKTOK_CODES)
-        detail = error.detail.get("extra_errors") if isinstance(error.detail, dict) else None
-        message = error.message or "rejected"
-        if detail:
-            message += f" {detail}"[:200]
-        return ItemFailure(row.seller_sku, f"TIKTOK_{error.code}", message[:300],
-                           retryable=error.code in RETRYABLE_TIKTOK_CODES)
-
-    def _record_sent(self, client_hash: str, product_id: str, row: SellerSku, quantities: dict[str, int],
-                     read_at: int) -> bool:
-        """Stores and logs what TikTok accepted; False when a newer reading was stored meanwhile."""
-        now = int(self.clock())
-        recorded = self.state.record_sync_sent(client_hash, row.seller_sku, "stock", quantities, read_at, now)
-        self.log.append(client_hash, LOG_UPDATE, row.seller_sku, {
-            "product_id": product_id, "tiktok_sku_id": row.tik_tok_sku_id, "quantities": quantities,
-            "previous": row.stock_sent, "read_at_ms": read_at, "overtaken": not recorded,
-        })
-        return recorded
-
-    def _record_failures(self, client_hash: str, failures: Sequence[ItemFailure], *, stage: str) -> None:
-        record_failures(self.state, self.log, client_hash, failures, kind="stock", log_kind=LOG_FAILURE, stage=stage,
-                        at=int(self.clock()))
+        return self._engine.update(ctx, message.items(now_ms(self.clock)), tiktok, force=message.force)
 
     # ----------------------------------------------------------------------------------- count
 

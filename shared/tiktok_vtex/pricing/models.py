@@ -20,15 +20,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, Field
 
-from tiktok_vtex.inventory.base import (
-    AllClientsMessage,
-    ClientMessage,
-    SingleSkuMessage,
-    SkuItem,
-    SkuMessage,
-    UpdateMessage,
-    update_payload,
-)
+from tiktok_vtex.sync import messages
 
 PREPARE_LIST_PRICE = "triggerPrepareListPrice"
 PREPARE_LIST_PRICE_ALL = "triggerPrepareListPriceAllClients"
@@ -39,23 +31,23 @@ PRICE_TYPES = frozenset({PREPARE_LIST_PRICE, PREPARE_LIST_PRICE_ALL, PREPARE_SKU
                          UPDATE_PRICE})
 
 
-class PrepareListPrice(ClientMessage):
+class PrepareListPrice(messages.ClientMessage):
     type: Literal["triggerPrepareListPrice"] = PREPARE_LIST_PRICE
 
 
-class PrepareListPriceAllClients(AllClientsMessage):
+class PrepareListPriceAllClients(messages.AllClientsMessage):
     type: Literal["triggerPrepareListPriceAllClients"]
 
 
-class PrepareSkuPrice(SingleSkuMessage):
+class PrepareSkuPrice(messages.SingleSkuMessage):
     type: Literal["triggerPrepareSkuPrice"]
 
 
-class PrepareSkuPriceBatch(SkuMessage):
+class PrepareSkuPriceBatch(messages.SkuMessage):
     type: Literal["triggerPrepareSkuPriceBatch"]
 
 
-class SkuPrice(SkuItem):
+class SkuPrice(messages.SkuItem):
     amount: Decimal = Field(validation_alias=AliasChoices("amount", "price"), gt=0, max_digits=12, decimal_places=2)
     list_price: Decimal | None = Field(default=None, validation_alias=AliasChoices("listPrice", "list_price"),
                                        serialization_alias="listPrice")
@@ -66,7 +58,7 @@ class SkuPrice(SkuItem):
         return {"amount": f"{self.amount:.2f}", "currency": self.currency}
 
 
-class UpdatePrice(UpdateMessage[SkuPrice]):
+class UpdatePrice(messages.UpdateMessage[SkuPrice]):
     LEGACY_ERROR = "needs `skus` or `sellerSku` and `price`"
 
     type: Literal["triggerUpdatePriceBySellerSku"]
@@ -80,6 +72,6 @@ class UpdatePrice(UpdateMessage[SkuPrice]):
 
 
 def update_message(client_hash: str, product_id: str, skus: list[SkuPrice], *, force: bool) -> dict[str, Any]:
-    return update_payload(UPDATE_PRICE, client_hash, product_id, [
+    return messages.update_payload(UPDATE_PRICE, client_hash, product_id, [
         {**s.model_dump(by_alias=True, exclude_none=True, mode="json"), "amount": f"{s.amount:.2f}",
          **({"listPrice": f"{s.list_price:.2f}"} if s.list_price is not None else {})} for s in skus], force=force)

@@ -55,6 +55,16 @@ class SellerSku(BaseModel):
     def read_at_ms(self, kind: SyncKind) -> int | None:
         return self.stock_read_at_ms if kind == "stock" else self.price_read_at_ms
 
+    def sent_at(self, kind: SyncKind) -> int | None:
+        return self.stock_sent_at if kind == "stock" else self.price_sent_at
+
+    def in_flight(self, kind: SyncKind) -> bool:
+        """A reading newer than the one TikTok last accepted is claimed for sending (queued or in flight):
+        what TikTok will hold is not known yet, so an unchanged-looking reading must still be sent."""
+        claimed = self.stock_pending_read_at_ms if kind == "stock" else self.price_pending_read_at_ms
+        accepted = self.read_at_ms(kind)
+        return claimed is not None and (accepted is None or claimed > accepted)
+
     @property
     def vtex_id(self) -> str:
         return self.vtex_sku_id or self.seller_sku

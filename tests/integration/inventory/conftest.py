@@ -98,8 +98,6 @@ def sqs_record(body: str, message_id: str | None = None) -> dict[str, Any]:
 @pytest.fixture
 def world(function_env: Callable[[str], dict[str, str]], stack: Any, tiktok_sandbox: Any, vtex_sandbox: Any,
           stack_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    from stock import wiring as stock_wiring
-
     from local.fixtures.demo_catalog import demo_catalog
     from local.tiktok_sandbox import sandbox_of
     from tiktok_vtex.clients.retry import RetryPolicy
@@ -107,6 +105,7 @@ def world(function_env: Callable[[str], dict[str, str]], stack: Any, tiktok_sand
     from tiktok_vtex.repositories.clients import ClientRepository
     from tiktok_vtex.repositories.products import ProductRepository
     from tiktok_vtex.settings import get_settings
+    from tiktok_vtex.sync_functions import wiring as stock_wiring
 
     # Every stock/price function shares the environment shape; the fetch function's has both queue URLs.
     env = function_env("StockFetchFunction")

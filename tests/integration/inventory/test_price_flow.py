@@ -60,7 +60,7 @@ def test_prices_full_sync_diff_and_promotion(world: Any) -> None:
 
 
 def test_single_sku_price_trigger_invokes_the_tiktok_price_function(world: Any, monkeypatch: Any) -> None:
-    from stock import wiring as stock_wiring
+    from tiktok_vtex.sync_functions import wiring as stock_wiring
 
     invoked: list[tuple[str, dict[str, Any]]] = []
 

@@ -69,7 +69,7 @@ def test_single_sku_trigger_invokes_the_tiktok_function(world: Any, monkeypatch:
             invoked.extend({"function": self.name, **m} for m in messages)
             return len(messages)
 
-    from stock import wiring as stock_wiring
+    from tiktok_vtex.sync_functions import wiring as stock_wiring
 
     monkeypatch.setattr(stock_wiring, "AsyncInvoker", Invoker)
     sku = world.skus[0]
@@ -107,7 +107,7 @@ def test_vtex_429_with_retry_after_is_honoured(world: Any) -> None:
     answer = world.invoke(handler, {"type": "triggerPepareSkuStockBatch", "clientHash": world.client_hash,
                                     "sku": [sku]})
     assert answer["body"]["failed"] == 0 and answer["body"]["messages"] == 1
-    from stock.wiring import wiring
+    from tiktok_vtex.sync_functions.wiring import wiring
 
     assert wiring().gate.throttled == 2
 

@@ -54,7 +54,8 @@ class FakeTikTok:
         return BatchResult(code=12052990 if errors and len(errors) == len(skus) else 0,
                            errors=errors, request_id="req-1")
 
-    def update_inventory(self, product_id: str, skus: list[dict[str, Any]]) -> BatchResult:
+    def _call(self, product_id: str, skus: list[dict[str, Any]], accept: Any) -> BatchResult:
+        """One TikTok batch call: records it, raises what was queued, applies the SKUs not in error."""
         self.calls.append((product_id, skus))
         if self.raise_next:
             raise self.raise_next.pop(0)
@@ -62,19 +63,15 @@ class FakeTikTok:
         failed = result.failed_ids("sku_id")
         for sku in skus:
             if sku["id"] not in failed:
-                self.inventory[sku["id"]] = {w["warehouse_id"]: w["quantity"] for w in sku["inventory"]}
+                accept(sku)
         return result
 
+    def update_inventory(self, product_id: str, skus: list[dict[str, Any]]) -> BatchResult:
+        return self._call(product_id, skus, lambda sku: self.inventory.__setitem__(
+            sku["id"], {w["warehouse_id"]: w["quantity"] for w in sku["inventory"]}))
+
     def update_prices(self, product_id: str, skus: list[dict[str, Any]]) -> BatchResult:
-        self.calls.append((product_id, skus))
-        if self.raise_next:
-            raise self.raise_next.pop(0)
-        result = self._result(skus)
-        failed = result.failed_ids("sku_id")
-        for sku in skus:
-            if sku["id"] not in failed:
-                self.prices[sku["id"]] = sku["price"]["amount"]
-        return result
+        return self._call(product_id, skus, lambda sku: self.prices.__setitem__(sku["id"], sku["price"]["amount"]))
 
 
 class Clock:

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from tiktok_vtex.inventory.base import RetryAfterGate, concurrent_map, product_batches
+from tiktok_vtex.clients.vtex.throttle import RetryAfterGate
 from tiktok_vtex.repositories.products import SellerSku
+from tiktok_vtex.sync.batching import product_batches
+from tiktok_vtex.sync.reads import concurrent_map
 
 
 class FakeTime:

@@ -177,3 +177,30 @@ def test_an_older_price_landing_after_a_newer_one_is_repaired(env: dict[str, Any
     assert [s[0]["price"]["amount"] for _, s in plain.calls] == ["35.00", "30.00", "35.00"]
     assert plain.prices["T1"] == "35.00"
     assert [e["ok"] for e in sync.log.of_kind("price_repair")] == [True]
+
+
+# Issue 10 defect 5 for prices: VTEX 35.00 -> 45.00 (queued) -> 35.00 leaves TikTok at 35.00.
+def fetch_sku_3(env: dict[str, Any], price: str) -> list[dict[str, Any]]:
+    env["vtex"].prices["3"] = (price, None)
+    queue = MemoryQueue()
+    env["sync"].fetch_and_dispatch(env["ctx"], ["3"], env["vtex"], queue)
+    return queue.drain()
+
+
+@pytest.mark.parametrize("order", ["queued order", "reversed"])
+def test_price_change_and_change_back_while_the_first_update_is_queued(env: dict[str, Any], order: str) -> None:
+    env["ctx"] = ClientSyncContext(CLIENT, env["ctx"].routes, price_rules=PriceRules(), trade_policy="7")  # no markup
+    sync, ctx, tiktok = env["sync"], env["ctx"], env["tiktok"]
+    [first] = fetch_sku_3(env, "35.00")
+    sync.update(ctx, UpdatePrice.model_validate(first), tiktok)
+    assert tiktok.prices["T3"] == "35.00"
+
+    to_45 = fetch_sku_3(env, "45.00")
+    back_to_35 = fetch_sku_3(env, "35.00")
+    assert len(to_45) == 1 and len(back_to_35) == 1
+    for message in (to_45 + back_to_35 if order == "queued order" else back_to_35 + to_45):
+        sync.update(ctx, UpdatePrice.model_validate(message), tiktok)
+
+    assert tiktok.prices["T3"] == "35.00"
+    assert env["state"].get(CLIENT, "3").price_sent == {"amount": "35.00", "currency": "BRL"}
+    assert fetch_sku_3(env, "35.00") == []

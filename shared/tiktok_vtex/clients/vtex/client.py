@@ -17,7 +17,7 @@ import json
 import math
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
@@ -30,6 +30,7 @@ from tiktok_vtex.clients.retry import RetryableError, RetryPolicy
 from tiktok_vtex.clients.vtex.credentials import VtexCredentials
 from tiktok_vtex.clients.vtex.errors import (
     VtexApiError,
+    VtexAuthError,
     VtexDuplicateOrder,
     VtexNotFound,
     VtexTransportError,
@@ -119,6 +120,7 @@ class VtexClient:
         retry: RetryPolicy | None = None,
         max_concurrency: int = 8,
         timeout: float = 10.0,
+        reload_credentials: Callable[[], VtexCredentials] | None = None,
     ):
         if "{account}" not in base_url_template or "{account}" not in pricing_base_url_template:
             raise ValueError("VTEX base URL templates must contain {account}")
@@ -135,6 +137,19 @@ class VtexClient:
         self.retry = retry or RetryPolicy()
         self._slots = threading.BoundedSemaphore(max_concurrency)
         self._secrets = [credentials.app_key.get_secret_value(), credentials.app_token.get_secret_value()]
+        # Called once on a 401: the key may have been rotated since this client was built.
+        self._reload_credentials = reload_credentials
+        self._credentials_lock = threading.Lock()
+
+    def use_credentials(self, credentials: VtexCredentials) -> None:
+        """Switches to rotated credentials of the same account (requests in flight keep the old ones)."""
+        if credentials.account != self.credentials.account:
+            raise ValueError("rotated credentials must name the same VTEX account")
+        with self._credentials_lock:
+            self.credentials = credentials
+            # the old values stay scrubbed too: an answer to an older request may still echo them
+            self._secrets = [*self._secrets, credentials.app_key.get_secret_value(),
+                             credentials.app_token.get_secret_value()]
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -170,12 +185,16 @@ class VtexClient:
         on_retry_error: list[VtexApiError] | None = None,
     ) -> httpx.Response:
         url = (self.pricing_base_url if pricing else self.base_url) + path
-        headers = {"Accept": "application/json", "Content-Type": "application/json", **self.credentials.headers()}
         content = None if body is None else json.dumps(body, default=_json_default).encode()
         query = {k: v for k, v in (params or {}).items() if v is not None}
 
+        used: list[VtexCredentials] = []
+
         def attempt(number: int) -> httpx.Response:
             started = time.monotonic()
+            used.append(self.credentials)
+            headers = {"Accept": "application/json", "Content-Type": "application/json",
+                       **used[-1].headers()}
             try:
                 with self._slots:
                     response = self._http.request(method, url, params=query, content=content, headers=headers)
@@ -207,7 +226,31 @@ class VtexClient:
                 raise RetryableError(str(error), retry_after=retry_after, cause=error)
             raise error
 
-        return self.retry.run(attempt)
+        try:
+            return self.retry.run(attempt)
+        except VtexAuthError as error:
+            if error.status != 401 or not self._reload_after_401(used[-1]):
+                raise
+        return self.retry.run(attempt)  # once more with the rotated key; a second 401 raises
+
+    def _reload_after_401(self, current: VtexCredentials) -> bool:
+        """Re-reads the credentials after `current` got a 401; True when they changed (a rotated key), so
+        the request is worth repeating once. The same key refused again is a real auth failure."""
+        if self._reload_credentials is None:
+            return False
+        with self._credentials_lock:
+            if self.credentials != current:
+                return True  # another request already picked up the rotated key
+        try:
+            fresh = self._reload_credentials()
+        except Exception as error:  # the secret cannot be read now: the 401 stands
+            _logger.warning("vtex credentials re-read failed", extra={"error": type(error).__name__})
+            return False
+        if fresh == current or fresh.account != current.account:
+            return False
+        self.use_credentials(fresh)
+        _logger.info("vtex credentials rotated", extra={"account": current.account})
+        return True
 
     def _log_failure(self, error: VtexApiError, attempt: int) -> None:
         _logger.warning("vtex call failed", extra={"method": error.method, "path": error.path,

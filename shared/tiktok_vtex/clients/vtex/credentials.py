@@ -160,3 +160,17 @@ def load_vtex_credentials(
     if data is None:
         raise VtexCredentialsError(f"VTEX secret {name} not found")
     return parse_vtex_credentials(data, source=f"VTEX secret {name}")
+
+
+CREDENTIALS_MAX_AGE = 300
+"""Seconds a warm container keeps a client's VTEX secret before reading it again (a rotated key is
+picked up within this; a 401 re-reads it at once)."""
+
+
+def fetch_vtex_secret(name: str, *, force: bool = False) -> Mapping[str, Any] | str:
+    """A VTEX secret through Powertools Parameters: cached for CREDENTIALS_MAX_AGE seconds, or read from
+    Secrets Manager at once with `force` (after a 401)."""
+    from aws_lambda_powertools.utilities import parameters
+
+    value: Any = parameters.get_secret(name, transform="json", max_age=CREDENTIALS_MAX_AGE, force_fetch=force)
+    return value

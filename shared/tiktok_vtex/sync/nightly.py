@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from tiktok_vtex.inventory.base import ClientUnavailable, SyncReport
 from tiktok_vtex.observability import logger
+from tiktok_vtex.sync.outcomes import ClientUnavailable, SyncReport
 
 
 def prepare_all_clients(client_hashes: Iterable[str], prepare: Callable[[str], SyncReport],

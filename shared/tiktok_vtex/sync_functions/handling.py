@@ -12,23 +12,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BasePartialBatchProcessor
+from aws_lambda_powertools.utilities.batch import BasePartialBatchProcessor, BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
-from stock.wiring import SyncWiring, describe_validation, wiring
 from tiktok_vtex.auth.errors import ClientDeauthorized, ClientNotAuthorized
-from tiktok_vtex.inventory.base import (
-    AllClientsMessage,
-    ChangeLog,
-    ClientUnavailable,
-    RetryLater,
-    SyncReport,
-)
-from tiktok_vtex.inventory.nightly import prepare_all_clients
 from tiktok_vtex.invocation import route_event
-from tiktok_vtex.observability import logger, metrics
+from tiktok_vtex.observability import logger, metrics, tracer
+from tiktok_vtex.sync.messages import AllClientsMessage
+from tiktok_vtex.sync.nightly import prepare_all_clients
+from tiktok_vtex.sync.outcomes import ClientUnavailable, RetryLater, SyncReport
+from tiktok_vtex.sync.ports import ChangeLog
+from tiktok_vtex.sync_functions.wiring import SyncWiring, describe_validation, wiring
 
 Run = Callable[[BaseModel, SyncWiring], dict[str, Any]]
 
@@ -144,3 +140,53 @@ def handle_event(domain: SyncDomain, event: Any, context: LambdaContext, *, proc
                        parse=lambda payload: parse(domain, payload), invalid=domain.invalid,
                        invalid_log=f"invalid {domain.name} invoke", scheduled=lambda: nightly(wiring()),
                        invoke=lambda message: {"statusCode": 200, "body": run(message, wiring())})
+
+
+Work = Callable[[Any, SyncWiring], SyncReport | dict[str, Any]]
+Prepare = Callable[..., SyncReport]  # (client_hash, fetch_queue, *, force) -> report
+
+
+class SyncFunction:
+    """One stock or price handler from what it names: its domain, its unit of work for one client's message
+    (`work`), and the full run of one client the nightly fan-out starts (`prepare(deps)`, queueing to the
+    queue named by the `fetch_queue` variable)."""
+
+    def __init__(self, domain: SyncDomain, *, work: Work, prepare: Callable[[SyncWiring], Prepare],
+                 fetch_queue: str, nightly_type: str) -> None:
+        self.domain = domain
+        self._work = work
+        self._prepare = prepare
+        self._fetch_queue = fetch_queue
+        self._nightly_type = nightly_type
+        # Every failed record is reported in batchItemFailures, even when all failed (no invocation error).
+        self.processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+    def parse(self, payload: Any) -> BaseModel:
+        return parse(self.domain, payload)
+
+    def run(self, message: BaseModel, deps: SyncWiring) -> dict[str, Any]:
+        return run_message(self.domain, message, deps, nightly=self.prepare_all_clients, work=self._work)
+
+    def prepare_all_clients(self, deps: SyncWiring, *, force: bool = False) -> dict[str, Any]:
+        """Nightly: the full run of every active client; one client failing does not stop the others."""
+        prepare, queue = self._prepare(deps), deps.queue(self._fetch_queue)
+        result = fan_out(self.domain, deps, self._nightly_type,
+                         lambda client_hash: prepare(client_hash, queue, force=force))
+        logger.info(f"nightly {self.domain.name} fan-out",
+                    extra={"clients": len(result["clients"]), "failed": len(result["failed"])})
+        return result
+
+    def record_handler(self, record: SQSRecord) -> dict[str, Any]:
+        return handle_record(self.domain, record, self.run)
+
+    def lambda_handler(self) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+        """The Lambda entry point (logger context, metrics flush, X-Ray segment)."""
+
+        @logger.inject_lambda_context(clear_state=True)
+        @metrics.log_metrics
+        @tracer.capture_lambda_handler
+        def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+            return handle_event(self.domain, event, context, processor=self.processor,
+                                record_handler=self.record_handler, run=self.run, nightly=self.prepare_all_clients)
+
+        return lambda_handler

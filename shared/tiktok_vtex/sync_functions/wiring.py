@@ -1,33 +1,35 @@
 """Adapters of the stock and price functions, built once per warm container from settings and secrets.
 
 Shared by functions/stock and functions/prices (same client resolution, VTEX client, TikTok client).
+VTEX credentials are re-read through a max-age cache and on a 401, and each VTEX account has its own
+429 gate (clients/vtex/cache.py): one store's throttling or key rotation never affects another.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import Any
 
-import httpx
 from pydantic import ValidationError
 
 from tiktok_vtex.auth.errors import ClientDeauthorized, ClientNotAuthorized
 from tiktok_vtex.auth.shop_access import ensure_client_active, open_shop_client
 from tiktok_vtex.clients.tiktok import TikTokShopClient
+from tiktok_vtex.clients.vtex.cache import SecretReader, VtexClientCache
 from tiktok_vtex.clients.vtex.client import VtexClient
-from tiktok_vtex.clients.vtex.credentials import VtexCredentials, load_vtex_credentials
+from tiktok_vtex.clients.vtex.credentials import VtexCredentials, fetch_vtex_secret
 from tiktok_vtex.clients.vtex.errors import VtexCredentialsError
 from tiktok_vtex.dispatch import AsyncInvoker, QueuePublisher
-from tiktok_vtex.inventory.base import ClientUnavailable, RetryAfterGate
 from tiktok_vtex.inventory.pending import OrdersPendingUnits
 from tiktok_vtex.inventory.rules import WarehouseConfigError, resolve_routes
-from tiktok_vtex.inventory.sync import ClientSyncContext, StockSync
+from tiktok_vtex.inventory.sync import StockSync
 from tiktok_vtex.pricing.sync import PriceSync
 from tiktok_vtex.repositories.clients import ClientRepository
 from tiktok_vtex.repositories.logs import LogRepository
 from tiktok_vtex.repositories.products import ProductRepository
-from tiktok_vtex.settings import AppSecrets, Settings, fetch_json_secret, get_settings, load_app_secrets
+from tiktok_vtex.settings import AppSecrets, Settings, get_settings, load_app_secrets
+from tiktok_vtex.sync.context import ClientSyncContext
+from tiktok_vtex.sync.outcomes import ClientUnavailable
 
 STOCK_UPDATE_FUNCTION = "ESTOQUE-TTK-atualiza-estoque-sku"
 PRICE_UPDATE_FUNCTION = "PRECO-TTK-atualiza-preco-sku"
@@ -36,11 +38,10 @@ VTEX_CONCURRENCY = 16  # VTEX reads in flight per invocation (the VTEX client's 
 
 class SyncWiring:
     def __init__(self, settings: Settings, secrets_loader: Callable[[Settings], AppSecrets] = load_app_secrets,
-                 get_secret: Callable[[str], Any] = fetch_json_secret) -> None:
+                 get_secret: SecretReader = fetch_vtex_secret) -> None:
         self.settings = settings
         self._secrets_loader = secrets_loader
         self._secrets: AppSecrets | None = None
-        self._get_secret = get_secret
         tables = settings.tables
         self.clients = ClientRepository(tables.client, tables.client_tiktok)
         self.products = ProductRepository(tables.products_seller_sku)
@@ -48,10 +49,11 @@ class SyncWiring:
         self.price_log = LogRepository(tables.log_price)
         self.price_product_log = LogRepository(tables.log_price_product)
         self.pending = OrdersPendingUnits(tables.orders)
-        # One 429 pause shared by every VTEX read of this container (all workers honour Retry-After).
-        self.gate = RetryAfterGate()
-        self._vtex: dict[str, VtexClient] = {}
-        self._credentials: dict[str, VtexCredentials] = {}
+        self.vtex_clients = VtexClientCache(
+            get_secret, secret_prefix=settings.vtex_secret_prefix, base_url_template=settings.vtex_base_url_template,
+            pricing_base_url_template=settings.vtex_pricing_base_url_template, max_concurrency=VTEX_CONCURRENCY)
+        # One 429 pause per VTEX account, shared by every worker calling that account (`throttled` sums them).
+        self.gate = self.vtex_clients.gates
 
     @property
     def secrets(self) -> AppSecrets:
@@ -70,10 +72,7 @@ class SyncWiring:
 
     # --- per client ----------------------------------------------------------------------------
     def credentials(self, client_hash: str) -> VtexCredentials:
-        if client_hash not in self._credentials:
-            self._credentials[client_hash] = load_vtex_credentials(client_hash, self._get_secret,
-                                                                   self.settings.vtex_secret_prefix)
-        return self._credentials[client_hash]
+        return self.vtex_clients.credentials(client_hash)
 
     def context(self, client_hash: str) -> ClientSyncContext:
         """The client's sync context; ClientUnavailable when it cannot be served (never retried)."""
@@ -97,17 +96,7 @@ class SyncWiring:
                                  link.connector_settings.price, trade_policy=credentials.sales_channel)
 
     def vtex(self, client_hash: str) -> VtexClient:
-        if client_hash not in self._vtex:
-            http = httpx.Client(
-                timeout=httpx.Timeout(10.0, connect=5.0),
-                limits=httpx.Limits(max_connections=VTEX_CONCURRENCY, max_keepalive_connections=VTEX_CONCURRENCY),
-                event_hooks={"request": [self.gate.before_request], "response": [self.gate.on_response]},
-            )
-            self._vtex[client_hash] = VtexClient(
-                self.credentials(client_hash), base_url_template=self.settings.vtex_base_url_template,
-                pricing_base_url_template=self.settings.vtex_pricing_base_url_template, http=http,
-                max_concurrency=VTEX_CONCURRENCY)
-        return self._vtex[client_hash]
+        return self.vtex_clients.client(client_hash)
 
     def tiktok(self, client_hash: str) -> TikTokShopClient:
         # Not cached: open_shop_client re-checks the link, so a client deauthorized meanwhile stops.
