@@ -1,3 +1,4 @@
+# size: one method per VTEX call across six API areas; the split by area is open in issue 11
 """The VTEX client: catalog, logistics, pricing, fulfillment, OMS and the orders hook, on httpx.
 
 One instance per client (store). Base URLs are settings: templates with `{account}`, production
