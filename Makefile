@@ -5,12 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv test lint unit integration e2e demo local bench bench-smoke validate build clean
+.PHONY: help venv test lint unit integration e2e demo local invoke bench bench-smoke validate build clean
 
 help:
 	@echo "make demo        run the end-to-end scenario on the local stack, print what happened, stop"
 	@echo "make test        lint (ruff, cfn-lint) + every test + benchmark smoke run"
 	@echo "make local       start the local stack in the foreground (Ctrl-C stops everything)"
+	@echo "make invoke FN=WebhookFunction EVENT=events/WebhookFunction/type-01-order-status.json"
+	@echo "                 one function, one event (the running stack, or a stack started for it)"
 	@echo "make bench       run the benchmarks at full size"
 	@echo "make validate    sam validate --lint (needs the SAM CLI, see README)"
 
@@ -45,6 +47,10 @@ demo: $(STAMP)
 
 local: $(STAMP)
 	$(BIN)/python -m local.stack
+
+invoke: $(STAMP)
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<Function> EVENT=<event.json>"; exit 2; }
+	$(BIN)/python -m local.runtime invoke $(FN) -e $(EVENT)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -1,6 +1,7 @@
 """``python -m local.runtime``: run the runtime alone, or talk to a running one.
 
 python -m local.runtime fire <FunctionLogicalIdOrName|RuleName> [--wait]
+python -m local.runtime invoke <FunctionLogicalIdOrName> -e <event.json> [--url URL] [--standalone] [--seed|--no-seed]
 python -m local.runtime serve [--template template.yaml] [--no-schedules]   (moto must already run)
 python -m local.runtime describe [--template template.yaml]                 (no AWS needed)
 """
@@ -40,6 +41,21 @@ def _fire(args: argparse.Namespace, env: dict[str, str]) -> int:
             f"error: the local runtime does not answer on {base} ({exc}); start it with `make local`", file=sys.stderr
         )
         return 1
+
+
+def _invoke(args: argparse.Namespace, env: dict[str, str]) -> int:
+    from local.runtime.oneshot import run
+
+    base = args.url or f"http://127.0.0.1:{env.get('LAMBDA_PORT', '3001')}"
+    return run(
+        args.function,
+        args.event,
+        base_url=base.rstrip("/"),
+        template=Path(args.template),
+        standalone=args.standalone,
+        seed=args.seed,
+        env=env,
+    )
 
 
 def _describe(args: argparse.Namespace, env: dict[str, str]) -> int:
@@ -99,6 +115,20 @@ def main(argv: list[str] | None = None) -> int:
     fire.add_argument("--wait", action="store_true", help="invoke synchronously and print the result")
     fire.add_argument("--url", help="the runtime's invoke URL (default: LAMBDA_PORT of stack.env)")
     fire.add_argument("--timeout", type=float, default=60.0)
+    invoke = commands.add_parser(
+        "invoke", help="run one function with one event (the running stack, or a stack started for it)"
+    )
+    invoke.add_argument("function", help="function logical id or name")
+    invoke.add_argument("-e", "--event", required=True, help="event JSON file (e.g. events/<Function>/...)")
+    invoke.add_argument("--url", help="the runtime's invoke URL (default: LAMBDA_PORT of stack.env)")
+    invoke.add_argument("--standalone", action="store_true", help="start a stack for this invoke even if one runs")
+    invoke.add_argument(
+        "--seed",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="seed the demo client first (default: only in a stack started for the invoke)",
+    )
+    invoke.add_argument("--template", default=str(REPO_ROOT / "template.yaml"))
     for name in ("serve", "describe"):
         command = commands.add_parser(name)
         command.add_argument("--template", default=str(REPO_ROOT / "template.yaml"))
@@ -107,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         env = stack_env()
-        handler = {"fire": _fire, "describe": _describe, "serve": _serve}[args.command]
+        handler = {"fire": _fire, "invoke": _invoke, "describe": _describe, "serve": _serve}[args.command]
         return handler(args, env)
     except (TemplateError, StackEnvError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -11,9 +11,10 @@ ignored) or partial ARN, so ``boto3.client("lambda", endpoint_url=...).invoke(..
 
 Control routes: ``GET /_local/health``, ``GET /_local/functions``, ``GET /_local/schedules``,
 ``POST /_local/schedules/{function-or-rule}/fire[?wait=true]``, ``GET /_local/async/{request id}``,
-``POST /_local/async/wait`` (blocks until no async event is pending), ``POST /_local/idle[?timeout=30]``
-(also waits until every SQS source queue is drained: `Runtime.wait_idle`), ``GET|POST|DELETE /_local/faults``
-(crash injection: `local.runtime.faults`).
+``POST /_local/invoke/{function}`` (one synchronous invoke answered with its result and every log line:
+`local.runtime.oneshot`), ``POST /_local/async/wait`` (blocks until no async event is pending),
+``POST /_local/idle[?timeout=30]`` (also waits until every SQS source queue is drained: `Runtime.wait_idle`),
+``GET|POST|DELETE /_local/faults`` (crash injection: `local.runtime.faults`).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class RuntimeControl(Protocol):
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
 _FIRE = re.compile(r"^/_local/schedules/(?P<name>[^/]+)/fire/?$")
 _ASYNC = re.compile(r"^/_local/async/(?P<id>[^/]+)/?$")
+_LOCAL_INVOKE = re.compile(r"^/_local/invoke/(?P<name>[^/]+)/?$")
 SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
 ASYNC_PAYLOAD_LIMIT = 256 * 1024
 
@@ -141,6 +143,27 @@ class InvokeApiApp:
             response.headers["X-Amz-Log-Result"] = result.log_tail()
         return response
 
+    def _local_invoke(self, name: str, payload: bytes) -> Response:
+        """`python -m local.runtime invoke`: a synchronous invoke answered with every log line of it."""
+        function = self.runtime.find_function(name)
+        if function is None:
+            return _json({"message": f"no function {name!r} in the template (logical id or function name)"}, 404)
+        try:
+            json.loads(payload)
+        except ValueError:
+            return _json({"message": "the event is not JSON"}, 400)
+        result = self.runtime.invoke_sync(function, payload.decode())
+        return _json(
+            {
+                "function": function.name,
+                "requestId": result.request_id,
+                "ok": result.ok,
+                "payload": result.payload,
+                "logs": result.log_lines,
+                "durationMs": round(result.duration_ms, 2),
+            }
+        )
+
     def _faults(self, request: Request, method: str) -> Response:
         faults = self.runtime.faults
         if method == "DELETE":
@@ -170,6 +193,9 @@ class InvokeApiApp:
             return _json({"idle": runtime.wait_idle(timeout)})
         if path.rstrip("/") == "/_local/faults":
             return self._faults(request, method)
+        local_invoke = _LOCAL_INVOKE.match(path)
+        if local_invoke and method == "POST":
+            return self._local_invoke(unquote(local_invoke.group("name")), request.get_data() or b"{}")
         fire = _FIRE.match(path)
         if fire and method == "POST":
             wait = request.args.get("wait", "false").lower() in ("1", "true", "yes")
