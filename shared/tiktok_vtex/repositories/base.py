@@ -1,8 +1,24 @@
-"""Shared DynamoDB mechanics: pagination, conditional writes and number conversion."""
+"""Shared DynamoDB mechanics: update expressions, pagination, conditional writes, batch reads, numbers.
+
+Every repository builds on these (the lease primitive is in repositories/lease.py):
+
+- `update_expression(set_=..., remove=..., increment=..., set_if_absent=...)` builds the `SET ... REMOVE ...`
+  UpdateExpression with its ExpressionAttributeNames / Values from dicts (every attribute name goes
+  through a `#uN` placeholder, so reserved words like `status` need no care); `DynamoTable.update_fields`
+  runs it with an optional condition whose own placeholders (`:x`, `#y`) are merged in. The builder only
+  uses `#u*` / `:u*` placeholders: pick any other names in conditions.
+- `DynamoTable.query(...)` pages through boto3's Query paginator (the resource's own client, so Key()
+  conditions and Python values work as with Table.query); `query_page` returns one page and its cursor.
+- `DynamoTable.batch_get(keys)` deduplicates keys, sends chunks of 100 and retries UnprocessedKeys
+  with exponential backoff and full jitter (clock and sleep injectable).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -45,6 +61,64 @@ def from_dynamo(value: Any) -> Any:
     if isinstance(value, set):
         return {from_dynamo(v) for v in value}
     return value
+
+
+@dataclass(frozen=True)
+class UpdateExpression:
+    """An UpdateExpression with its placeholders, ready for UpdateItem."""
+
+    expression: str
+    names: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def update_expression(set_: Mapping[str, Any] | None = None, *, remove: Iterable[str] = (),
+                      increment: Mapping[str, int | Decimal] | None = None,
+                      set_if_absent: Mapping[str, Any] | None = None, skip_none: bool = True) -> UpdateExpression:
+    """`SET a = :v, n = if_not_exists(n, 0) + :inc, b = if_not_exists(b, :d) REMOVE c` from dicts.
+
+    `set_`: attributes to write (None values are skipped with `skip_none`, not written as NULL);
+    `increment`: numeric attributes to add to (a missing one counts from 0); `set_if_absent`: written only
+    if the item does not have them yet; `remove`: attributes to delete. Raises ValueError if nothing is
+    to be done or one attribute appears twice (DynamoDB refuses overlapping paths).
+    """
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    sets: list[str] = []
+    seen: set[str] = set()
+
+    def name(attribute: str) -> str:
+        if attribute in seen:
+            raise ValueError(f"attribute {attribute!r} appears twice in one update")
+        seen.add(attribute)
+        placeholder = f"#u{len(names)}"
+        names[placeholder] = attribute
+        return placeholder
+
+    def value(v: Any) -> str:
+        placeholder = f":u{len(values)}"
+        values[placeholder] = v
+        return placeholder
+
+    for attribute, v in (set_ or {}).items():
+        if v is None and skip_none:
+            continue
+        sets.append(f"{name(attribute)} = {value(v)}")
+    for attribute, amount in (increment or {}).items():
+        n = name(attribute)
+        sets.append(f"{n} = if_not_exists({n}, {value(0)}) + {value(amount)}")
+    for attribute, v in (set_if_absent or {}).items():
+        n = name(attribute)
+        sets.append(f"{n} = if_not_exists({n}, {value(v)})")
+    removes = [name(attribute) for attribute in remove]
+    clauses = []
+    if sets:
+        clauses.append("SET " + ", ".join(sets))
+    if removes:
+        clauses.append("REMOVE " + ", ".join(removes))
+    if not clauses:
+        raise ValueError("empty update")
+    return UpdateExpression(" ".join(clauses), names, values)
 
 
 class DynamoTable:
@@ -99,6 +173,18 @@ class DynamoTable:
             raise
         return from_dynamo(response.get("Attributes", {}))
 
+    def update_fields(self, key: Mapping[str, Any], set_: Mapping[str, Any] | None = None, *,
+                      remove: Iterable[str] = (), increment: Mapping[str, int | Decimal] | None = None,
+                      set_if_absent: Mapping[str, Any] | None = None, condition: str | ConditionBase | None = None,
+                      values: Mapping[str, Any] | None = None, names: Mapping[str, str] | None = None,
+                      return_values: str = "ALL_NEW") -> dict[str, Any]:
+        """UpdateItem from dicts (see `update_expression`); `condition` with its own `values` / `names`.
+        Raises ConditionFailed when the condition does not hold."""
+        built = update_expression(set_, remove=remove, increment=increment, set_if_absent=set_if_absent)
+        return self.update(key, built.expression, values={**built.values, **dict(values or {})},
+                           names={**built.names, **dict(names or {})}, condition=condition,
+                           return_values=return_values)
+
     def delete(self, key: Mapping[str, Any], *, condition: str | ConditionBase | None = None,
                values: Mapping[str, Any] | None = None) -> None:
         kwargs: dict[str, Any] = {"Key": dict(key)}
@@ -114,15 +200,21 @@ class DynamoTable:
             raise
 
     def query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        """Every item of a Query, following LastEvaluatedKey (never a Scan)."""
-        while True:
-            response = self._table.query(**kwargs)
-            for item in response.get("Items", []):
+        """Every item of a Query, page after page through boto3's paginator (never a Scan).
+
+        The paginator is the resource's own client's: boto3 registered the resource's transformation on
+        it, so Key()/Attr() conditions and Python values are accepted and items come back deserialized."""
+        paginator = self._table.meta.client.get_paginator("query")
+        for page in paginator.paginate(TableName=self.name, **kwargs):
+            for item in page.get("Items", []):
                 yield from_dynamo(item)
-            last = response.get("LastEvaluatedKey")
-            if not last:
-                return
-            kwargs["ExclusiveStartKey"] = last
+
+    def scan(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Every item of a Scan through boto3's paginator: operator tools and one-off migrations only."""
+        paginator = self._table.meta.client.get_paginator("scan")
+        for page in paginator.paginate(TableName=self.name, **kwargs):
+            for item in page.get("Items", []):
+                yield from_dynamo(item)
 
     def query_page(self, *, limit: int, start_key: Mapping[str, Any] | None = None,
                    **kwargs: Any) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
@@ -138,17 +230,27 @@ class DynamoTable:
             for item in items:
                 writer.put_item(Item=to_dynamo(item))
 
-    def batch_get(self, keys: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        """BatchGetItem in chunks of 100, retrying unprocessed keys a bounded number of times."""
+    def batch_get(self, keys: Iterable[Mapping[str, Any]], *, max_attempts: int = 8, base_delay: float = 0.05,
+                  max_delay: float = 2.0, sleep: Callable[[float], None] = time.sleep,
+                  rng: Callable[[], float] = random.random) -> list[dict[str, Any]]:
+        """BatchGetItem in chunks of 100 distinct keys (DynamoDB refuses a request that repeats a key),
+        retrying UnprocessedKeys with exponential backoff and full jitter, as AWS advises for throttled
+        batches; raises RuntimeError if keys are still unprocessed after `max_attempts` calls."""
+        unique: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
+        for key in keys:
+            unique.setdefault(tuple(sorted(dict(key).items())), dict(key))
+        distinct = list(unique.values())
         found: list[dict[str, Any]] = []
-        for start in range(0, len(keys), 100):
-            request: dict[str, Any] = {self.name: {"Keys": [dict(k) for k in keys[start:start + 100]]}}
-            for _ in range(5):
+        for start in range(0, len(distinct), 100):
+            request: dict[str, Any] = {self.name: {"Keys": distinct[start:start + 100]}}
+            for attempt in range(max_attempts):
+                if attempt:
+                    sleep(rng() * min(max_delay, base_delay * 2 ** (attempt - 1)))
                 response = self._resource.batch_get_item(RequestItems=request)
                 found.extend(from_dynamo(i) for i in response.get("Responses", {}).get(self.name, []))
                 request = response.get("UnprocessedKeys") or {}
                 if not request:
                     break
             if request:
-                raise RuntimeError(f"batch_get on {self.name}: keys still unprocessed after retries")
+                raise RuntimeError(f"batch_get on {self.name}: keys still unprocessed after {max_attempts} attempts")
         return found
