@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv test lint unit integration e2e demo local invoke bench bench-smoke validate build clean
+.PHONY: help venv test lint unit integration e2e demo local invoke bench bench-smoke fuzz validate build clean
 
 help:
 	@echo "make demo        run the end-to-end scenario on the local stack, print what happened, stop"
@@ -14,6 +14,7 @@ help:
 	@echo "make invoke FN=WebhookFunction EVENT=events/WebhookFunction/type-01-order-status.json"
 	@echo "                 one function, one event (the running stack, or a stack started for it)"
 	@echo "make bench       run the benchmarks at full size"
+	@echo "make fuzz        fuzz every HTTP route at full size and print the figures (make test runs a smoke size)"
 	@echo "make validate    sam validate --lint (needs the SAM CLI, see README)"
 
 $(STAMP): pyproject.toml
@@ -57,6 +58,11 @@ bench: $(STAMP)
 
 bench-smoke: $(STAMP)
 	$(BIN)/python -m benchmarks --smoke
+
+# tests/fuzz also runs inside `make test` at its default smoke size (FUZZ_EXAMPLES=25 per route).
+FUZZ_EXAMPLES ?= 3000
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -s -p no:cacheprovider -p no:logging tests/fuzz
 
 validate:
 	SAM_CLI_TELEMETRY=0 sam validate --lint --template template.yaml

@@ -78,7 +78,8 @@ def verify_state(state: str | None, *, secret: str, now: float) -> OAuthState:
         raise InvalidState("unconfigured", "the OAuth state secret is not configured; no state is accepted")
     if not state:
         raise InvalidState("missing", "the callback has no state")
-    if len(state) > MAX_STATE_LENGTH or state.count(".") != 1:
+    # ASCII only (base64url + "."): a non-ASCII state used to raise UnicodeEncodeError in _sign -> a 500
+    if len(state) > MAX_STATE_LENGTH or not state.isascii() or state.count(".") != 1:
         raise InvalidState("malformed", "the state is not in the expected format")
     encoded, signature = state.split(".")
     if not hmac.compare_digest(_sign(secret, encoded).encode("ascii"), signature.encode("ascii", "replace")):
