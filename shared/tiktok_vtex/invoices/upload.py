@@ -135,7 +135,7 @@ class InvoiceUploader:
             client_hash, order_id, invoice_state=InvoiceState.UPLOADED.value, invoice_access_key=document.access_key,
             invoice_package_id=package_id, invoice_number=document.number, invoice_series=document.series,
             invoice_total=str(document.total), invoice_xml_key=s3_key, invoice_uploaded_at=now,
-            invoice_source=source, invoice_updated_at=now, invoice_error=None)
+            invoice_source=source, invoice_updated_at=now)
         self.log.append(client_hash, "invoice_uploaded", order_id, {
             "package_id": package_id, "access_key": document.access_key, "outcome": outcome, "source": source})
         metrics.add_metric(name=METRIC_UPLOADED, unit=MetricUnit.Count, value=1)
@@ -150,12 +150,12 @@ class InvoiceUploader:
         claim of the same key (crash), a rejected invoice replaced by another key, or a scheduled retry."""
         now = int(self.clock())
         values = {":uploading": InvoiceState.UPLOADING.value, ":refused": InvoiceState.REFUSED.value,
-                  ":rejected": InvoiceState.REJECTED.value, ":retry": InvoiceState.RETRY_SCHEDULED.value,
-                  ":key": document.access_key, ":pkg": package_id}
+                  ":rejected": InvoiceState.REJECTED.value, ":key": document.access_key, ":pkg": package_id}
         condition = ("attribute_not_exists(invoice_state) OR invoice_state = :refused "
                      "OR (invoice_state = :rejected AND invoice_access_key <> :key) "
                      "OR (invoice_state = :uploading AND invoice_access_key = :key AND invoice_package_id = :pkg)")
         if retry:
+            values[":retry"] = InvoiceState.RETRY_SCHEDULED.value
             condition += " OR (invoice_state = :retry AND invoice_access_key = :key)"
         try:
             self.orders.set_attributes(

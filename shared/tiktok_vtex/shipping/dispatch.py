@@ -174,7 +174,7 @@ class PackageShipper:
             shipping_state=ShippingState.SHIPPED.value, shipping_tracking_number=tracking or "",
             shipping_provider=shipped.get("shipping_provider_name") or "",
             shipping_type=package.get("shipping_type") or "", shipping_handover=request.get("handover_method") or "",
-            shipped_at=now, shipping_updated_at=now, shipping_error=None)
+            shipped_at=now, shipping_updated_at=now)
         self.log.append(client_hash, "package_shipped", order_id, {
             "package_id": package_id, "tracking_number": tracking or "", "already_shipped": already,
             "handover_method": request.get("handover_method") or "SELLER"})
