@@ -28,10 +28,13 @@ class S3Buckets(CreatorBase):
             s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": versioning})
         encryption = props.get("BucketEncryption")
         if encryption:
-            s3.put_bucket_encryption(
-                Bucket=name,
-                ServerSideEncryptionConfiguration={"Rules": encryption["ServerSideEncryptionConfiguration"]},
-            )
+            # CloudFormation: ServerSideEncryptionByDefault; the S3 API: ApplyServerSideEncryptionByDefault.
+            rules = [
+                {("ApplyServerSideEncryptionByDefault" if k == "ServerSideEncryptionByDefault" else k): v
+                 for k, v in rule.items()}
+                for rule in encryption["ServerSideEncryptionConfiguration"]
+            ]
+            s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
         block = props.get("PublicAccessBlockConfiguration")
         if block:
             s3.put_public_access_block(

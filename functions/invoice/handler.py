@@ -1,0 +1,117 @@
+"""{FunctionPrefix}INVOICE: NF-e validated against its order, then uploaded to TikTok (Brazil).
+
+Triggers: the invoice queue (SQS, partial batch failures), direct invokes with the legacy payload
+`{clientHash, packageId?, orderId, invoiceXml}`, and a schedule (the push 36 sweep). Queue messages of ours:
+`reuploadInvoice` (SEFAZ delay), `vtexInvoice` (VTEX invoice callback / invoiced order), `invoiceStatus`
+(push 36), `sweepInvoices`. Logic: tiktok_vtex.invoices.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import TypeAdapter, ValidationError
+
+from invoice.wiring import FiscalWiring, wiring
+from tiktok_vtex.invocation import route_event
+from tiktok_vtex.invoices.errors import InvoiceRejected
+from tiktok_vtex.invoices.models import (
+    InvoiceMessage,
+    InvoiceStatusMessage,
+    ReuploadInvoiceMessage,
+    SweepInvoicesMessage,
+    UploadInvoiceMessage,
+    VtexInvoiceMessage,
+)
+from tiktok_vtex.invoices.sweep import sweep_missing_push36
+from tiktok_vtex.invoices.upload import UploadResult, decode_xml
+from tiktok_vtex.observability import logger, metrics, tracer
+from tiktok_vtex.shipping.storage import invoice_xml_key
+
+processor = BatchProcessor(event_type=EventType.SQS)
+_MESSAGE: TypeAdapter[Any] = TypeAdapter(InvoiceMessage)
+
+
+class InvalidInvoiceMessage(ValueError):
+    pass
+
+
+def parse(payload: Any) -> Any:
+    if isinstance(payload, dict) and "type" not in payload and "invoiceXml" in payload:
+        payload = {**payload, "type": "uploadInvoice"}  # the legacy payload has no type
+    try:
+        return _MESSAGE.validate_python(payload)
+    except ValidationError as error:
+        fields = sorted({".".join(str(p) for p in e["loc"][1:] or e["loc"]) for e in error.errors()})
+        raise InvalidInvoiceMessage(f"invalid INVOICE message: {', '.join(fields) or 'body'}") from None
+
+
+def _result(result: UploadResult) -> dict[str, Any]:
+    return {k: v for k, v in asdict(result).items() if v is not None}
+
+
+def run(message: Any, deps: FiscalWiring, context: LambdaContext | None = None) -> dict[str, Any]:
+    if isinstance(message, UploadInvoiceMessage):
+        return _result(deps.uploader().submit(message.client_hash, message.order_id,
+                                              decode_xml(message.invoice_xml), package_id=message.package_id,
+                                              source=message.source))
+    if isinstance(message, ReuploadInvoiceMessage):
+        xml = deps.store().get(invoice_xml_key(message.client_hash, message.order_id, message.access_key))
+        return _result(deps.uploader().submit(message.client_hash, message.order_id, xml,
+                                              package_id=message.package_id, source=f"reupload#{message.attempt}",
+                                              reupload_of=message.access_key))
+    if isinstance(message, VtexInvoiceMessage):
+        embedded = message.invoice.get("embeddedInvoice")
+        uploader = deps.uploader()
+        if not isinstance(embedded, str) or not embedded.strip():
+            # invoiceUrl is not fetched (an arbitrary URL from outside): the seller must embed the XML.
+            return _result(uploader.refuse(message.client_hash, message.order_id, message.package_id,
+                                            InvoiceRejected("xml", "embeddedInvoice",
+                                                            "the VTEX invoice carries no embedded NF-e XML"),
+                                            source="vtex"))
+        return _result(uploader.submit(message.client_hash, message.order_id, decode_xml(embedded),
+                                       package_id=message.package_id, source="vtex"))
+    if isinstance(message, InvoiceStatusMessage):
+        outcome = deps.outcomes().handle(message.client_hash, message.package_id, message.order_ids,
+                                         status=message.invoice_status, reason=message.invalid_reason,
+                                         now=message.received_at)
+        return {"outcome": outcome}
+    if isinstance(message, SweepInvoicesMessage):
+        return sweep(deps, context, older_than_minutes=message.older_than_minutes)
+    raise InvalidInvoiceMessage(f"unsupported message {type(message).__name__}")  # pragma: no cover
+
+
+def sweep(deps: FiscalWiring, context: LambdaContext | None, *, older_than_minutes: int = 30) -> dict[str, Any]:
+    report = sweep_missing_push36(
+        deps.orders, now=int(time.time()), older_than_seconds=older_than_minutes * 60, tiktok=deps.tiktok,
+        time_left_ms=context.get_remaining_time_in_millis if context is not None else None)
+    logger.info("invoice sweep done", extra={"checked": report.checked, "missing": len(report.missing),
+                                             "complete": report.complete})
+    return {"outcome": "swept", "checked": report.checked, "missing": report.missing, "complete": report.complete}
+
+
+def record_handler(record: SQSRecord) -> dict[str, Any]:
+    result = run(parse(json.loads(record.body)), wiring())
+    logger.info("INVOICE message handled", extra={"outcome": result.get("outcome")})
+    return result
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    def invoke(message: Any) -> dict[str, Any]:
+        body = run(message, wiring(), context)
+        # A refused invoice is an answer, not a failure: recorded, 422 to the caller, never retried.
+        status = 422 if body.get("outcome") == "refused" else 200
+        return {"statusCode": status, "body": {"message": "Success" if status == 200 else "Refused", **body}}
+
+    return route_event(event, context, processor=processor, record_handler=record_handler, parse=parse,
+                       invalid=InvalidInvoiceMessage, invalid_log="invalid INVOICE invoke", invoke=invoke,
+                       scheduled=lambda: {"statusCode": 200, "body": sweep(wiring(), context)})

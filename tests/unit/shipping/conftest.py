@@ -1,0 +1,3 @@
+from tests.unit.invoices.conftest import fiscal
+
+__all__ = ["fiscal"]
