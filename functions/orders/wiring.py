@@ -10,8 +10,8 @@ import httpx
 from tiktok_vtex.auth.shop_access import open_shop_client
 from tiktok_vtex.clients.retry import RetryPolicy
 from tiktok_vtex.clients.tiktok import TikTokShopClient
+from tiktok_vtex.clients.vtex.cache import VtexClientCache
 from tiktok_vtex.clients.vtex.client import VtexClient
-from tiktok_vtex.clients.vtex.credentials import load_vtex_credentials
 from tiktok_vtex.dispatch import QueuePublisher
 from tiktok_vtex.models.client import ClientSettings
 from tiktok_vtex.orders.events import OrderEvents
@@ -20,7 +20,7 @@ from tiktok_vtex.repositories.clients import ClientRepository
 from tiktok_vtex.repositories.logs import LogRepository
 from tiktok_vtex.repositories.orders import OrderRepository
 from tiktok_vtex.repositories.products import ProductRepository
-from tiktok_vtex.settings import AppSecrets, Settings, fetch_json_secret, get_settings, load_app_secrets
+from tiktok_vtex.settings import AppSecrets, Settings, get_settings, load_app_secrets
 
 # --- time arithmetic of PEDIDOS-novo-pedido-TTK (tests/unit/orders/test_orders_template.py checks it
 # against template.yaml: BatchSize x MESSAGE_WORST_SECONDS < Timeout < LEASE_SECONDS, VisibilityTimeout).
@@ -63,7 +63,12 @@ class OrdersWiring:
         self.orders = OrderRepository(tables.orders)
         self.products = ProductRepository(tables.products_seller_sku)
         self.order_log = LogRepository(tables.log_order)
-        self._vtex: dict[str, VtexClient] = {}
+        # Rotated VTEX keys are picked up (max-age secret cache, re-read on 401) and each VTEX account has
+        # its own 429 gate: one throttled store never pauses another's orders.
+        self.vtex_clients = VtexClientCache(
+            secret_prefix=settings.vtex_secret_prefix, base_url_template=settings.vtex_base_url_template,
+            pricing_base_url_template=settings.vtex_pricing_base_url_template, timeout=VTEX_TIMEOUT_SECONDS,
+            retry=RETRY)
         self._tiktok: dict[str, TikTokShopClient] = {}
         self._tiktok_http: httpx.Client | None = None
 
@@ -76,13 +81,7 @@ class OrdersWiring:
                                 http=self._tiktok_http, retry=RETRY)
 
     def vtex(self, client_hash: str) -> VtexClient:
-        if client_hash not in self._vtex:
-            credentials = load_vtex_credentials(client_hash, fetch_json_secret, self.settings.vtex_secret_prefix)
-            self._vtex[client_hash] = VtexClient(
-                credentials, base_url_template=self.settings.vtex_base_url_template,
-                pricing_base_url_template=self.settings.vtex_pricing_base_url_template, retry=RETRY,
-                timeout=VTEX_TIMEOUT_SECONDS)
-        return self._vtex[client_hash]
+        return self.vtex_clients.client(client_hash)
 
     def client_settings(self, client_hash: str) -> ClientSettings:
         link = self.clients.get_shop_link(client_hash)

@@ -105,3 +105,27 @@ def test_direct_invoke_with_the_legacy_payload(flow: FlowWorld) -> None:
     assert second["body"]["outcome"] == "already_authorized"
     assert len(flow.vtex_orders(order["id"])) == 1
     assert handler.lambda_handler({"type": "triggerNewOrderInTTK"}, LambdaContextStub())["statusCode"] == 400
+
+
+def test_a_rotated_vtex_key_is_picked_up_by_a_warm_orders_container(flow: FlowWorld) -> None:
+    """Issue 10 defect 8: the orders functions read VTEX credentials through the max-age cache (and per
+    account 429 gates), not once per container for ever."""
+    import json
+
+    from aws_lambda_powertools.utilities import parameters
+    from orders.wiring import RETRY, wiring
+
+    from tiktok_vtex.clients.vtex.credentials import vtex_secret_name
+
+    warm = wiring()
+    before = warm.vtex(flow.client_hash)
+    assert before.credentials.app_token.get_secret_value() == flow.stack_env["VTEX_APP_TOKEN"]
+    assert before.retry is RETRY  # the orders function's own budget (its timeout arithmetic depends on it)
+    secrets = boto3.client("secretsmanager")
+    name = vtex_secret_name(flow.client_hash, warm.settings.vtex_secret_prefix)
+    secret = json.loads(secrets.get_secret_value(SecretId=name)["SecretString"])
+    secrets.put_secret_value(SecretId=name, SecretString=json.dumps({**secret, "app_token": "ROTATEDtoken0001"}))
+    assert warm.vtex(flow.client_hash).credentials.app_token.get_secret_value() != "ROTATEDtoken0001"  # cached
+    parameters.clear_caches()  # what CREDENTIALS_MAX_AGE seconds do
+    after = warm.vtex(flow.client_hash)
+    assert after.credentials.app_token.get_secret_value() == "ROTATEDtoken0001"

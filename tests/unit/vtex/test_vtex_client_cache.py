@@ -69,7 +69,8 @@ def vtex_app(accepted: dict[str, str], seen: list[str]) -> httpx.MockTransport:
 def cache_with(secrets: Secrets, transport: httpx.MockTransport) -> VtexClientCache:
     def factory(credentials: Any, **kwargs: Any) -> VtexClient:
         kwargs["http"] = httpx.Client(transport=transport, event_hooks=kwargs["http"].event_hooks)
-        return VtexClient(credentials, retry=RetryPolicy(sleep=lambda _s: None, max_attempts=1), **kwargs)
+        kwargs["retry"] = RetryPolicy(sleep=lambda _s: None, max_attempts=1)
+        return VtexClient(credentials, **kwargs)
 
     return VtexClientCache(secrets, client_factory=factory)
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from tiktok_vtex.clients.retry import RetryPolicy
 from tiktok_vtex.clients.vtex.client import (
     PRODUCTION_BASE_URL_TEMPLATE,
     PRODUCTION_PRICING_BASE_URL_TEMPLATE,
@@ -38,7 +39,7 @@ class VtexClientCache:
     def __init__(self, get_secret: SecretReader = fetch_vtex_secret, *, secret_prefix: str = DEFAULT_SECRET_PREFIX,
                  base_url_template: str = PRODUCTION_BASE_URL_TEMPLATE,
                  pricing_base_url_template: str = PRODUCTION_PRICING_BASE_URL_TEMPLATE, max_concurrency: int = 8,
-                 timeout: float = 10.0, gates: RetryAfterGates | None = None,
+                 timeout: float = 10.0, gates: RetryAfterGates | None = None, retry: RetryPolicy | None = None,
                  client_factory: Callable[..., VtexClient] = VtexClient) -> None:
         self._get_secret = get_secret
         self._prefix = secret_prefix
@@ -46,6 +47,7 @@ class VtexClientCache:
         self._pricing_base_url_template = pricing_base_url_template
         self._max_concurrency = max_concurrency
         self._timeout = timeout
+        self._retry = retry
         self.gates = gates or RetryAfterGates()
         self._factory = client_factory
         self._lock = threading.Lock()
@@ -81,7 +83,7 @@ class VtexClientCache:
         )
         client = self._factory(credentials, base_url_template=self._base_url_template,
                                pricing_base_url_template=self._pricing_base_url_template, http=http,
-                               max_concurrency=self._max_concurrency,
+                               max_concurrency=self._max_concurrency, retry=self._retry,
                                reload_credentials=lambda: self.credentials(client_hash, force=True))
         return client, http
 
