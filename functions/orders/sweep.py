@@ -1,7 +1,8 @@
 """{FunctionPrefix}PEDIDOS-reconciliacao: the reconciliation sweep (schedule, every 15 minutes by default).
 
-Every active client: TikTok orders updated in an overlapping window that are missing or stale in
-ssxml_tik_tok_orders go through the push path; orders stuck in our own states are re-queued.
+Every active client: TikTok orders updated since its last sweep (a cursor on its shop link, minus an
+overlap) that are missing or stale in ssxml_tik_tok_orders go through the push path, least recently swept
+client first; orders stuck in our own states are re-queued.
 Invoke `{"clientHash": ..., "windowMinutes": ...}` to sweep one client over a longer window (recovery), and
 `{"replayErrors": true}` to re-queue every order in ERROR once its cause is fixed (replay).
 Stuck orders are re-queued first; clients are then reconciled while the invocation's remaining time stays
@@ -21,7 +22,7 @@ from orders.wiring import LEASE_SECONDS, describe_validation, wiring
 from tiktok_vtex.models.client import ShopLinkStatus
 from tiktok_vtex.observability import logger, metrics, tracer
 from tiktok_vtex.orders.models import ReconcileMessage
-from tiktok_vtex.orders.sweep import DEFAULT_WINDOW_MINUTES, sweep
+from tiktok_vtex.orders.sweep import DEFAULT_MIN_INTERVAL_SECONDS, DEFAULT_WINDOW_MINUTES, sweep
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -37,9 +38,14 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     clients = [request.client_hash] if request.client_hash else list(
         deps.clients.iter_client_hashes(ShopLinkStatus.TOKEN_GENERATED))
     events = deps.events()
+    # The scheduled run goes by each client's cursor; an invoke naming a client or a window is a recovery
+    # over exactly that span and leaves the cursors alone.
+    scheduled = request.client_hash is None and request.window_minutes is None
+    min_interval = int(deps.settings.extra.get("SWEEP_MIN_INTERVAL_MINUTES") or DEFAULT_MIN_INTERVAL_SECONDS // 60)
     report = sweep(clients, deps.tiktok, deps.orders, events, events.orders_queue, window_minutes=window,
                    lease_seconds=LEASE_SECONDS, replay_errors=request.replay_errors,
-                   remaining_ms=context.get_remaining_time_in_millis)
+                   remaining_ms=context.get_remaining_time_in_millis, cursor=deps.clients if scheduled else None,
+                   min_interval_seconds=min_interval * 60)
     metrics.add_metric(name="SweepOrdersRecovered", unit=MetricUnit.Count, value=report.fed)
     left = len(report.left_clients) + len(report.partial_clients)
     if left:

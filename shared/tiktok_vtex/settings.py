@@ -124,6 +124,7 @@ class OrdersSettings(Settings):
 
 class OrdersSweepSettings(OrdersSettings):
     sweep_window_minutes: int | None = Field(default=None, gt=0, alias="SWEEP_WINDOW_MINUTES")
+    sweep_min_interval_minutes: int | None = Field(default=None, ge=0, alias="SWEEP_MIN_INTERVAL_MINUTES")
 
 
 class AuthManagerSettings(Settings):

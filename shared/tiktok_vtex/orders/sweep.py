@@ -11,12 +11,19 @@ First, because it is cheap and the most urgent, it re-queues orders stuck in our
 past its hold, CLAIMED past its lease, PLACED_IN_VTEX not yet authorized), so a crashed worker or a dropped
 message cannot strand an order. Then it reconciles clients (starting point rotated every run) while the
 Lambda's remaining time stays above a reserve; the clients left are reported and served by the next run.
+
+At scale (issue 19) the scheduled run keeps a cursor per client (`orders_swept_until` on its shop link):
+clients are served least recently swept first, each one's search starts where its last sweep ended (minus
+an overlap for late-indexed updates) instead of a fixed window, a client stopped by the time budget resumes
+from the last order it reached, and a client swept less than `min_interval` ago is not read again. So a
+budget that covers only part of 500 stores never leaves a gap in any store's history, and no store is
+starved by the order of the list.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -36,6 +43,12 @@ ROTATION_SECONDS = 900  # the schedule's period: each run starts with the next c
 # Paid orders still in these states should have a creation message under way; feeding them again is safe.
 AWAITING_CREATION = (SyncState.NEW, SyncState.PENDING_PAYMENT)
 WITHOUT_UNITS_COUNTED = (SyncState.NEW, SyncState.HELD, SyncState.PENDING_PAYMENT, SyncState.ERROR)
+# With a cursor: each search starts this long before the client's position (TikTok may index an update a
+# little after its update_time; the old fixed window overlapped the previous run by 20 minutes too) ...
+CURSOR_OVERLAP_SECONDS = 20 * 60
+# ... but never further back than this (a stack that was down for weeks recovers a week, then alerts).
+CURSOR_MAX_LOOKBACK_SECONDS = 7 * 86_400
+DEFAULT_MIN_INTERVAL_SECONDS = 10 * 60  # a client swept this recently is not read again (schedule: 15 min)
 
 
 @dataclass
@@ -47,6 +60,14 @@ class TimeBudget:
 
     def exhausted(self) -> bool:
         return self.remaining_ms is not None and self.remaining_ms() < self.reserve_ms
+
+
+class SweepCursor(Protocol):
+    """How far each client's orders were swept (ClientRepository implements it on the shop links)."""
+
+    def orders_swept_until(self, client_hashes: Iterable[str]) -> dict[str, int]: ...
+
+    def advance_orders_swept_until(self, client_hash: str, until: int) -> bool: ...
 
 
 class TikTokSearchPort(Protocol):
@@ -70,6 +91,9 @@ class SweepReport:
     failed_clients: list[str] = field(default_factory=list)
     left_clients: list[str] = field(default_factory=list)      # not started: the time budget ran out
     partial_clients: list[str] = field(default_factory=list)   # stopped mid-client for the same reason
+    not_due: int = 0  # clients swept less than the minimum interval ago (cursor runs only)
+    # client -> the update_time up to which its orders were seen in this run (cursor runs advance to it)
+    reached: dict[str, int] = field(default_factory=dict)
     outcomes: dict[str, int] = field(default_factory=dict)
 
     def count(self, outcome: str) -> None:
@@ -87,13 +111,16 @@ def needs_feeding(record: OrderRecord | None, status: str, update_time: int) -> 
 
 
 def reconcile_client(client_hash: str, tiktok: TikTokSearchPort, orders: OrderRepository, events: OrderEvents, *,
-                     now: int, window_minutes: int = DEFAULT_WINDOW_MINUTES,
+                     now: int, window_minutes: int = DEFAULT_WINDOW_MINUTES, since: int | None = None,
                      report: SweepReport | None = None, budget: TimeBudget | None = None) -> SweepReport:
-    """Feeds TikTok orders updated in the window that we miss, hold stale or may not have acted on through
-    the push path. Stops (client listed in `partial_clients`) when the time budget runs out."""
+    """Feeds TikTok orders updated in the window (or from `since`) that we miss, hold stale or may not have
+    acted on through the push path. Stops (client listed in `partial_clients`, `reached` = the last
+    update_time seen; orders come oldest first) when the time budget runs out."""
     report = report or SweepReport()
     budget = budget or TimeBudget()
-    filters = {"update_time_ge": now - window_minutes * 60, "update_time_lt": now + 60}
+    start = since if since is not None else now - window_minutes * 60
+    filters = {"update_time_ge": start, "update_time_lt": now + 60}
+    report.reached[client_hash] = now
     for order in tiktok.iter_orders(filters, 100, sort_field="update_time", sort_order="ASC"):
         report.seen += 1
         order_id = str(order.get("id") or "")
@@ -113,6 +140,7 @@ def reconcile_client(client_hash: str, tiktok: TikTokSearchPort, orders: OrderRe
             _record_units(client_hash, order, orders, update_time, report)
         if budget.exhausted():  # checked after each order: the next one may cost a TikTok page
             report.partial_clients.append(client_hash)
+            report.reached[client_hash] = min(update_time, now) if update_time else start
             break
     return report
 
@@ -158,28 +186,45 @@ def sweep(client_hashes: Iterator[str] | list[str], tiktok_for: Callable[[str], 
           orders: OrderRepository, events: OrderEvents, queue: Dispatcher, *, clock: Callable[[], float] = time.time,
           window_minutes: int = DEFAULT_WINDOW_MINUTES, lease_seconds: int = 180,
           replay_errors: bool = False, remaining_ms: Callable[[], int] | None = None,
-          reserve_ms: int = DEFAULT_RESERVE_MS) -> SweepReport:
+          reserve_ms: int = DEFAULT_RESERVE_MS, cursor: SweepCursor | None = None,
+          min_interval_seconds: int = DEFAULT_MIN_INTERVAL_SECONDS) -> SweepReport:
+    """Without `cursor`: every client over the fixed window, starting point rotated each run (recovery
+    invokes, tools). With `cursor`: the scheduled run at scale (see the module's docstring)."""
     now = int(clock())
     budget = TimeBudget(remaining_ms, reserve_ms)
     report = SweepReport()
     # Stuck orders first: a few index queries, and they are the orders a seller is waiting for.
     requeue_stuck(orders, queue, now=now, lease_seconds=lease_seconds, report=report, replay_errors=replay_errors)
-    clients = list(client_hashes)
-    if clients:  # rotate the start so a budget that never covers everyone still reaches every client
+    clients = list(dict.fromkeys(client_hashes))
+    positions: dict[str, int] = {}
+    if cursor is not None:
+        positions = cursor.orders_swept_until(clients)
+        clients.sort(key=lambda h: positions.get(h, 0))  # never swept, then least recently swept, first
+    elif clients:  # rotate the start so a budget that never covers everyone still reaches every client
         start = (now // ROTATION_SECONDS) % len(clients)
         clients = clients[start:] + clients[:start]
     for index, client_hash in enumerate(clients):
         if budget.exhausted():
             report.left_clients = clients[index:]
             break
+        position = positions.get(client_hash)
+        if position is not None and now - position < min_interval_seconds:
+            report.not_due += 1
+            continue
+        since = None if position is None else max(position - CURSOR_OVERLAP_SECONDS,
+                                                  now - CURSOR_MAX_LOOKBACK_SECONDS)
         report.clients += 1
         try:
             reconcile_client(client_hash, tiktok_for(client_hash), orders, events, now=now,
-                             window_minutes=window_minutes, report=report, budget=budget)
+                             window_minutes=window_minutes, since=since, report=report, budget=budget)
         except Exception as error:  # one client's failure never stops the others
             report.failed_clients.append(client_hash)
+            report.reached.pop(client_hash, None)  # its position stays: the next run tries the same span
             logger.warning("sweep failed for a client", extra={"client_hash": client_hash,
                                                                  "error": f"{type(error).__name__}: {error}"})
+            continue
+        if cursor is not None:
+            cursor.advance_orders_swept_until(client_hash, report.reached[client_hash])
     if report.left_clients or report.partial_clients:
         logger.warning("sweep time budget reached; the rest is left for the next run",
                        extra={"left_clients": len(report.left_clients), "partial_clients": report.partial_clients})

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
 from tiktok_vtex.models.client import Client, ShopLink, ShopLinkStatus
-from tiktok_vtex.repositories.base import DynamoTable
+from tiktok_vtex.repositories.base import ConditionFailed, DynamoTable
 
 
 class ClientNotFound(LookupError):
@@ -72,3 +72,24 @@ class ClientRepository:
         """Clients in a status, by Query on GSI by_status (active clients for nightly jobs and sweeps)."""
         for item in self._links.query(IndexName="by_status", KeyConditionExpression=Key("status").eq(status)):
             yield item["client_hash"]
+
+    # --- the reconciliation sweep's cursor: how far each client's TikTok orders have been swept ---------
+
+    def orders_swept_until(self, client_hashes: Iterable[str]) -> dict[str, int]:
+        """`orders_swept_until` of each client's shop link (clients never swept are absent): one
+        BatchGetItem per 100 clients."""
+        rows = self._links.batch_get({"client_hash": h} for h in client_hashes)
+        return {row["client_hash"]: int(row["orders_swept_until"]) for row in rows if "orders_swept_until" in row}
+
+    def advance_orders_swept_until(self, client_hash: str, until: int) -> bool:
+        """Moves the client's sweep position forward only (a slower, older run never moves it back) and only
+        on an existing link (a removed client is not recreated). False when nothing was written."""
+        try:
+            self._links.update(
+                {"client_hash": client_hash}, "SET orders_swept_until = :until", values={":until": until},
+                condition="attribute_exists(client_hash) AND "
+                          "(attribute_not_exists(orders_swept_until) OR orders_swept_until < :until)",
+                return_values="NONE")
+        except ConditionFailed:
+            return False
+        return True
