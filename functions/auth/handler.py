@@ -16,7 +16,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tiktok_vtex.auth.codes import AuthCodeProcessor
-from tiktok_vtex.auth.renewal import DEFAULT_REFRESH_ALERT_DAYS, DEFAULT_RENEWAL_WINDOW_DAYS, renew_tokens
+from tiktok_vtex.auth.renewal import (
+    DEFAULT_REFRESH_ALERT_DAYS,
+    DEFAULT_RENEWAL_SPREAD,
+    DEFAULT_RENEWAL_WINDOW_DAYS,
+    renew_tokens,
+)
 from tiktok_vtex.auth.shop_access import token_provider_for
 from tiktok_vtex.auth.tokens import TokenCipher
 from tiktok_vtex.clients.tiktok import StaticAccessToken, TikTokAuthClient, TikTokShopClient
@@ -75,6 +80,7 @@ class Wiring:
                 cipher=self.cipher, auth_client=self.auth_client),
             window_days=float(extra.get("TOKEN_RENEWAL_WINDOW_DAYS") or DEFAULT_RENEWAL_WINDOW_DAYS),
             refresh_alert_days=float(extra.get("REFRESH_TOKEN_ALERT_DAYS") or DEFAULT_REFRESH_ALERT_DAYS),
+            spread=float(extra.get("TOKEN_RENEWAL_SPREAD") or DEFAULT_RENEWAL_SPREAD),
         )
         return {**summary.as_dict(), "failures": summary.failures}
 

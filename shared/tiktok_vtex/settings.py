@@ -127,8 +127,15 @@ class OrdersSweepSettings(OrdersSettings):
     sweep_min_interval_minutes: int | None = Field(default=None, ge=0, alias="SWEEP_MIN_INTERVAL_MINUTES")
 
 
+# TikTok access tokens live 7 days (tiktok-shop-api.md 2: access_token_expire_in, D:auth): a renewal window
+# as long as that refreshes every token on every run.
+TIKTOK_ACCESS_TOKEN_LIFE_DAYS = 7
+
+
 class AuthManagerSettings(Settings):
-    token_renewal_window_days: float | None = Field(default=None, gt=0, alias="TOKEN_RENEWAL_WINDOW_DAYS")
+    token_renewal_window_days: float | None = Field(default=None, gt=0, lt=TIKTOK_ACCESS_TOKEN_LIFE_DAYS,
+                                                    alias="TOKEN_RENEWAL_WINDOW_DAYS")
+    token_renewal_spread: float | None = Field(default=None, ge=0, le=0.9, alias="TOKEN_RENEWAL_SPREAD")
     refresh_token_alert_days: float | None = Field(default=None, gt=0, alias="REFRESH_TOKEN_ALERT_DAYS")
 
 

@@ -1,8 +1,13 @@
 """renewTokens (legacy getListAccessTokenToRenew / renewAccessToken), by Query instead of Scan.
 
 - Access tokens whose `access_token_expire_in` (absolute unix time) is at or before now + window
-  (8 days by default, including already expired ones) are refreshed through the same single-flight
+  (2 days by default, including already expired ones) are refreshed through the same single-flight
   DynamoTokenProvider every other function uses, so a renewal never races a flow's own refresh.
+  The window is shorter than the token's 7-day life (the legacy 8-day window, set when tokens were
+  thought to last 30 days, refreshed every token on every hourly run: ~12,000 needless refreshes a day at
+  500 stores), so each token is refreshed about once per life. With `spread` each client's token is due a
+  little earlier or later inside the window (a fixed fraction of it, from the client hash), so tokens issued
+  together (a migration, a batch onboarding) are refreshed over many runs instead of all in one.
 - Refresh tokens expiring within 30 days raise the alert metric `RefreshTokenExpiring` and a log event
   per client (the seller must authorize again before that date; a refresh cannot extend it).
 - Deauthorized clients are skipped and taken out of renewal.
@@ -10,6 +15,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +30,8 @@ from tiktok_vtex.observability import logger, metrics
 from tiktok_vtex.repositories.clients import ClientRepository
 from tiktok_vtex.repositories.tokens import TokenRepository
 
-DEFAULT_RENEWAL_WINDOW_DAYS = 8
+DEFAULT_RENEWAL_WINDOW_DAYS = 2
+DEFAULT_RENEWAL_SPREAD = 0.5  # a token is due between window x (1 - spread) and window before its expiry
 DEFAULT_REFRESH_ALERT_DAYS = 30
 METRIC_REFRESH_EXPIRING = "RefreshTokenExpiring"
 METRIC_RENEWAL_FAILED = "TokenRenewalFailed"
@@ -36,6 +43,7 @@ ProviderFactory = Callable[[str], DynamoTokenProvider]
 class RenewalSummary:
     due: int = 0
     deferred: int = 0  # left for the next run because this one ran out of time
+    not_yet: int = 0  # inside the window but not at this client's own point of it yet (spread)
     renewed: int = 0
     skipped: int = 0
     failed: int = 0
@@ -44,7 +52,16 @@ class RenewalSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {"due": self.due, "deferred": self.deferred, "renewed": self.renewed, "skipped": self.skipped,
-                "failed": self.failed, "refresh_expiring": len(self.refresh_expiring)}
+                "failed": self.failed, "not_yet": self.not_yet, "refresh_expiring": len(self.refresh_expiring)}
+
+
+def renewal_lead_seconds(client_hash: str, window_seconds: int, spread: float) -> int:
+    """How long before its expiry this client's token is refreshed: the whole window without spread, else a
+    point in [window x (1 - spread), window] fixed by the client hash (the same every run)."""
+    if spread <= 0:
+        return window_seconds
+    fraction = int(hashlib.sha256(client_hash.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return int(window_seconds * (1 - spread * fraction))
 
 
 def renew_tokens(
@@ -56,14 +73,19 @@ def renew_tokens(
     window_days: float = DEFAULT_RENEWAL_WINDOW_DAYS,
     refresh_alert_days: float = DEFAULT_REFRESH_ALERT_DAYS,
     should_stop: Callable[[], bool] = lambda: False,
+    spread: float = 0.0,
 ) -> RenewalSummary:
     """Renews what is due, most urgent first (the GSI is sorted by expiry); `should_stop` (the Lambda's
     remaining time) ends the loop early and the next hourly run continues."""
     now = int(clock())
-    until = now + int(window_days * 86400)
+    window_seconds = int(window_days * 86400)
+    until = now + window_seconds
     summary = RenewalSummary()
     due = list(tokens.iter_access_expiring(until))
     for position, (client_hash, expires_at) in enumerate(due):
+        if expires_at > now + renewal_lead_seconds(client_hash, window_seconds, spread):
+            summary.not_yet += 1  # a later hourly run reaches this client's point of the window
+            continue
         if should_stop():
             summary.deferred = len(due) - position
             logger.warning("token renewal stopped for lack of time; the next run continues",
@@ -107,7 +129,14 @@ def renew_tokens(
         logger.info("token renewal", extra={"client_hash": client_hash, "access_token_expire_in": expires_at,
                                             "renewed": renewed})
 
-    alert_until = now + int(refresh_alert_days * 86400)
+    _alert_refresh_expiring(tokens, clients, summary, now=now, alert_days=refresh_alert_days)
+    return summary
+
+
+def _alert_refresh_expiring(tokens: TokenRepository, clients: ClientRepository, summary: RenewalSummary, *,
+                            now: int, alert_days: float) -> None:
+    """A refresh cannot extend a refresh token: the seller must authorize again before it expires."""
+    alert_until = now + int(alert_days * 86400)
     for client_hash, refresh_expires in tokens.iter_refresh_expiring(alert_until):
         link = clients.get_shop_link(client_hash)
         if link is not None and not link.is_active:
@@ -119,4 +148,3 @@ def renew_tokens(
         logger.warning("TikTok refresh token expires soon; the seller must authorize again", extra={
             "event": "refresh_token_expiring", "client_hash": client_hash,
             "refresh_token_expire_in": refresh_expires, "days_left": days_left})
-    return summary

@@ -58,7 +58,8 @@ def test_migration_encrypts_activates_and_scrubs(auth_world: AuthWorld) -> None:
     renewal = renew_tokens(tokens=world.wiring.tokens, clients=world.wiring.clients,
                            provider_for=lambda c: DynamoTokenProvider(
                                c, token_repository=world.wiring.tokens, auth_client=world.wiring.auth_client,
-                               cipher=world.wiring.cipher), clock=lambda: now)
+                               cipher=world.wiring.cipher), clock=lambda: now,
+                           window_days=8)  # wider than the fresh 7-day token's life: it must be found
     assert renewal.due == 1 and renewal.renewed == 1
 
     again = migrate_legacy_tokens(tokens=world.wiring.tokens, links=links, cipher=world.wiring.cipher)
