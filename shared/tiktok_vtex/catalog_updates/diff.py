@@ -1,0 +1,190 @@
+"""The feed diff (PRODUTOS-compara-xml): one streaming pass over the new feed against the digests of the
+last accepted one.
+
+Memory holds a table of item id -> digests (the previous state, about 100 bytes an item) and the new
+feed's group membership, never two documents: the new feed is read item by item and each item is
+compared as it arrives. The previous state is either the stored state of the last accepted run or the
+old feed reduced to the same digests by `digest_items` (the legacy payload sends both feeds).
+
+Each item of the new feed is ADDED, CHANGED (with the fields that changed) or UNCHANGED; each item of the
+old one missing from the new is REMOVED. A change is routed by what changed: price fields only -> the price
+flow, availability only -> the stock flow, anything else -> a partial product edit carrying only those
+fields (plus the price / stock flows for their part). An item that moved to another item_group_id is
+reported (TikTok cannot move a SKU between products) and routed to REGROUP. Group-level changes (variants
+added to or removed from a group) are summarised per group so the product's SKU list is edited once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from tiktok_vtex.catalog_updates.canonical import Canonical, canonical_fields, field_digests, item_digest
+
+PRICE_FIELDS = frozenset({"price", "sale_price", "sale_price_effective_from", "sale_price_effective_until"})
+STOCK_FIELDS = frozenset({"availability"})
+ID_FIELD = "id"
+GROUP_FIELD = "item_group_id"
+
+
+class ChangeKind(StrEnum):
+    ADDED = "added"
+    CHANGED = "changed"
+    REMOVED = "removed"
+    UNCHANGED = "unchanged"
+
+
+class Route(StrEnum):
+    LISTING = "listing"            # a new item: pre-flight and create (or a new SKU of an existing product)
+    PRODUCT_EDIT = "product_edit"  # a partial edit with the changed content fields only
+    PRICE = "price"                # the price flow (no product edit)
+    STOCK = "stock"                # the stock flow (no product edit)
+    DEACTIVATE = "deactivate"      # removed from the feed: deactivated on TikTok, SKU rows kept
+    REGROUP = "regroup"            # moved to another item_group_id: reported, handled by the caller
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """What the state keeps of an accepted item (and what an old feed is reduced to)."""
+
+    group_id: str
+    digest: str
+    fields: Mapping[str, str]  # field -> digest
+
+    def as_record(self) -> dict[str, Any]:
+        return {"group_id": self.group_id, "digest": self.digest, "fields": dict(self.fields)}
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> StoredItem:
+        return cls(group_id=str(record["group_id"]), digest=str(record["digest"]),
+                   fields={str(k): str(v) for k, v in dict(record["fields"]).items()})
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    kind: ChangeKind
+    item_id: str
+    group_id: str
+    changed_fields: frozenset[str] = frozenset()
+    routes: frozenset[Route] = frozenset()
+    new: Mapping[str, Canonical] | None = None  # canonical fields of the new item (None when removed)
+    stored: StoredItem | None = None            # what to store once TikTok accepted the change
+    previous_group_id: str | None = None
+
+
+@dataclass
+class GroupChange:
+    group_id: str
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DiffSummary:
+    counts: dict[str, int] = field(default_factory=lambda: {k.value: 0 for k in ChangeKind})
+    duplicates: list[str] = field(default_factory=list)  # ids seen twice in the new feed (second one ignored)
+    invalid: list[str] = field(default_factory=list)     # items without an id (reported, ignored)
+    groups: dict[str, GroupChange] = field(default_factory=dict)
+
+    def group(self, group_id: str) -> GroupChange:
+        return self.groups.setdefault(group_id, GroupChange(group_id))
+
+
+def stored_item(fields: Mapping[str, Canonical]) -> StoredItem:
+    digests = field_digests(fields)
+    item_id = str(fields[ID_FIELD])
+    return StoredItem(group_id=str(fields.get(GROUP_FIELD) or item_id), digest=item_digest(digests), fields=digests)
+
+
+def digest_items(items: Iterable[Mapping[str, Any]]) -> dict[str, StoredItem]:
+    """An old feed reduced to the state the diff compares against (the first of duplicate ids wins)."""
+    state: dict[str, StoredItem] = {}
+    for item in items:
+        fields = canonical_fields(item)
+        if ID_FIELD in fields:
+            state.setdefault(str(fields[ID_FIELD]), stored_item(fields))
+    return state
+
+
+def routes_for(changed: frozenset[str]) -> frozenset[Route]:
+    routes: set[Route] = set()
+    if changed & PRICE_FIELDS:
+        routes.add(Route.PRICE)
+    if changed & STOCK_FIELDS:
+        routes.add(Route.STOCK)
+    if changed - PRICE_FIELDS - STOCK_FIELDS:
+        routes.add(Route.PRODUCT_EDIT)
+    return frozenset(routes)
+
+
+class FeedDiff:
+    """`for change in FeedDiff(previous).compare(new_items)`: the changes, new feed first (in feed order),
+    then the removed items; `summary` is complete once the iteration ends."""
+
+    def __init__(self, previous: Mapping[str, StoredItem]) -> None:
+        self.previous = previous
+        self.summary = DiffSummary()
+
+    def compare(self, new_items: Iterable[Mapping[str, Any]]) -> Iterator[ItemChange]:
+        seen: set[str] = set()
+        for item in new_items:
+            fields = canonical_fields(item)
+            if ID_FIELD not in fields:
+                self.summary.invalid.append(str(item.get("position", "?")))
+                continue
+            item_id = str(fields[ID_FIELD])
+            if item_id in seen:
+                self.summary.duplicates.append(item_id)
+                continue
+            seen.add(item_id)
+            change = self._compare_item(item_id, fields)
+            self.summary.counts[change.kind.value] += 1
+            yield change
+        for item_id, old in self.previous.items():
+            if item_id not in seen:
+                self.summary.counts[ChangeKind.REMOVED.value] += 1
+                self.summary.group(old.group_id).removed.append(item_id)
+                yield ItemChange(ChangeKind.REMOVED, item_id, old.group_id, frozenset(old.fields),
+                                 frozenset({Route.DEACTIVATE}))
+
+    def _compare_item(self, item_id: str, fields: Mapping[str, Canonical]) -> ItemChange:
+        new = stored_item(fields)
+        old = self.previous.get(item_id)
+        if old is None:
+            self.summary.group(new.group_id).added.append(item_id)
+            return ItemChange(ChangeKind.ADDED, item_id, new.group_id, frozenset(fields), frozenset({Route.LISTING}),
+                              fields, new)
+        if old.digest == new.digest:
+            return ItemChange(ChangeKind.UNCHANGED, item_id, new.group_id, stored=new)
+        changed = frozenset(name for name in set(old.fields) | set(new.fields)
+                            if old.fields.get(name) != new.fields.get(name))
+        if old.group_id != new.group_id:
+            self.summary.group(old.group_id).removed.append(item_id)
+            self.summary.group(new.group_id).added.append(item_id)
+            return ItemChange(ChangeKind.CHANGED, item_id, new.group_id, changed, frozenset({Route.REGROUP}),
+                              fields, new, previous_group_id=old.group_id)
+        self.summary.group(new.group_id).changed.append(item_id)
+        return ItemChange(ChangeKind.CHANGED, item_id, new.group_id, changed, routes_for(changed), fields, new)
+
+
+def apply_changes(old: Mapping[str, Mapping[str, Canonical]],
+                  changes: Iterable[ItemChange]) -> dict[str, dict[str, Canonical]]:
+    """The old feed's canonical items with the changes applied (what the property test checks: equal to the
+    new feed's canonical items). Only the changed fields of a CHANGED item are taken from the new item."""
+    result = {item_id: dict(fields) for item_id, fields in old.items()}
+    for change in changes:
+        if change.kind is ChangeKind.REMOVED:
+            result.pop(change.item_id, None)
+        elif change.kind is ChangeKind.ADDED:
+            result[change.item_id] = dict(change.new or {})
+        elif change.kind is ChangeKind.CHANGED:
+            target = result[change.item_id]
+            for name in change.changed_fields:
+                if change.new is not None and name in change.new:
+                    target[name] = change.new[name]
+                else:
+                    target.pop(name, None)
+    return result
