@@ -4,6 +4,7 @@
     for record in reader:                # FeedItem (validated) or FeedItemError (per item, never raised)
         ...
     reader.stats                         # format, items, errors, warnings
+    FeedReader(stream).raw_items()       # (position, raw attributes), not validated: a producer's split
 
 Memory stays flat whatever the size: lxml `iterparse` is asked for item elements only (the filter runs
 in C), each item is read into a small dict and cleared, and the items already read are deleted from the
@@ -22,6 +23,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import IO, Any
 
 from lxml import etree
@@ -49,7 +51,7 @@ _AVAILABILITY = {
 }
 _CONDITIONS = {"new": "new", "novo": "new", "refurbished": "refurbished", "used": "used", "usado": "used"}
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-_CUSTOM_LABEL = re.compile(r"^custom_label_[0-4]$")
+_CUSTOM_LABELS = tuple(f"custom_label_{n}" for n in range(5))
 
 
 class FeedError(ValueError):
@@ -63,18 +65,6 @@ class FeedStats:
     errors: int = 0
     warnings: int = 0
     error_reasons: dict[str, int] = field(default_factory=dict)
-
-
-def _split_tag(tag: str, cache: dict[str, tuple[str | None, str]]) -> tuple[str | None, str]:
-    hit = cache.get(tag)
-    if hit is None:
-        if tag[:1] == "{":
-            ns, _, local = tag[1:].partition("}")
-            hit = (ns, local)
-        else:
-            hit = (None, tag)
-        cache[tag] = hit
-    return hit
 
 
 def _gtin_ok(code: str) -> bool:
@@ -91,6 +81,15 @@ def _dates(text: str) -> tuple[datetime | None, datetime | None]:
         raise ValueError("expected start/end (ISO 8601)")
     return (datetime.fromisoformat(start.strip()) if start.strip() else None,
             datetime.fromisoformat(end.strip()) if end.strip() else None)
+
+
+# Feeds repeat most values (units, availability, brands, colours, many prices): parse each once.
+_price = lru_cache(maxsize=1 << 14)(parse_price)
+_weight = lru_cache(maxsize=1 << 12)(parse_weight_kg)
+_length = lru_cache(maxsize=1 << 12)(parse_length_cm)
+_text = lru_cache(maxsize=1 << 14)(clean_text)
+# The variants of a product usually share its description.
+_description = lru_cache(maxsize=256)(clean_description)
 
 
 def _url(text: str) -> str:
@@ -122,10 +121,10 @@ _OPTIONAL: tuple[tuple[str, Callable[[str], Any], str], ...] = (
     ("availability", _choice(_AVAILABILITY), "availability"),
     ("condition", _choice(_CONDITIONS), "condition"),
     ("gtin", _gtin, "gtin"),
-    ("shipping_weight", parse_weight_kg, "shipping_weight_kg"),
-    ("product_length", parse_length_cm, "product_length_cm"),
-    ("product_width", parse_length_cm, "product_width_cm"),
-    ("product_height", parse_length_cm, "product_height_cm"),
+    ("shipping_weight", _weight, "shipping_weight_kg"),
+    ("product_length", _length, "product_length_cm"),
+    ("product_width", _length, "product_width_cm"),
+    ("product_height", _length, "product_height_cm"),
     ("sale_price_effective_date", _dates, "sale_price_effective_date"),
 )
 
@@ -148,7 +147,7 @@ def _required(raw: dict[str, Any], values: dict[str, Any]) -> list[FieldProblem]
                 problems.append(FieldProblem(field="price", message="missing"))
             continue
         try:
-            values[name] = parse_price(text)
+            values[name] = _price(text)
         except PriceError as error:
             problems.append(FieldProblem(field=name, message=str(error)))
     return problems
@@ -176,11 +175,13 @@ def _optional(raw: dict[str, Any], values: dict[str, Any]) -> list[FieldProblem]
                 warnings.append(FieldProblem(field="additional_image_link", message=f"ignored: {part[:80]!r}"))
     values["additional_image_links"] = tuple(dict.fromkeys(x for x in extra_images if x != values.get("image_link")))
     for name in _TEXT_FIELDS:
-        text = clean_text(raw.get(name))
+        text = raw.get(name)
         if text:
-            values[name] = text
-    labels = {k: clean_text(v) for k, v in raw.items() if _CUSTOM_LABEL.match(k) and isinstance(v, str)}
-    values["custom_labels"] = {k: v for k, v in sorted(labels.items()) if v}
+            text = _text(text)
+            if text:
+                values[name] = text
+    labels = {k: _text(raw[k]) for k in _CUSTOM_LABELS if raw.get(k)}
+    values["custom_labels"] = {k: v for k, v in labels.items() if v}
     return warnings
 
 
@@ -193,7 +194,8 @@ def build_item(raw: dict[str, Any], position: int) -> FeedRecord:
     problems = _required(raw, values)
     if problems:
         return FeedItemError(position=position, item_id=item_id, problems=tuple(problems))
-    values["description"] = clean_description(raw.get("description"))
+    description = raw.get("description")
+    values["description"] = _description(description) if description else ""
     values["warnings"] = tuple(_optional(raw, values))
     try:
         return FeedItem(**values)
@@ -202,42 +204,67 @@ def build_item(raw: dict[str, Any], position: int) -> FeedRecord:
         return FeedItemError(position=position, item_id=item_id, problems=found)
 
 
-_SKIP = "\x00skip"
+_G, _PLAIN, _LIST, _ATOM_LINK, _IGNORED = range(5)
 
 
-def _plain_text(child: etree._Element, name: str) -> str | None:
-    """Text of an un-namespaced (RSS) or Atom element; Atom's link is its href (rel alternate only)."""
-    if name == "link" and child.get("href") is not None:
-        return child.get("href") if child.get("rel", "alternate") == "alternate" else _SKIP
-    return child.text
-
-
-def _read_fields(element: etree._Element, cache: dict[str, tuple[str | None, str]]) -> dict[str, Any]:
-    """An item's children -> {attribute name: text} (lists for repeated attributes). `g:` wins over
-    the plain name; Atom's `<link href>`, `<summary>` / `<content>` are read as link / description."""
-    raw: dict[str, Any] = {}
-    from_g: set[str] = set()
-    for child in element:
-        tag = child.tag
-        if not isinstance(tag, str):
-            continue  # comments, processing instructions
-        ns, name = _split_tag(tag, cache)
+def _classify(tag: Any, cache: dict[Any, tuple[str, int]]) -> tuple[str, int]:
+    """(attribute name, kind) of a child tag, computed once per distinct tag."""
+    if not isinstance(tag, str):
+        hit = ("", _IGNORED)  # comments, processing instructions
+    else:
+        ns, name = (tag[1:].split("}", 1) if tag[:1] == "{" else (None, tag))
         if ns not in (G_NS, None, ATOM_NS):
+            hit = (name, _IGNORED)
+        elif name in _REPEATED:
+            hit = (name, _LIST)
+        elif ns == G_NS:
+            hit = (name, _G)
+        elif name == "link":
+            hit = (name, _ATOM_LINK)
+        else:
+            hit = ("description" if name in ("summary", "content") else name, _PLAIN)
+    cache[tag] = hit
+    return hit
+
+
+def _read_fields(element: etree._Element, cache: dict[Any, tuple[str, int]]) -> dict[str, Any]:
+    """An item's children -> {attribute name: text} (lists for repeated attributes). `g:` wins over
+    the plain name; Atom's `<link href>` (rel alternate), `<summary>` / `<content>` are read as link and
+    description. Structured attributes (g:shipping) are not read."""
+    raw: dict[str, Any] = {}
+    plain: dict[str, Any] | None = None
+    get = cache.get
+    for child in element:
+        hit = get(child.tag) or _classify(child.tag, cache)
+        if hit[1] == _G:  # nearly every child of a Merchant Center item: one lookup, one store
+            raw[hit[0]] = child.text
             continue
-        text = child.text if ns == G_NS else _plain_text(child, name)
-        if ns != G_NS and name in ("summary", "content") and "description" not in raw:
-            name = "description"
-        if text is _SKIP or (text is None and len(child)):
-            continue  # a structured attribute (g:shipping, g:product_detail): not read
-        if name in _REPEATED:
-            raw.setdefault(name, []).append(text or "")
+        kind = hit[1]
+        if kind == _IGNORED:
             continue
-        if ns == G_NS:
-            raw[name] = text
-            from_g.add(name)
-        elif name not in from_g and name not in raw:
-            raw[name] = text
+        if kind == _LIST:
+            raw.setdefault(hit[0], []).append(child.text or "")
+            continue
+        if plain is None:
+            plain = {}
+        if kind == _PLAIN:
+            plain.setdefault(hit[0], child.text)
+            continue
+        href = child.get("href")  # _ATOM_LINK
+        if href is None:
+            plain.setdefault("link", child.text)
+        elif child.get("rel", "alternate") == "alternate":
+            plain.setdefault("link", href)
+    if plain:
+        for name, text in plain.items():
+            if raw.get(name) is None:
+                raw[name] = text
     return raw
+
+
+def duplicate(position: int, item_id: str) -> FeedItemError:
+    return FeedItemError(position=position, item_id=item_id, problems=(
+        FieldProblem(field="id", message="duplicate id (an earlier item has it)"),))
 
 
 class FeedReader:
@@ -256,33 +283,34 @@ class FeedReader:
         self._used = True
         return self._records()
 
-    def _records(self) -> Iterator[FeedRecord]:
+    def raw_items(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(position, the item's attributes as read, not validated): the cheap pass a producer uses to
+        split a large feed by group before the items are validated in parallel (build_item).
+        Document errors are raised as for the validated iteration; `stats` counts nothing here."""
+        if self._used:
+            raise RuntimeError("a FeedReader is read once")
+        self._used = True
+        return self._elements()
+
+    def _elements(self) -> Iterator[tuple[int, dict[str, Any]]]:
         context = etree.iterparse(
             self._stream, events=("end",), tag=_ITEM_TAGS, resolve_entities=False, load_dtd=False,
             no_network=True, huge_tree=False, remove_comments=True, remove_pis=True,
         )
-        cache: dict[str, tuple[str | None, str]] = {}
-        seen: set[str] = set()
+        cache: dict[Any, tuple[str, int]] = {}
         position = 0
         try:
             for _, element in context:
                 if self.stats.format is None:
                     self.stats.format = self._check_root(element.getroottree().getroot())
                 position += 1
-                record = build_item(_read_fields(element, cache), position)
+                raw = _read_fields(element, cache)
                 element.clear(keep_tail=False)
                 parent = element.getparent()
                 if parent is not None:
                     while element.getprevious() is not None:
                         del parent[0]
-                if isinstance(record, FeedItem):
-                    if record.id in seen:
-                        record = FeedItemError(position=position, item_id=record.id, problems=(
-                            FieldProblem(field="id", message="duplicate id (an earlier item has it)"),))
-                    else:
-                        seen.add(record.id)
-                self._count(record)
-                yield record
+                yield position, raw
         except etree.XMLSyntaxError as error:
             if position == 0 and (error.lineno or 0) <= 1 and "no element found" in str(error.msg):
                 raise FeedError("the feed is empty") from None
@@ -294,6 +322,18 @@ class FeedReader:
                 raise FeedError("the feed is empty")
             self._check_root(root)
             raise FeedError("the feed has no items")
+
+    def _records(self) -> Iterator[FeedRecord]:
+        seen: set[str] = set()
+        for position, raw in self._elements():
+            record = build_item(raw, position)
+            if isinstance(record, FeedItem):
+                if record.id in seen:
+                    record = duplicate(position, record.id)
+                else:
+                    seen.add(record.id)
+            self._count(record)
+            yield record
 
     def _count(self, record: FeedRecord) -> None:
         if isinstance(record, FeedItem):

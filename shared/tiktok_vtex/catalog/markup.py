@@ -27,6 +27,8 @@ def clean_text(text: str | None) -> str:
     """Plain text (titles, attribute values): tags stripped, entities decoded, whitespace collapsed."""
     if not text:
         return ""
+    if "<" not in text and "&" not in text and text.isprintable() and "  " not in text:
+        return text.strip()  # the common case, without a regex
     if "<" in text:
         text = _strip_tags(text)
     elif "&" in text:
@@ -46,6 +48,9 @@ def _strip_tags(text: str) -> str:
 
 def _plain_paragraphs(text: str) -> str:
     text = html.unescape(text) if "&" in text else text
+    if "\n" not in text and "\r" not in text and text.isprintable():
+        single = " ".join(text.split())
+        return f"<p>{html.escape(single, quote=False)}</p>" if single else ""
     paragraphs = []
     for block in re.split(r"\n\s*\n", _CONTROL.sub("", text.replace("\r\n", "\n"))):
         lines = [_SPACES.sub(" ", line).strip() for line in block.split("\n")]
