@@ -40,6 +40,33 @@ class PriceRules(BaseModel):
     promotion_retry_hours: int = Field(default=24, ge=1, le=24 * 30)
 
 
+class PackageDimensions(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    length_cm: Decimal = Field(gt=0)
+    width_cm: Decimal = Field(gt=0)
+    height_cm: Decimal = Field(gt=0)
+
+
+class CatalogRules(BaseModel):
+    """How feed items become TikTok listings (per client; issue 14)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    # Used when a feed item has no shipping_weight / product_length,width,height.
+    default_package_weight_kg: Decimal | None = Field(default=None, gt=0, le=1000)
+    default_package_dimensions: PackageDimensions | None = None
+    # TikTok attribute id -> feed attribute filling it (a FeedItem field: material, gender, pattern,
+    # age_group, color, size, brand, mpn, custom_label_0..4). Added to the built-in name matching.
+    attribute_fields: dict[str, str] = Field(default_factory=dict)
+    # Category id (or "*" for every category) -> attribute id -> value names used when the feed has none.
+    attribute_defaults: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    # Attribute id (or "*") -> feed value (case-insensitive) -> TikTok value name.
+    value_map: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # List without brand when the brand is not (yet) usable, if the category allows it.
+    list_without_brand: bool = True
+
+
 class ClientSettings(BaseModel):
     """Per-client connector settings (attribute `connector_settings` of ssxml_client_tiktok)."""
 
@@ -50,6 +77,7 @@ class ClientSettings(BaseModel):
     order_hold_minutes: int = Field(default=0, ge=0, le=24 * 60, description="wait before creating in VTEX")
     stock: StockRules = Field(default_factory=StockRules)
     price: PriceRules = Field(default_factory=PriceRules)
+    catalog: CatalogRules = Field(default_factory=CatalogRules)
 
 
 class Client(BaseModel):
