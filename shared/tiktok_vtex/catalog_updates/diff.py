@@ -1,7 +1,7 @@
 """The feed diff (PRODUTOS-compara-xml): one streaming pass over the new feed against the digests of the
 last accepted one.
 
-Memory holds a table of item id -> digests (the previous state, about 100 bytes an item) and the new
+Memory holds a table of item id -> fingerprint (the previous state, a few hundred bytes an item) and the new
 feed's group membership, never two documents: the new feed is read item by item and each item is
 compared as it arrives. The previous state is either the stored state of the last accepted run or the
 old feed reduced to the same digests by `digest_items` (the legacy payload sends both feeds).
@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from tiktok_vtex.catalog_updates.canonical import Canonical, canonical_fields, field_digests, item_digest
+from tiktok_vtex.catalog_updates.fingerprint import Fingerprint, Fingerprinter
 
-PRICE_FIELDS = frozenset({"price", "sale_price", "sale_price_effective_from", "sale_price_effective_until"})
+# Validated FeedItem names and the reader's raw tag names alike.
+PRICE_FIELDS = frozenset({"price", "sale_price", "sale_price_effective_from", "sale_price_effective_until",
+                          "sale_price_effective_date"})
 STOCK_FIELDS = frozenset({"availability"})
-ID_FIELD = "id"
-GROUP_FIELD = "item_group_id"
 
 
 class ChangeKind(StrEnum):
@@ -46,31 +46,14 @@ class Route(StrEnum):
 
 
 @dataclass(frozen=True)
-class StoredItem:
-    """What the state keeps of an accepted item (and what an old feed is reduced to)."""
-
-    group_id: str
-    digest: str
-    fields: Mapping[str, str]  # field -> digest
-
-    def as_record(self) -> dict[str, Any]:
-        return {"group_id": self.group_id, "digest": self.digest, "fields": dict(self.fields)}
-
-    @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> StoredItem:
-        return cls(group_id=str(record["group_id"]), digest=str(record["digest"]),
-                   fields={str(k): str(v) for k, v in dict(record["fields"]).items()})
-
-
-@dataclass(frozen=True)
 class ItemChange:
     kind: ChangeKind
     item_id: str
     group_id: str
     changed_fields: frozenset[str] = frozenset()
     routes: frozenset[Route] = frozenset()
-    new: Mapping[str, Canonical] | None = None  # canonical fields of the new item (None when removed)
-    stored: StoredItem | None = None            # what to store once TikTok accepted the change
+    new: Mapping[str, str] | None = None      # canonical texts of the new item (added and changed only)
+    stored: Fingerprint | None = None          # what to store once TikTok accepted the change
     previous_group_id: str | None = None
 
 
@@ -93,19 +76,14 @@ class DiffSummary:
         return self.groups.setdefault(group_id, GroupChange(group_id))
 
 
-def stored_item(fields: Mapping[str, Canonical]) -> StoredItem:
-    digests = field_digests(fields)
-    item_id = str(fields[ID_FIELD])
-    return StoredItem(group_id=str(fields.get(GROUP_FIELD) or item_id), digest=item_digest(digests), fields=digests)
-
-
-def digest_items(items: Iterable[Mapping[str, Any]]) -> dict[str, StoredItem]:
+def digest_items(items: Iterable[Mapping[str, Any]]) -> dict[str, Fingerprint]:
     """An old feed reduced to the state the diff compares against (the first of duplicate ids wins)."""
-    state: dict[str, StoredItem] = {}
+    fingerprint = Fingerprinter()
+    state: dict[str, Fingerprint] = {}
     for item in items:
-        fields = canonical_fields(item)
-        if ID_FIELD in fields:
-            state.setdefault(str(fields[ID_FIELD]), stored_item(fields))
+        found = fingerprint(item)
+        if found is not None and found[0] not in state:
+            state[found[0]] = found[1]
     return state
 
 
@@ -124,54 +102,58 @@ class FeedDiff:
     """`for change in FeedDiff(previous).compare(new_items)`: the changes, new feed first (in feed order),
     then the removed items; `summary` is complete once the iteration ends."""
 
-    def __init__(self, previous: Mapping[str, StoredItem]) -> None:
+    def __init__(self, previous: Mapping[str, Fingerprint]) -> None:
         self.previous = previous
         self.summary = DiffSummary()
+        self._fingerprint = Fingerprinter()
 
     def compare(self, new_items: Iterable[Mapping[str, Any]]) -> Iterator[ItemChange]:
         seen: set[str] = set()
+        counts = self.summary.counts
         for item in new_items:
-            fields = canonical_fields(item)
-            if ID_FIELD not in fields:
+            found = self._fingerprint(item)
+            if found is None:
                 self.summary.invalid.append(str(item.get("position", "?")))
                 continue
-            item_id = str(fields[ID_FIELD])
+            item_id, new = found
             if item_id in seen:
                 self.summary.duplicates.append(item_id)
                 continue
             seen.add(item_id)
-            change = self._compare_item(item_id, fields)
-            self.summary.counts[change.kind.value] += 1
+            old = self.previous.get(item_id)
+            if old is not None and old.digest == new.digest:  # the common case: nothing else to compute
+                counts["unchanged"] += 1
+                yield ItemChange(ChangeKind.UNCHANGED, item_id, new.group_id, stored=new)
+                continue
+            change = self._changed(item_id, item, old, new)
+            counts[change.kind.value] += 1
             yield change
         for item_id, old in self.previous.items():
             if item_id not in seen:
-                self.summary.counts[ChangeKind.REMOVED.value] += 1
+                counts[ChangeKind.REMOVED.value] += 1
                 self.summary.group(old.group_id).removed.append(item_id)
-                yield ItemChange(ChangeKind.REMOVED, item_id, old.group_id, frozenset(old.fields),
+                yield ItemChange(ChangeKind.REMOVED, item_id, old.group_id, frozenset(old.names),
                                  frozenset({Route.DEACTIVATE}))
 
-    def _compare_item(self, item_id: str, fields: Mapping[str, Canonical]) -> ItemChange:
-        new = stored_item(fields)
-        old = self.previous.get(item_id)
+    def _changed(self, item_id: str, item: Mapping[str, Any], old: Fingerprint | None,
+                 new: Fingerprint) -> ItemChange:
+        texts = self._fingerprint.texts(item)
         if old is None:
             self.summary.group(new.group_id).added.append(item_id)
-            return ItemChange(ChangeKind.ADDED, item_id, new.group_id, frozenset(fields), frozenset({Route.LISTING}),
-                              fields, new)
-        if old.digest == new.digest:
-            return ItemChange(ChangeKind.UNCHANGED, item_id, new.group_id, stored=new)
-        changed = frozenset(name for name in set(old.fields) | set(new.fields)
-                            if old.fields.get(name) != new.fields.get(name))
+            return ItemChange(ChangeKind.ADDED, item_id, new.group_id, frozenset(new.names),
+                              frozenset({Route.LISTING}), texts, new)
+        changed = new.changed_fields(old)
         if old.group_id != new.group_id:
             self.summary.group(old.group_id).removed.append(item_id)
             self.summary.group(new.group_id).added.append(item_id)
             return ItemChange(ChangeKind.CHANGED, item_id, new.group_id, changed, frozenset({Route.REGROUP}),
-                              fields, new, previous_group_id=old.group_id)
+                              texts, new, previous_group_id=old.group_id)
         self.summary.group(new.group_id).changed.append(item_id)
-        return ItemChange(ChangeKind.CHANGED, item_id, new.group_id, changed, routes_for(changed), fields, new)
+        return ItemChange(ChangeKind.CHANGED, item_id, new.group_id, changed, routes_for(changed), texts, new)
 
 
-def apply_changes(old: Mapping[str, Mapping[str, Canonical]],
-                  changes: Iterable[ItemChange]) -> dict[str, dict[str, Canonical]]:
+def apply_changes(old: Mapping[str, Mapping[str, str]],
+                  changes: Iterable[ItemChange]) -> dict[str, dict[str, str]]:
     """The old feed's canonical items with the changes applied (what the property test checks: equal to the
     new feed's canonical items). Only the changed fields of a CHANGED item are taken from the new item."""
     result = {item_id: dict(fields) for item_id, fields in old.items()}

@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tiktok_vtex.catalog_updates.canonical import canonical_fields
 from tiktok_vtex.catalog_updates.diff import ChangeKind, FeedDiff, Route, apply_changes, digest_items
+from tiktok_vtex.catalog_updates.fingerprint import Fingerprint, Fingerprinter
 
 IDS = [f"SKU-{n}" for n in range(12)]
 GROUPS = [None, "G1", "G2", "G3"]
@@ -18,10 +18,10 @@ GROUPS = [None, "G1", "G2", "G3"]
 items = st.fixed_dictionaries({
     "id": st.sampled_from(IDS),
     "title": st.text(alphabet="abc ÁÉçã\t", min_size=1, max_size=8),
-    "price": st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999"), places=2),
-    "availability": st.sampled_from(["in_stock", "out_of_stock"]),
+    "price": st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999"), places=2).map(lambda d: f"{d} BRL"),
+    "availability": st.sampled_from(["in stock", "out of stock"]),
     "item_group_id": st.sampled_from(GROUPS),
-    "additional_image_links": st.lists(st.sampled_from(["https://img/1.jpg", "https://img/2.jpg",
+    "additional_image_link": st.lists(st.sampled_from(["https://img/1.jpg", "https://img/2.jpg",
                                                         "https://img/3.jpg"]), unique=True, max_size=3),
 }, optional={"color": st.sampled_from(["Azul", "Preto", " "]), "description": st.text(max_size=5)})
 feeds = st.lists(items, max_size=10)
@@ -30,7 +30,7 @@ feeds = st.lists(items, max_size=10)
 def canonical_items(feed: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     result: dict[str, dict[str, Any]] = {}
     for item in feed:
-        result.setdefault(item["id"], canonical_fields(item))  # the first of duplicate ids wins, as in the diff
+        result.setdefault(item["id"], Fingerprinter().texts(item))  # the first of duplicate ids wins, as in the diff
     return result
 
 
@@ -60,14 +60,15 @@ def test_an_unchanged_feed_gives_an_empty_diff(feed: list[dict[str, Any]]) -> No
 @given(feeds)
 def test_a_respelled_feed_is_unchanged(feed: list[dict[str, Any]]) -> None:
     respelled = [{**item, "title": f"  {item['title']}  ".replace(" ", "   "),
-                  "price": item["price"].quantize(Decimal("0.0001")),
-                  "additional_image_links": list(reversed(item["additional_image_links"]))} for item in feed]
+                  "price": "R$ " + item["price"].removesuffix(" BRL").replace(".", ","),
+                  "availability": item["availability"].replace(" ", "_").upper(),
+                  "additional_image_link": list(reversed(item["additional_image_link"]))} for item in feed]
     changes, _ = run(feed, respelled)
     assert {c.kind for c in changes} <= {ChangeKind.UNCHANGED}
 
 
 def item(item_id: str, **fields: Any) -> dict[str, Any]:
-    return {"id": item_id, "title": "Camiseta", "price": Decimal("49.90"), "availability": "in_stock",
+    return {"id": item_id, "title": "Camiseta", "price": "49.90 BRL", "availability": "in stock",
             "item_group_id": "G1", "image_link": "https://img/main.jpg", **fields}
 
 
@@ -78,8 +79,8 @@ def only(changes: list[Any], item_id: str) -> Any:
 
 def test_a_price_only_or_availability_only_change_makes_no_product_edit() -> None:
     old = [item("A"), item("B"), item("C")]
-    new = [item("A", price=Decimal("39.90")), item("B", availability="out_of_stock"),
-           item("C", title="Camiseta nova", price=Decimal("59.90"))]
+    new = [item("A", price="39,90 BRL"), item("B", availability="out of stock"),
+           item("C", title="Camiseta nova", price="R$ 59,90")]
     changes, _ = run(old, new)
     assert only(changes, "A").routes == {Route.PRICE} and only(changes, "A").changed_fields == {"price"}
     assert only(changes, "B").routes == {Route.STOCK}
@@ -112,10 +113,15 @@ def test_duplicates_and_items_without_id_are_reported_not_compared() -> None:
 
 
 def test_stored_state_round_trips_through_its_record() -> None:
-    from tiktok_vtex.catalog_updates.diff import StoredItem
-
     state = digest_items([item("A"), item("B", item_group_id=None)])
-    again = {k: StoredItem.from_record(v.as_record()) for k, v in state.items()}
+    shapes: dict[tuple[str, ...], tuple[str, ...]] = {}
+    again = {k: Fingerprint.from_record(v.as_record(), shapes) for k, v in state.items()}
     changes, _ = list(FeedDiff(again).compare([item("A"), item("B", item_group_id=None)])), None
     assert {c.kind for c in changes} == {ChangeKind.UNCHANGED}
     assert state["B"].group_id == "B"  # an item without group is its own product
+
+
+def test_a_crc_collision_is_reported_as_every_field_changed_never_unchanged() -> None:
+    [(_, old)] = digest_items([item("A")]).items()
+    forged = Fingerprint(old.group_id, b"\x00" * 16, old.names, old.crcs)  # same CRCs, another digest
+    assert forged.changed_fields(old) == frozenset(old.names)

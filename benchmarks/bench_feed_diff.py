@@ -1,0 +1,143 @@
+"""Feed diff (issue 17): two generated Merchant Center feeds (5% of items changed, 1% added, 1% removed)
+compared by our streaming diff, next to a plain lxml iterparse of both files in the same run, each in a
+fresh interpreter so its peak RSS is its own.
+
+* plain: `lxml.etree.iterparse` of the old and the new file, each item's children read into a dict and
+  cleared (the least any streaming comparison must do);
+* ours: `FeedReader.raw_items` of the old feed reduced to digests (`digest_items`, what the stored state
+  holds after a run), then the new feed compared item by item (`FeedDiff.compare`; fingerprint.PARSED: prices,
+  weights, dimensions and availability parsed so other spellings of a value are not changes). Only the
+  items that changed are validated afterwards (not part of this figure: 7% of the feed).
+
+The changed items are a mix of title, price and availability edits; the benchmark checks the diff finds
+exactly the planted changes. Targets: ours <= 1.5x plain, peak RSS <= 150 MB. Reported, not asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks.bench_feed_parse import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_RATIO = 1.5
+TARGET_RSS_MB = 150
+_ID = re.compile(r"<g:id>(\d+)</g:id>")
+
+
+def mutate(old: Path, new: Path) -> dict[str, int]:
+    """The new feed: per 100 items, 1 removed, 5 changed (2 titles, 2 prices, 1 availability), 1 added."""
+    planted = {"removed": 0, "changed": 0, "added": 0, "price_only": 0, "stock_only": 0}
+    with old.open(encoding="utf-8") as source, new.open("w", encoding="utf-8") as out:
+        for number, read in enumerate(source):
+            line = read
+            match = _ID.search(line)
+            if not match or "<g:price>" not in line:  # the header, the footer, items without a price stay as is
+                out.write(line)
+                continue
+            slot = number % 100
+            if slot == 7:
+                planted["removed"] += 1
+                continue
+            if slot in (11, 12):
+                line = line.replace("<g:title>", "<g:title>Novo ", 1)
+                planted["changed"] += 1
+            elif slot in (21, 22):
+                line = re.sub(r"<g:price>[^<]*</g:price>", "<g:price>1.234,56 BRL</g:price>", line, count=1)
+                planted["changed"] += 1
+                planted["price_only"] += 1
+            elif slot == 31:
+                line = line.replace("<g:availability>in stock", "<g:availability>out of stock", 1)
+                planted["changed"] += 1
+                planted["stock_only"] += 1
+            out.write(line)
+            if slot == 41:
+                item_id = match.group(1)
+                out.write(line.replace(f"<g:id>{item_id}</g:id>", f"<g:id>9{item_id}</g:id>", 1))
+                planted["added"] += 1
+    return planted
+
+
+_PLAIN = """
+import resource, sys, time
+from lxml import etree
+started = time.perf_counter()
+items = 0
+for path in sys.argv[1:3]:
+    for _, element in etree.iterparse(path, events=("end",), tag="item"):
+        fields = {child.tag: child.text for child in element}
+        items += 1
+        element.clear()
+        while element.getprevious() is not None:
+            del element.getparent()[0]
+elapsed = time.perf_counter() - started
+print(repr({"seconds": elapsed, "items": items, "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+_OURS = """
+import resource, sys, time
+from tiktok_vtex.catalog.feed import FeedReader
+from tiktok_vtex.catalog_updates.diff import FeedDiff, Route, digest_items
+started = time.perf_counter()
+with open(sys.argv[1], "rb") as stream:
+    previous = digest_items(raw for _, raw in FeedReader(stream).raw_items())
+state_s = time.perf_counter() - started
+differ = FeedDiff(previous)
+price_only = stock_only = 0
+with open(sys.argv[2], "rb") as stream:
+    for change in differ.compare(raw for _, raw in FeedReader(stream).raw_items()):
+        price_only += change.routes == {Route.PRICE}
+        stock_only += change.routes == {Route.STOCK}
+elapsed = time.perf_counter() - started
+print(repr({"seconds": elapsed, "state_seconds": state_s, "counts": differ.summary.counts,
+            "price_only": price_only, "stock_only": stock_only, "duplicates": len(differ.summary.duplicates),
+            "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def _child(code: str, *args: str) -> dict:
+    env = {"PYTHONPATH": str(ROOT / "shared"), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, env=env)
+    return json.loads(result.stdout.strip().replace("'", '"'))
+
+
+def run(smoke: bool = False, items: int | None = None, repeats: int | None = None) -> dict[str, float]:
+    items = items or (2_000 if smoke else 100_000)
+    repeats = repeats or (1 if smoke else 3)
+    with tempfile.TemporaryDirectory() as tmp:
+        old, new = Path(tmp) / "old.xml", Path(tmp) / "new.xml"
+        generate(old, items)
+        planted = mutate(old, new)
+        plain, ours = [], []
+        for _ in range(repeats):  # interleaved: a load spike on the shared machine hits both alike
+            plain.append(_child(_PLAIN, str(old), str(new)))
+            ours.append(_child(_OURS, str(old), str(new)))
+    best_plain = min(p["seconds"] for p in plain)
+    best_ours = min(o["seconds"] for o in ours)
+    last = ours[-1]
+    counts = last["counts"]
+    rss_mb = max(o["rss_kb"] for o in ours) / 1024
+    found = {"removed": counts["removed"], "changed": counts["changed"], "added": counts["added"],
+             "price_only": last["price_only"], "stock_only": last["stock_only"]}
+    exact = found == planted
+    figures = {"items": items, "plain_s": best_plain, "ours_s": best_ours, "ratio": best_ours / best_plain,
+               "rss_mb": rss_mb, "plain_rss_mb": max(p["rss_kb"] for p in plain) / 1024, "exact": exact}
+    print(f"two feeds of {items:,} items (5% changed, 1% added, 1% removed), best of {repeats}")
+    print(f"  plain lxml iterparse of both  {best_plain:7.2f} s   peak RSS {figures['plain_rss_mb']:6.1f} MB")
+    print(f"  ours: digest old + diff new   {best_ours:7.2f} s   peak RSS {rss_mb:6.1f} MB   "
+          f"ratio {figures['ratio']:.2f}x (state from the old feed: {last['state_seconds']:.2f} s)")
+    print(f"  found {found} (planted {planted}): {'exact' if exact else 'MISMATCH'}; "
+          f"{counts['unchanged']:,} unchanged, {last['duplicates']} duplicate ids in the new feed")
+    met = figures["ratio"] <= TARGET_RATIO and rss_mb <= TARGET_RSS_MB
+    print(f"  targets: <= {TARGET_RATIO}x and <= {TARGET_RSS_MB} MB: {'met' if met else 'NOT met'}"
+          f"{' [smoke size: indicative only]' if smoke else ''}")
+    return figures
+
+
+if __name__ == "__main__":
+    run(smoke="--smoke" in sys.argv)
