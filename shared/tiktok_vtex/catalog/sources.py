@@ -201,7 +201,7 @@ def open_feed(
         headers={"User-Agent": "tiktok-vtex-connector feed reader", "Accept-Encoding": "gzip"},
     )
     try:
-        with _fetch(client, source, policy, resolve) as response:
+        with fetch_stream(client, source, policy, resolve) as response:
             yield io.BufferedReader(_GzipErrors(_decoded(response.iter_bytes(1 << 16), policy, "the feed")))
     finally:
         if http is None:
@@ -209,11 +209,14 @@ def open_feed(
 
 
 @contextmanager
-def _fetch(client: httpx.Client, url: str, policy: FetchPolicy, resolve: Resolver) -> Iterator[httpx.Response]:
+def fetch_stream(client: httpx.Client, url: str, policy: FetchPolicy, resolve: Resolver = socket.getaddrinfo,
+                 headers: dict[str, str] | None = None, ok: tuple[int, ...] = (200,)) -> Iterator[httpx.Response]:
+    """GET `url` as a stream: SSRF guard on every hop, redirects bounded, declared size capped; statuses
+    other than `ok` raise FeedFetchError."""
     for _ in range(policy.max_redirects + 1):
         check_url(url, policy, resolve)
         try:
-            request = client.build_request("GET", url)
+            request = client.build_request("GET", url, headers=headers)
             response = client.send(request, stream=True, follow_redirects=False)
         except httpx.TimeoutException:
             raise FeedFetchError(f"feed {describe(url)} timed out") from None
@@ -223,7 +226,7 @@ def _fetch(client: httpx.Client, url: str, policy: FetchPolicy, resolve: Resolve
             if response.is_redirect and response.headers.get("location"):
                 url = urljoin(url, response.headers["location"])
                 continue
-            if response.status_code != 200:
+            if response.status_code not in ok:
                 raise FeedFetchError(f"feed {describe(url)} answered HTTP {response.status_code}")
             length = response.headers.get("content-length")
             if length and length.isdigit() and int(length) > policy.max_bytes:

@@ -39,7 +39,7 @@ def tt(served: Env) -> Iterator[Env]:
     CategoryCatalog.forget()
 
 
-CATALOG_TABLES = ("TaxonomyTable", "BrandsTable", "ProductsSellerSkuTable", "LogProductTable")
+CATALOG_TABLES = ("TaxonomyTable", "BrandsTable", "ProductsSellerSkuTable", "LogProductTable", "ImagesTable")
 
 
 @pytest.fixture
