@@ -151,6 +151,19 @@ class PriceFetchSettings(Settings):
     price_fetch_batch_size: int | None = Field(default=None, gt=0, alias="PRICE_FETCH_BATCH_SIZE")
 
 
+class CatalogSettings(Settings):
+    """PRODUTOS-lista-produtos, BRANDS-VTEX, BRANDS-TTK (issue 14)."""
+
+    product_list_queue_url: str = Field(alias="PRODUCT_LIST_QUEUE_URL", min_length=1)
+    images_table: str = Field(alias="IMAGES_TABLE", min_length=1)
+    sqs_busca_estoque: str = Field(alias="SQS_BUSCA_ESTOQUE", min_length=1)
+    sqs_busca_preco: str = Field(alias="SQS_BUSCA_PRECO", min_length=1)
+    # SSRF guard of feed and image fetches: loopback hosts only on the local stack (Environment=local).
+    feed_allow_loopback: bool = Field(default=False, alias="FEED_ALLOW_LOOPBACK")
+    feed_max_bytes: int = Field(default=256 * 1024 * 1024, gt=0, alias="FEED_MAX_BYTES")
+    feed_bucket: str = Field(default="", alias="FEED_BUCKET")
+
+
 # Legacy function name (FunctionName without FUNCTION_PREFIX) -> its settings model. A function not
 # listed reads the shared Settings. tests/unit/platform/test_settings.py checks every function of
 # template.yaml validates against its model.
@@ -163,6 +176,9 @@ FUNCTION_SETTINGS: dict[str, type[Settings]] = {
     "ESTOQUE-VTEX-busca-estoque-sku": StockFetchSettings,
     "ESTOQUE-VTEX-atualizacao-estoque": StockFetchSettings,
     "PRECO-VTEX-monta-lista-sku": PriceFetchSettings,
+    "PRODUTOS-lista-produtos": CatalogSettings,
+    "BRANDS-VTEX": CatalogSettings,
+    "BRANDS-TTK": CatalogSettings,
 }
 
 S = TypeVar("S", bound=Settings)
