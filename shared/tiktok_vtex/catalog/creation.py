@@ -76,6 +76,10 @@ class ProductCreator:
         self._without_brand = list_without_brand
         self._clock = clock
 
+    def hand_over(self, seller_skus: list[str]) -> int:
+        """New SKUs to the stock and price flows (also used by the catalog updates for new variants)."""
+        return self._hand_over(seller_skus)
+
     def _hand_over(self, seller_skus: list[str]) -> int:
         sent = 0
         for start in range(0, len(seller_skus), 100):

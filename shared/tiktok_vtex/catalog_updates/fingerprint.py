@@ -24,12 +24,12 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from tiktok_vtex.catalog.grouping import raw_group_key
 from tiktok_vtex.catalog.prices import parse_length_cm, parse_price, parse_weight_kg
 
 IGNORED_FIELDS = frozenset({"position", "warnings"})
 UNORDERED_FIELDS = frozenset({"additional_image_link", "additional_image_links"})
 ID_FIELD = "id"
-GROUP_FIELD = "item_group_id"
 
 
 def canonical_text(value: str | None) -> str:
@@ -166,7 +166,8 @@ class Fingerprinter:
             item_id = texts[names.index(ID_FIELD)]
         except ValueError:
             return None
-        group_id = texts[names.index(GROUP_FIELD)] if GROUP_FIELD in raw and GROUP_FIELD in names else item_id
+        # The listing's own group key (SKU rows record it as `product_id`), so both flows agree on products.
+        group_id = raw_group_key(raw) or item_id
         shape = tuple(names)
         shape = self._shapes.setdefault(shape, shape)
         crcs = array("I", map(zlib.crc32, map(str.encode, texts))).tobytes()
