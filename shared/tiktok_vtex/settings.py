@@ -164,6 +164,19 @@ class CatalogSettings(Settings):
     feed_bucket: str = Field(default="", alias="FEED_BUCKET")
 
 
+class CatalogUpdateSettings(CatalogSettings):
+    """PRODUTOS-compara-xml (issue 17)."""
+
+    feed_state_table: str = Field(alias="FEED_STATE_TABLE", min_length=1)
+    product_update_queue_url: str = Field(alias="PRODUCT_UPDATE_QUEUE_URL", min_length=1)
+
+
+class ProductImagesSettings(CatalogSettings):
+    """VTEX-PRODUTO-ADDITIONAL-IMAGES-XML (issue 17)."""
+
+    product_images_queue_url: str = Field(alias="PRODUCT_IMAGES_QUEUE_URL", min_length=1)
+
+
 # Legacy function name (FunctionName without FUNCTION_PREFIX) -> its settings model. A function not
 # listed reads the shared Settings. tests/unit/platform/test_settings.py checks every function of
 # template.yaml validates against its model.
@@ -179,6 +192,8 @@ FUNCTION_SETTINGS: dict[str, type[Settings]] = {
     "PRODUTOS-lista-produtos": CatalogSettings,
     "BRANDS-VTEX": CatalogSettings,
     "BRANDS-TTK": CatalogSettings,
+    "PRODUTOS-compara-xml": CatalogUpdateSettings,
+    "VTEX-PRODUTO-ADDITIONAL-IMAGES-XML": ProductImagesSettings,
 }
 
 S = TypeVar("S", bound=Settings)
