@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from local.tiktok_sandbox import errors as E
-from local.tiktok_sandbox.gate import NONE, Ctx, Endpoint
+from local.tiktok_sandbox.gate import NONE, Ctx, Endpoint, versions
 
 from .params import id_list, page_params, paginate, public, time_filter
 
@@ -72,5 +72,6 @@ def get_order_detail(ctx: Ctx) -> dict[str, Any]:
 
 ENDPOINTS: list[Endpoint] = [
     Endpoint("POST", "/order/202309/orders/search", search_orders),
-    Endpoint("GET", "/order/202309/orders", get_order_detail, body=NONE),
+    # 202507 (the latest the reference documents): the same `ids` parameter and order object.
+    *versions(Endpoint("GET", "/order/202309/orders", get_order_detail, body=NONE), "202507"),
 ]

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from local.tiktok_sandbox import errors as E
-from local.tiktok_sandbox.gate import NONE, Ctx, Endpoint
+from local.tiktok_sandbox.gate import NONE, Ctx, Endpoint, versions
 from local.tiktok_sandbox.state import Sandbox
 
 from .params import base_url, id_list, page_params, paginate, public, time_filter
@@ -111,6 +111,8 @@ def search_products(ctx: Ctx) -> dict[str, Any]:
     if seller_skus is not None and (not isinstance(seller_skus, list) or len(seller_skus) > 10):
         raise E.invalid("seller_skus: at most 10")
     sku_ids = body.get("sku_ids")
+    if sku_ids is not None and ctx.version < SKU_IDS_SINCE:
+        raise E.invalid(f"sku_ids is not a parameter of version {ctx.version} (since {SKU_IDS_SINCE})")
     if sku_ids is not None and (not isinstance(sku_ids, list) or len(sku_ids) > 10):
         raise E.invalid("sku_ids: at most 10")
     items = [p for p in ctx.sb.products.values() if p["_shop_id"] == ctx.shop["id"]]  # type: ignore[index]
@@ -288,12 +290,15 @@ def delete_products(ctx: Ctx) -> dict[str, Any]:
 
 
 P = "/product/202309"
+# Versions after 202309 that the reference documents (section 5.1): search 202502 adds the `sku_ids`
+# filter; edit and partial edit 202509 have the same request and response fields as 202309.
+SKU_IDS_SINCE = "202502"
 ENDPOINTS: list[Endpoint] = [
     Endpoint("POST", f"{P}/products", create_product),
     Endpoint("GET", f"{P}/products/{{product_id}}", get_product, body=NONE),
-    Endpoint("POST", f"{P}/products/search", search_products),
-    Endpoint("PUT", f"{P}/products/{{product_id}}", edit_product),
-    Endpoint("POST", f"{P}/products/{{product_id}}/partial_edit", partial_edit_product),
+    *versions(Endpoint("POST", f"{P}/products/search", search_products), SKU_IDS_SINCE),
+    *versions(Endpoint("PUT", f"{P}/products/{{product_id}}", edit_product), "202509"),
+    *versions(Endpoint("POST", f"{P}/products/{{product_id}}/partial_edit", partial_edit_product), "202509"),
     Endpoint("POST", f"{P}/products/activate", activate_products),
     Endpoint("POST", f"{P}/products/deactivate", deactivate_products),
     Endpoint("DELETE", f"{P}/products", delete_products),
