@@ -9,7 +9,7 @@ from local.tiktok_sandbox import errors as E
 from local.tiktok_sandbox.gate import NONE, Ctx, Endpoint, versions
 from local.tiktok_sandbox.state import Sandbox
 
-from .params import base_url, id_list, page_params, paginate, public, time_filter
+from .params import base_url, id_list, page_params, paginate, public, time_filter, without_nulls
 from .product_rules import find_product, validate_product
 
 PRODUCT_STATUSES = (
@@ -81,8 +81,10 @@ def product_view(sb: Sandbox, product: dict[str, Any], host: str) -> dict[str, A
         )
         category = next((c for c in sb.categories if c["id"] == category["parent_id"]), None)
     view["category_chains"] = chain
-    brand = sb.brands.get(product.get("brand_id") or "")
-    view["brand"] = {"id": brand["id"], "name": brand["name"]} if brand else None
+    # TikTok sends brand{id,name} (no brand_id) and leaves out what does not apply (absent, not null)
+    brand = sb.brands.get(view.pop("brand_id", None) or "")
+    if brand:
+        view["brand"] = {"id": brand["id"], "name": brand["name"]}
     view["main_images"] = [
         {
             "uri": i["uri"],
@@ -94,7 +96,7 @@ def product_view(sb: Sandbox, product: dict[str, Any], host: str) -> dict[str, A
     ]
     view["audit"] = {"status": "APPROVED" if product["status"] == "ACTIVATE" else "AUDITING"}
     view.pop("category_id", None)
-    return view
+    return without_nulls(view)
 
 
 def get_product(ctx: Ctx) -> dict[str, Any]:
