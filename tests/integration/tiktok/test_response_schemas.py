@@ -13,8 +13,9 @@ from pydantic import ValidationError
 from tests.contract.tiktok_schemas import SCHEMAS, Envelope
 from tiktok_vtex.clients.tiktok.versions import API_VERSIONS
 
-from .conftest import Env
+from .conftest import CATALOG, Env
 from .shape_flow import Recorder, run_flow
+from .test_orders_fulfillment import NFE
 
 
 def _nulls(value: Any, path: str = "data") -> list[str]:
@@ -87,3 +88,19 @@ def test_a_null_or_an_unknown_field_fails_the_schema() -> None:
         Order.model_validate(order)
     assert any(e["loc"] == ("need_upload_invoice",) for e in info.value.errors())
     assert _nulls({"a": [{"b": None}]}) == ["data.a[0].b"]
+
+
+def test_need_upload_invoice_follows_the_package_invoice(seeded: Env) -> None:
+    client = seeded.client()
+    sku = CATALOG["products"][0]["skus"][0]["seller_sku"]
+    order = seeded.post("/sandbox/orders", {"items": [{"seller_sku": sku}], "need_upload_invoice": "NEED_INVOICE"})
+    assert order["need_upload_invoice"] == "NEED_INVOICE"
+    seeded.post("/sandbox/config", {"invoice_outcome": "PROCESSING"})
+    assert client.upload_invoice(order["packages"][0]["id"], [order["id"]], NFE).ok
+    assert client.get_order_details([order["id"]])[0]["need_upload_invoice"] == "INVOICE_PROCESSING"
+    seeded.post(f"/sandbox/invoices/{order['packages'][0]['id']}/status", {"status": "SUCCESS"})
+    assert client.get_order_details([order["id"]])[0]["need_upload_invoice"] == "INVOICE_UPLOADED"
+    no_need = seeded.post("/sandbox/orders", {"items": [{"seller_sku": sku}], "need_upload_invoice": "NO_NEED"})
+    assert client.get_order_details([no_need["id"]])[0]["need_upload_invoice"] == "NO_NEED"
+    bad = seeded.admin.post("/sandbox/orders", json={"items": [{"seller_sku": sku}], "need_upload_invoice": "YES"})
+    assert bad.status_code == 400
