@@ -8,6 +8,8 @@
   the template provisioned, both sandboxes, the runtime; schedules off), the demo client is seeded (the
   stack.env client, its VTEX secret, both sandboxes' demo catalog, the SKU mapping: what ``make demo``
   seeds) unless ``--no-seed``, the event is invoked, and everything is stopped again (~10 s).
+* Seeding also makes the samples of ``events/`` valid there (``samples.py``): the TikTok orders they name
+  exist, and an OAuth ``state`` signed with the stack's secret is signed again now.
 
 The function's log lines go to stderr, its result (JSON) to stdout. Exit status: 0 when the function
 returned, 1 on a function error (errorType/errorMessage printed), 2 when the command itself could not run
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -25,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
+
+from local.runtime.samples import prepare_event, seed_sample_orders
 
 
 class InvokeCommandError(RuntimeError):
@@ -88,8 +93,8 @@ def invoke_in(runtime: Any, function: str, event: Any) -> Outcome:
 def seed_demo(env: Mapping[str, str], stack: Any, *, timeout_s: float = 60.0) -> dict[str, Any]:
     """The demo client, as `make demo` onboards it (local.demo.seed), then authorized the production way: the
     seller consents in the TikTok sandbox, which calls our OAuth callback; GERENCIADOR-AUTH-CODES links the
-    shop (token_generated). Needs the stack's HTTP API and sandboxes (not run on a bare runtime)."""
-    import time
+    shop (token_generated), and the TikTok orders the samples of events/ name are created (samples.py).
+    Needs the stack's HTTP API and sandboxes (not run on a bare runtime)."""
 
     from local.demo.context import DemoContext
     from local.demo.seed import seed_demo_client
@@ -118,6 +123,7 @@ def seed_demo(env: Mapping[str, str], stack: Any, *, timeout_s: float = 60.0) ->
                     raise InvokeCommandError("seeding: the demo shop was not linked (token_generated) in time")
                 time.sleep(0.2)
         counts["authorized"] = True
+        counts["sample_orders"] = seed_sample_orders(context.http, context.tiktok_url, env)
         return counts
     finally:
         context.http.close()
@@ -133,6 +139,7 @@ def invoke_standalone(
         with LocalStack.start(env, template, schedules=False, log_sink=log_sink, echo_children=False) as running:
             if seed:
                 seed_demo(env, running.stack)
+                event = prepare_event(event, env=env, now=time.time())
             return invoke_in(running.runtime, function, event)
     except StackError as exc:
         raise InvokeCommandError(f"the local stack did not start: {exc}") from exc
@@ -180,6 +187,7 @@ def run(
                     create=False,
                 )
                 seed_demo(env, stack)
+                event = prepare_event(event, env=env, now=time.time())
             outcome = invoke_remote(base_url, function, event)
         else:
             err.write(f"no local runtime answers on {base_url}: starting a stack for this invoke...\n")

@@ -10,7 +10,7 @@ import random
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +38,7 @@ class Ctx:
     open_id: str | None = None
     files: Any = None
     form: dict[str, str] = field(default_factory=dict)
+    version: str = ""  # the path's API version, e.g. "202502": handlers tell a version's differences apart
 
     @property
     def now(self) -> int:
@@ -55,6 +56,18 @@ class Endpoint:
     @property
     def key(self) -> str:
         return f"{self.method} {self.template}"
+
+    @property
+    def version(self) -> str:
+        return self.template.split("/")[2]
+
+
+def versions(spec: Endpoint, *newer: str) -> list[Endpoint]:
+    """`spec` (written at its oldest version) and the same handler at each newer version the reference
+    documents (`/product/202309/products/search` -> also `/product/202502/products/search`). A version
+    not listed stays 36009009 "Invalid path", as TikTok answers a retired one."""
+    _, group, _, rest = spec.template.split("/", 3)
+    return [spec, *(replace(spec, template=f"/{group}/{version}/{rest}") for version in newer)]
 
 
 def request_id() -> str:
@@ -183,6 +196,7 @@ def check_request(sb: Sandbox, spec: Endpoint, path_params: Mapping[str, str]) -
         open_id=open_id,
         files=files,
         form=form,
+        version=spec.version,
     )
 
 

@@ -66,6 +66,31 @@ def _money(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01'))}"
 
 
+def _needs_invoice(requested: Any, region: str) -> bool:
+    """Brazilian orders need an NF-e by default; the admin spec may say so with a bool or the enum."""
+    if requested is None:
+        return region == "BR"
+    if isinstance(requested, bool):
+        return requested
+    if requested in ("NEED_INVOICE", "NO_NEED"):
+        return requested == "NEED_INVOICE"
+    raise AdminError("need_upload_invoice must be a bool, NEED_INVOICE or NO_NEED")
+
+
+def invoice_state(sb: Sandbox, order: dict[str, Any]) -> str:
+    """`need_upload_invoice` as TikTok documents it (a string enum), from the invoices of the order's
+    packages: NO_NEED, NEED_INVOICE, INVOICE_PROCESSING (uploaded, under review), INVOICE_UPLOADED
+    (accepted). UNKNOWN is never produced (the reference does not say when TikTok sends it)."""
+    if not order["_needs_invoice"]:
+        return "NO_NEED"
+    statuses = {(sb.invoices.get(p["id"]) or {}).get("status") for p in order["packages"]}
+    if "SUCCESS" in statuses:
+        return "INVOICE_UPLOADED"
+    if "PROCESSING" in statuses:
+        return "INVOICE_PROCESSING"
+    return "NEED_INVOICE"
+
+
 def find_sku(sb: Sandbox, shop_id: str, seller_sku: str | None, sku_id: str | None) -> tuple[dict, dict]:
     for product in sb.products.values():
         if product["_shop_id"] != shop_id or product["status"] == "DELETED":
@@ -134,7 +159,6 @@ def create_order(sb: Sandbox, shop_id: str, spec: dict[str, Any]) -> dict[str, A
                     "platform_discount": "0.00",
                     "currency": "BRL",
                     "display_status": LINE_STATUS[status],
-                    "package_id": None,
                     "package_status": "TO_FULFILL",
                     "tracking_number": "",
                     "shipping_provider_id": "",
@@ -186,7 +210,7 @@ def create_order(sb: Sandbox, shop_id: str, spec: dict[str, Any]) -> dict[str, A
         "is_replacement_order": False,
         "is_exchange_order": False,
         "split_or_combine_tag": "",
-        "need_upload_invoice": bool(spec.get("need_upload_invoice", shop["region"] == "BR")),
+        "_needs_invoice": _needs_invoice(spec.get("need_upload_invoice"), shop["region"]),
         "order_type": "NORMAL",
         "packages": [],
         "payment": {
@@ -235,14 +259,11 @@ def ensure_package(sb: Sandbox, order: dict[str, Any]) -> dict[str, Any]:
         "orders": [{"id": order["id"]}],
         "order_line_item_ids": [li["id"] for li in order["line_items"]],
         "shipping_type": order["shipping_type"],
-        "handover_method": None,
-        "pickup_slot": None,
         "tracking_number": "",
         "shipping_provider_id": "7117858858072016686" if order["shipping_type"] == "TIKTOK" else "",
         "shipping_provider_name": "Correios" if order["shipping_type"] == "TIKTOK" else "",
         "delivery_option_id": order["delivery_option_id"],
         "delivery_option_name": order["delivery_option_name"],
-        "split_and_combine_tag": None,
         "recipient_address": dict(order["recipient_address"]),
         "sender_address": warehouse["address"],
         "weight": {"value": "500", "unit": "GRAM"},

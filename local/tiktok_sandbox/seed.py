@@ -22,7 +22,7 @@ def seed_demo(sb: Sandbox, shop_id: str, catalog: dict[str, Any]) -> dict[str, i
             existing = {
                 "id": sb.new_id(708),
                 "name": brand["name"],
-                "authorized_status": "UNAUTHORIZED",
+                "authorized_status": "UNAUTHORIEZD",  # sic: TikTok's spelling
                 "is_t1_brand": False,
                 "brand_status": "AVAILABLE",
                 "owner": shop["open_id"],

@@ -104,7 +104,7 @@ class Sandbox:
                 self.brands[brand_id] = {
                     "id": brand_id,
                     "name": name,
-                    "authorized_status": "UNAUTHORIZED",
+                    "authorized_status": "UNAUTHORIEZD",  # sic: TikTok's spelling
                     "is_t1_brand": True,
                     "brand_status": "AVAILABLE",
                     "owner": None,

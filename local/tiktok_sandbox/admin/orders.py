@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response
 
 from local.tiktok_sandbox.after_sales import buyer_cancellation, new_return, touch_return
-from local.tiktok_sandbox.orders import AdminError, create_order, set_order_status
+from local.tiktok_sandbox.orders import AdminError, create_order, invoice_state, set_order_status
 from local.tiktok_sandbox.state import Sandbox
 
 from .http import Route, json_body, reply, strip_private
@@ -21,7 +21,7 @@ def register(route: Route, sb: Sandbox) -> None:
         shop_id = str(body.get("shop_id") or sb.env.get("DEMO_SHOP_ID") or "")
         with sb.lock:
             order = create_order(sb, shop_id, body)
-            return reply(_view_order(order), 201)
+            return reply(_view_order(sb, order), 201)
 
     @route("/sandbox/orders/<order_id>/status", ("POST",))
     def order_status(order_id: str) -> Response:
@@ -35,7 +35,7 @@ def register(route: Route, sb: Sandbox) -> None:
                 notify=bool(body.get("notify", True)),
                 force=bool(body.get("force", False)),
             )
-            return reply(_view_order(order))
+            return reply(_view_order(sb, order))
 
     @route("/sandbox/orders/<order_id>/cancellations", ("POST",))
     def order_cancellation(order_id: str) -> Response:
@@ -81,5 +81,6 @@ def register(route: Route, sb: Sandbox) -> None:
             return reply(strip_private(invoice))
 
 
-def _view_order(order: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in order.items() if not k.startswith("_")} | {"shop_id": order["_shop_id"]}
+def _view_order(sb: Sandbox, order: dict[str, Any]) -> dict[str, Any]:
+    view = {k: v for k, v in order.items() if not k.startswith("_")}
+    return view | {"need_upload_invoice": invoice_state(sb, order), "shop_id": order["_shop_id"]}

@@ -13,7 +13,7 @@ from local.tiktok_sandbox import errors as E
 from local.tiktok_sandbox.gate import NONE, Ctx, Endpoint
 from local.tiktok_sandbox.orders import set_order_status
 
-from .params import base_url, page_params, paginate, public, time_filter
+from .params import base_url, page_params, paginate, public, time_filter, without_nulls
 
 DOCUMENT_TYPES = (
     "SHIPPING_LABEL",
@@ -64,7 +64,7 @@ def search_packages(ctx: Ctx) -> dict[str, Any]:
 
 
 def get_package(ctx: Ctx) -> dict[str, Any]:
-    return public(_package(ctx))
+    return without_nulls(public(_package(ctx)))
 
 
 def ship_package(ctx: Ctx) -> dict[str, Any]:  # noqa: PLR0912
@@ -75,7 +75,7 @@ def ship_package(ctx: Ctx) -> dict[str, Any]:  # noqa: PLR0912
     if package["_shipped"]:
         raise E.ApiFail(E.PACKAGE_ALREADY_SHIPPED, "The package has already been shipped")
     orders = [sb.orders[o["id"]] for o in package["orders"]]
-    if any(o["need_upload_invoice"] for o in orders):
+    if any(o["_needs_invoice"] for o in orders):
         invoice = sb.invoices.get(package["package_id"])
         if invoice is None or invoice["status"] != "SUCCESS":
             raise E.ApiFail(E.INVOICE_REQUIRED, "Upload a valid invoice before shipping this package")

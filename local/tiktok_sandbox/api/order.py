@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from local.tiktok_sandbox import errors as E
-from local.tiktok_sandbox.gate import NONE, Ctx, Endpoint
+from local.tiktok_sandbox.gate import NONE, Ctx, Endpoint, versions
+from local.tiktok_sandbox.orders import invoice_state
+from local.tiktok_sandbox.state import Sandbox
 
 from .params import id_list, page_params, paginate, public, time_filter
 
@@ -22,8 +24,9 @@ ORDER_FLOW = (
 CANCELLABLE = ("UNPAID", "ON_HOLD", "AWAITING_SHIPMENT")
 
 
-def order_view(order: dict[str, Any]) -> dict[str, Any]:
+def order_view(sb: Sandbox, order: dict[str, Any]) -> dict[str, Any]:
     view = public(order)
+    view["need_upload_invoice"] = invoice_state(sb, order)
     if view["status"] in ("UNPAID", "ON_HOLD"):
         view.pop("recipient_address", None)
     return view
@@ -57,7 +60,7 @@ def search_orders(ctx: Ctx) -> dict[str, Any]:
     orders = time_filter(orders, body, "update_time")
     orders.sort(key=lambda o: (o[sort_field], o["id"]), reverse=sort_order == "DESC")
     chunk, token = paginate(orders, size, offset)
-    return {"orders": [order_view(o) for o in chunk], "total_count": len(orders), "next_page_token": token}
+    return {"orders": [order_view(ctx.sb, o) for o in chunk], "total_count": len(orders), "next_page_token": token}
 
 
 def get_order_detail(ctx: Ctx) -> dict[str, Any]:
@@ -65,12 +68,15 @@ def get_order_detail(ctx: Ctx) -> dict[str, Any]:
     shop_id = ctx.shop["id"]  # type: ignore[index]
     return {
         "orders": [
-            order_view(ctx.sb.orders[i]) for i in ids if i in ctx.sb.orders and ctx.sb.orders[i]["_shop_id"] == shop_id
+            order_view(ctx.sb, ctx.sb.orders[i])
+            for i in ids
+            if i in ctx.sb.orders and ctx.sb.orders[i]["_shop_id"] == shop_id
         ]
     }
 
 
 ENDPOINTS: list[Endpoint] = [
     Endpoint("POST", "/order/202309/orders/search", search_orders),
-    Endpoint("GET", "/order/202309/orders", get_order_detail, body=NONE),
+    # 202507 (the latest the reference documents): the same `ids` parameter and order object.
+    *versions(Endpoint("GET", "/order/202309/orders", get_order_detail, body=NONE), "202507"),
 ]

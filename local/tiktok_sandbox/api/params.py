@@ -93,6 +93,16 @@ def public(record: dict[str, Any]) -> dict[str, Any]:
     return {k: copy.deepcopy(v) for k, v in record.items() if not k.startswith("_")}
 
 
+def without_nulls(value: Any) -> Any:
+    """TikTok leaves out an optional field that does not apply (absent, never null): drop None values,
+    at every depth, from a view built from the sandbox's records."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    return value
+
+
 def base_url() -> str:
     return request.host_url.rstrip("/")
 

@@ -6,10 +6,10 @@ import copy
 from typing import Any
 
 from local.tiktok_sandbox import errors as E
-from local.tiktok_sandbox.gate import NONE, Ctx, Endpoint
+from local.tiktok_sandbox.gate import NONE, Ctx, Endpoint, versions
 from local.tiktok_sandbox.state import Sandbox
 
-from .params import base_url, id_list, page_params, paginate, public, time_filter
+from .params import base_url, id_list, page_params, paginate, public, time_filter, without_nulls
 from .product_rules import find_product, validate_product
 
 PRODUCT_STATUSES = (
@@ -81,8 +81,10 @@ def product_view(sb: Sandbox, product: dict[str, Any], host: str) -> dict[str, A
         )
         category = next((c for c in sb.categories if c["id"] == category["parent_id"]), None)
     view["category_chains"] = chain
-    brand = sb.brands.get(product.get("brand_id") or "")
-    view["brand"] = {"id": brand["id"], "name": brand["name"]} if brand else None
+    # TikTok sends brand{id,name} (no brand_id) and leaves out what does not apply (absent, not null)
+    brand = sb.brands.get(view.pop("brand_id", None) or "")
+    if brand:
+        view["brand"] = {"id": brand["id"], "name": brand["name"]}
     view["main_images"] = [
         {
             "uri": i["uri"],
@@ -94,7 +96,7 @@ def product_view(sb: Sandbox, product: dict[str, Any], host: str) -> dict[str, A
     ]
     view["audit"] = {"status": "APPROVED" if product["status"] == "ACTIVATE" else "AUDITING"}
     view.pop("category_id", None)
-    return view
+    return without_nulls(view)
 
 
 def get_product(ctx: Ctx) -> dict[str, Any]:
@@ -111,6 +113,8 @@ def search_products(ctx: Ctx) -> dict[str, Any]:
     if seller_skus is not None and (not isinstance(seller_skus, list) or len(seller_skus) > 10):
         raise E.invalid("seller_skus: at most 10")
     sku_ids = body.get("sku_ids")
+    if sku_ids is not None and ctx.version < SKU_IDS_SINCE:
+        raise E.invalid(f"sku_ids is not a parameter of version {ctx.version} (since {SKU_IDS_SINCE})")
     if sku_ids is not None and (not isinstance(sku_ids, list) or len(sku_ids) > 10):
         raise E.invalid("sku_ids: at most 10")
     items = [p for p in ctx.sb.products.values() if p["_shop_id"] == ctx.shop["id"]]  # type: ignore[index]
@@ -288,12 +292,15 @@ def delete_products(ctx: Ctx) -> dict[str, Any]:
 
 
 P = "/product/202309"
+# Versions after 202309 that the reference documents (section 5.1): search 202502 adds the `sku_ids`
+# filter; edit and partial edit 202509 have the same request and response fields as 202309.
+SKU_IDS_SINCE = "202502"
 ENDPOINTS: list[Endpoint] = [
     Endpoint("POST", f"{P}/products", create_product),
     Endpoint("GET", f"{P}/products/{{product_id}}", get_product, body=NONE),
-    Endpoint("POST", f"{P}/products/search", search_products),
-    Endpoint("PUT", f"{P}/products/{{product_id}}", edit_product),
-    Endpoint("POST", f"{P}/products/{{product_id}}/partial_edit", partial_edit_product),
+    *versions(Endpoint("POST", f"{P}/products/search", search_products), SKU_IDS_SINCE),
+    *versions(Endpoint("PUT", f"{P}/products/{{product_id}}", edit_product), "202509"),
+    *versions(Endpoint("POST", f"{P}/products/{{product_id}}/partial_edit", partial_edit_product), "202509"),
     Endpoint("POST", f"{P}/products/activate", activate_products),
     Endpoint("POST", f"{P}/products/deactivate", deactivate_products),
     Endpoint("DELETE", f"{P}/products", delete_products),

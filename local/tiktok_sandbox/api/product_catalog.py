@@ -52,7 +52,7 @@ def create_brand(ctx: Ctx) -> dict[str, Any]:
     ctx.sb.brands[brand_id] = {
         "id": brand_id,
         "name": name,
-        "authorized_status": "UNAUTHORIZED",
+        "authorized_status": "UNAUTHORIEZD",  # sic: TikTok's spelling
         "is_t1_brand": False,
         "brand_status": "AVAILABLE",
         "owner": ctx.open_id,

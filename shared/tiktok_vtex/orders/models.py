@@ -96,7 +96,8 @@ class PackageRef(_Model):
 
 
 class TikTokOrder(_Model):
-    """Order detail (GET /order/202309/orders). Amounts are decimal strings."""
+    """Order detail (GET /order/{version}/orders, version in clients/tiktok/versions.py). Amounts are
+    decimal strings; `need_upload_invoice` (a string enum) is read raw by the invoice sweep."""
 
     id: Str
     status: str

@@ -24,7 +24,7 @@ FREIGHT = Decimal("15.90")
 def order_detail(order_id: str = ORDER, package_id: str = PACKAGE, total: str = "244.70") -> dict[str, Any]:
     lines = [{"id": f"{order_id}-{n}", "seller_sku": sku} for n, sku in
              enumerate(["CAM-AZUL-M", "CAM-AZUL-M", "CAL-JEANS-40"])]
-    return {"id": order_id, "status": "AWAITING_SHIPMENT", "cpf": BUYER, "need_upload_invoice": True,
+    return {"id": order_id, "status": "AWAITING_SHIPMENT", "cpf": BUYER, "need_upload_invoice": "NEED_INVOICE",
             "payment": {"currency": "BRL", "total_amount": total}, "line_items": lines,
             "packages": [{"id": package_id}]}
 

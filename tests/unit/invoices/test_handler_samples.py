@@ -40,6 +40,6 @@ def test_bad_sample_names_the_field() -> None:
 
 @pytest.mark.parametrize("name", ["dispatch-package", "sqs-shipping", "sync-tracking"])
 def test_shipping_samples_parse(name: str) -> None:
-    event = json.loads((ROOT / "ShippingFunction" / f"{name}.json").read_text())
+    event = json.loads((ROOT / "ShippingPackageFunction" / f"{name}.json").read_text())
     for body in [json.loads(r["body"]) for r in event["Records"]] if "Records" in event else [event]:
         assert shipping_handler.parse(body)

@@ -26,7 +26,6 @@ STRICT = ("local.tiktok_sandbox", "local.vtex_sandbox", "local.provision", "tikt
 PENDING = {
     "local/stack.py",
     "local/template.py",
-    "shared/tiktok_vtex/clients/tiktok/client.py",
     "shared/tiktok_vtex/clients/vtex/client.py",
     "shared/tiktok_vtex/clients/vtex/models.py",
 }
