@@ -9,8 +9,11 @@
 - types 2, 11, 12: recorded on the order; a successful cancellation cancels the VTEX order (queue);
 - type 3: the address refresh is queued;
 - type 4: the package ids of each order are refreshed;
-- type 36: invoice status recorded; SUCCESS hands the package to shipping (queue), INVALID / FAILED
-  record the reason and raise an alert metric;
+- type 36: handed to the invoice outcomes (tiktok_vtex.invoices.outcomes.InvoiceOutcomes, wired by the
+  webhook processor): SUCCESS -> shipping queue, PROCESSING -> wait, a SEFAZ delay -> delayed re-upload,
+  other reasons -> REJECTED + alarm. Every effect is re-emitted by a redelivered push (idempotent
+  downstream). Without outcomes wired (OrderEvents alone) only the raw status is recorded and SUCCESS
+  queued;
 - type 99: vtex_order / vtex_status updated (legacy behaviour).
 """
 
@@ -35,6 +38,13 @@ class Dispatcher(Protocol):
     def send(self, messages: Sequence[Mapping[str, Any]]) -> int: ...
 
 
+class InvoiceOutcomeHandler(Protocol):
+    """tiktok_vtex.invoices.outcomes.InvoiceOutcomes (a Protocol here: orders never import invoices)."""
+
+    def handle(self, client_hash: str, package_id: str, order_ids: Sequence[str], *, status: str,
+               reason: str | None, now: int) -> str: ...
+
+
 def new_order_message(client_hash: str, order_id: str) -> dict[str, str]:
     return {"type": "triggerNewOrderInTTK", "clientHash": client_hash, "orderId": order_id}
 
@@ -52,10 +62,12 @@ def cancel_message(client_hash: str, order_id: str, reason: str | None = None) -
 
 
 class OrderEvents:
-    def __init__(self, orders: OrderRepository, orders_queue: Dispatcher, shipping_queue: Dispatcher) -> None:
+    def __init__(self, orders: OrderRepository, orders_queue: Dispatcher, shipping_queue: Dispatcher,
+                 invoices: InvoiceOutcomeHandler | None = None) -> None:
         self.orders = orders
         self.orders_queue = orders_queue
         self.shipping_queue = shipping_queue
+        self.invoices = invoices
 
     # --- type 1 --------------------------------------------------------------------------------------
     def order_status(self, client_hash: str, order_id: str, status: str, update_time: int, now: int) -> str:
@@ -126,6 +138,8 @@ class OrderEvents:
     # --- type 36 -------------------------------------------------------------------------------------
     def invoice_status(self, client_hash: str, package_id: str, order_ids: Sequence[str], *, status: str,
                        reason: str | None, now: int) -> str:
+        if self.invoices is not None:
+            return self.invoices.handle(client_hash, package_id, order_ids, status=status, reason=reason, now=now)
         status = status.upper()
         for order_id in order_ids:
             self.orders.set_attributes(client_hash, order_id, invoice_status=status, invoice_reason=reason or "",
