@@ -276,9 +276,9 @@ def test_push_36_goes_through_the_invoice_outcomes_of_the_processor_wiring(
     real queues and TikTokLogOrder. SUCCESS -> ACCEPTED + shipping message; a SEFAZ delay (NOT_FOUND) of an
     invoice we uploaded -> a delayed reuploadInvoice on the invoice queue; a redelivery re-emits."""
     import boto3
+    from webhook.worker import build_router
 
     from tiktok_vtex.settings import load_settings
-    from webhook.worker import build_router
 
     env = module_function_env("WebhookProcessorFunction")
     client_hash = stack_env["DEMO_CLIENT_HASH"]
