@@ -116,6 +116,15 @@ def test_type_3_address_refresh_is_queued(routing: RoutingWorld) -> None:
 def test_type_4_package_update_refreshes_package_ids(routing: RoutingWorld) -> None:
     assert routing.process(SAMPLES["type-04-package-update"]) == "packages_updated"
     assert routing.orders.get(routing.client_hash, ORDER).package_ids == ["1153000000000000001"]  # type: ignore
+    assert routing.shipping.sent == []  # not shipped yet: nothing to track
+
+
+def test_type_4_on_a_shipped_order_requests_a_tracking_sync_every_delivery(routing: RoutingWorld) -> None:
+    routing.orders.set_attributes(routing.client_hash, ORDER, shipping_state="DONE")
+    for _ in range(2):  # a redelivery re-emits (syncTracking is idempotent: unchanged tracking sends nothing)
+        assert routing.process(SAMPLES["type-04-package-update"]) == "packages_updated_tracking_requested"
+    assert routing.shipping.sent == [{"type": "syncTracking", "clientHash": routing.client_hash,
+                                      "orderId": ORDER}] * 2
 
 
 @pytest.mark.parametrize(("name", "attribute", "value"), [
