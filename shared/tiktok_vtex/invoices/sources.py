@@ -63,6 +63,15 @@ def enqueue_vtex_invoice(invoice_queue: Dispatcher, client_hash: str, order_id: 
     return message
 
 
+def vtex_order_invoiced_message(client_hash: str, order_id: str, vtex_order_id: str | None = None) -> dict[str, Any]:
+    """`vtexOrderInvoiced` for the invoice queue: a flow that only knows "this VTEX order is invoiced" (the
+    orders hook) lets INVOICE read the order and queue its invoices."""
+    message = {"type": "vtexOrderInvoiced", "clientHash": client_hash, "orderId": order_id}
+    if vtex_order_id:
+        message["vtexOrderId"] = vtex_order_id
+    return message
+
+
 def invoiced_packages(order: Any) -> list[Any]:
     """Output packages of a VTEX order (VtexOrder) that carry an NF-e (embeddedInvoice or invoiceUrl)."""
     packages = getattr(getattr(order, "packageAttachment", None), "packages", None) or []

@@ -13,7 +13,12 @@ import pytest
 from tests.unit.invoices.fakes_fiscal import CLIENT, ORDER, PACKAGE, good_xml
 from tiktok_vtex.clients.vtex.models import OrderPackage, PackageAttachment, VtexOrder
 from tiktok_vtex.invoices.models import VtexInvoiceMessage
-from tiktok_vtex.invoices.sources import SQS_BODY_BUDGET, enqueue_vtex_invoice, vtex_invoice_message
+from tiktok_vtex.invoices.sources import (
+    SQS_BODY_BUDGET,
+    enqueue_vtex_invoice,
+    vtex_invoice_message,
+    vtex_order_invoiced_message,
+)
 
 VTEX_ORDER = "1500000000001-01"
 
@@ -75,7 +80,7 @@ def package(**fields: Any) -> OrderPackage:
 def test_invoiced_vtex_order_queues_its_invoice_and_it_is_uploaded(fiscal: dict[str, Any]) -> None:
     xml = good_xml()
     deps = Deps(fiscal, Vtex(package(embeddedInvoice=xml.decode())))
-    answer = run({"type": "vtexOrderInvoiced", "clientHash": CLIENT, "orderId": ORDER}, deps)
+    answer = run(vtex_order_invoiced_message(CLIENT, ORDER), deps)
     assert answer == {"outcome": "queued", "invoices": 1, "vtex_status": "invoiced"}
     [message] = deps.queue.sent
     VtexInvoiceMessage.model_validate(message)
