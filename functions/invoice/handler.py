@@ -2,8 +2,9 @@
 
 Triggers: the invoice queue (SQS, partial batch failures), direct invokes with the legacy payload
 `{clientHash, packageId?, orderId, invoiceXml}`, and a schedule (the push 36 sweep). Queue messages of ours:
-`reuploadInvoice` (SEFAZ delay), `vtexInvoice` (VTEX invoice callback / invoiced order), `invoiceStatus`
-(push 36), `sweepInvoices`. Logic: tiktok_vtex.invoices.
+`reuploadInvoice` (SEFAZ delay), `vtexInvoice` (VTEX invoice callback / invoiced order's package: XML from
+embeddedInvoice, the VTEX order, or invoiceUrl), `vtexOrderInvoiced` (read the VTEX order, queue its
+invoices), `invoiceStatus` (push 36), `sweepInvoices`. Logic: tiktok_vtex.invoices.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ from tiktok_vtex.invoices.models import (
     SweepInvoicesMessage,
     UploadInvoiceMessage,
     VtexInvoiceMessage,
+    VtexOrderInvoicedMessage,
 )
+from tiktok_vtex.invoices.sources import enqueue_vtex_order_invoices, xml_of
 from tiktok_vtex.invoices.sweep import sweep_missing_push36
 from tiktok_vtex.invoices.upload import UploadResult, decode_xml
 from tiktok_vtex.observability import logger, metrics, tracer
@@ -67,16 +70,9 @@ def run(message: Any, deps: FiscalWiring, context: LambdaContext | None = None) 
                                               package_id=message.package_id, source=f"reupload#{message.attempt}",
                                               reupload_of=message.access_key))
     if isinstance(message, VtexInvoiceMessage):
-        embedded = message.invoice.get("embeddedInvoice")
-        uploader = deps.uploader()
-        if not isinstance(embedded, str) or not embedded.strip():
-            # invoiceUrl is not fetched (an arbitrary URL from outside): the seller must embed the XML.
-            return _result(uploader.refuse(message.client_hash, message.order_id, message.package_id,
-                                            InvoiceRejected("xml", "embeddedInvoice",
-                                                            "the VTEX invoice carries no embedded NF-e XML"),
-                                            source="vtex"))
-        return _result(uploader.submit(message.client_hash, message.order_id, decode_xml(embedded),
-                                       package_id=message.package_id, source="vtex"))
+        return vtex_invoice(message, deps)
+    if isinstance(message, VtexOrderInvoicedMessage):
+        return vtex_order_invoiced(message, deps)
     if isinstance(message, InvoiceStatusMessage):
         outcome = deps.outcomes().handle(message.client_hash, message.package_id, message.order_ids,
                                          status=message.invoice_status, reason=message.invalid_reason,
@@ -85,6 +81,36 @@ def run(message: Any, deps: FiscalWiring, context: LambdaContext | None = None) 
     if isinstance(message, SweepInvoicesMessage):
         return sweep(deps, context, older_than_minutes=message.older_than_minutes)
     raise InvalidInvoiceMessage(f"unsupported message {type(message).__name__}")  # pragma: no cover
+
+
+def vtex_invoice(message: VtexInvoiceMessage, deps: FiscalWiring) -> dict[str, Any]:
+    """A VTEX invoice (callback or invoiced order's package): its XML, then the same INVOICE logic."""
+    uploader = deps.uploader()
+    if str(message.invoice.get("type") or "Output") != "Output":
+        return {"outcome": "ignored", "reason": "not an Output (sale) invoice"}  # Input = a return
+    record = deps.orders.get(message.client_hash, message.order_id)
+    try:
+        xml = xml_of(message, vtex_order=lambda order_id: deps.vtex(message.client_hash).get_order(order_id),
+                     vtex_order_id=record.vtex_order if record else None, http=deps.http)
+    except InvoiceRejected as rejected:
+        return _result(uploader.refuse(message.client_hash, message.order_id, message.package_id, rejected,
+                                       source="vtex"))
+    return _result(uploader.submit(message.client_hash, message.order_id, xml, package_id=message.package_id,
+                                   source="vtex"))
+
+
+def vtex_order_invoiced(message: VtexOrderInvoicedMessage, deps: FiscalWiring) -> dict[str, Any]:
+    record = deps.orders.get(message.client_hash, message.order_id)
+    vtex_order_id = message.vtex_order_id or (record.vtex_order if record else None)
+    if not vtex_order_id:
+        return _result(deps.uploader().refuse(message.client_hash, message.order_id, None, InvoiceRejected(
+            "order", "vtexOrderId", "no VTEX order known for this TikTok order"), source="vtex"))
+    order = deps.vtex(message.client_hash).get_order(vtex_order_id)
+    if order.marketplaceOrderId and order.marketplaceOrderId != message.order_id:
+        return _result(deps.uploader().refuse(message.client_hash, message.order_id, None, InvoiceRejected(
+            "order", "vtexOrderId", "the VTEX order belongs to another marketplace order"), source="vtex"))
+    queued = enqueue_vtex_order_invoices(deps.invoice_queue(), message.client_hash, message.order_id, order)
+    return {"outcome": "queued" if queued else "no_invoice", "invoices": len(queued), "vtex_status": order.status}
 
 
 def sweep(deps: FiscalWiring, context: LambdaContext | None, *, older_than_minutes: int = 30) -> dict[str, Any]:

@@ -60,9 +60,7 @@ class FiscalWiring:
         """A TikTok document URL (valid 24 h). Only https (http for loopback sandboxes), bounded size."""
         if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
             raise ValueError("document URL must be https")
-        if self._http is None:
-            self._http = httpx.Client(timeout=20, follow_redirects=True)
-        with self._http.stream("GET", url) as response:
+        with self.http().stream("GET", url) as response:
             response.raise_for_status()
             body = b""
             for chunk in response.iter_bytes():
@@ -70,6 +68,15 @@ class FiscalWiring:
                 if len(body) > MAX_DOCUMENT_BYTES:
                     raise ValueError("document larger than 10 MB")
         return body
+
+    def http(self) -> httpx.Client:
+        """One pooled client per container (document downloads, invoiceUrl fetches); timeouts per call."""
+        if self._http is None:
+            self._http = httpx.Client(timeout=20, follow_redirects=True)
+        return self._http
+
+    def invoice_queue(self) -> QueuePublisher:
+        return QueuePublisher(self.settings.require("INVOICE_QUEUE_URL"))
 
     def uploader(self) -> InvoiceUploader:
         return InvoiceUploader(orders=self.orders, tiktok=self.tiktok, client_settings=self.client_settings,

@@ -3,7 +3,8 @@ sends the tracking to the VTEX invoice.
 
 Triggers: the shipping queue (SQS, partial batch failures; push 36 SUCCESS puts the legacy payload
 `{clientHash, orderId, packageId}` there) and direct invokes (`dispatchPackage`, the same payload).
-`{"type": "syncTracking", clientHash, orderId}` refreshes the VTEX tracking events (push 4 / package update).
+`{"type": "syncTracking", clientHash, orderId}` (WEBHOOK-processor sends it for push 4 on a shipped order)
+sends a changed tracking number (PATCH invoice) and new tracking events (PUT tracking) to VTEX.
 Logic: tiktok_vtex.shipping.
 """
 
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from tiktok_vtex.invocation import route_event
 from tiktok_vtex.observability import logger, metrics, tracer
+from tiktok_vtex.shipping.dispatch import shipping_settings
 from tiktok_vtex.shipping.models import DispatchPackageMessage
 from tiktok_vtex.shipping.tracking import sync_tracking
 
@@ -56,8 +58,10 @@ def parse(payload: Any) -> Any:
 
 def run(message: Any, deps: FiscalWiring) -> dict[str, Any]:
     if isinstance(message, SyncTrackingMessage):
+        preferences = shipping_settings(deps.client_settings(message.client_hash))
         return {"outcome": sync_tracking(message.client_hash, message.order_id, orders=deps.orders,
-                                         tiktok=deps.tiktok, vtex=deps.vtex)}
+                                         tiktok=deps.tiktok, vtex=deps.vtex, log=deps.order_log,
+                                         tracking_url_template=preferences.tracking_url_template)}
     result = deps.shipper().dispatch(message.client_hash, message.order_id, message.package_id)
     if result.outcome == "refused":
         metrics.add_metric(name=METRIC_FAILED, unit=MetricUnit.Count, value=1)

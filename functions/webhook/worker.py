@@ -16,6 +16,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tiktok_vtex.auth import lifecycle
 from tiktok_vtex.dispatch import AsyncInvoker, QueuePublisher
+from tiktok_vtex.invoices.delayed import DelayedQueue
+from tiktok_vtex.invoices.outcomes import InvoiceOutcomes
 from tiktok_vtex.observability import logger, metrics, tracer
 from tiktok_vtex.orders.events import OrderEvents
 from tiktok_vtex.repositories.clients import ClientRepository
@@ -48,10 +50,16 @@ class LifecycleAuth:
 
 def build_router(settings: Settings) -> PushRouter:
     tables = settings.tables
+    orders = OrderRepository(tables.orders)
+    shipping = QueuePublisher(settings.require("SHIPPING_QUEUE_URL"))
+    # Push 36: the invoice outcomes (shipping, delayed re-upload on the invoice queue, rejection + alarm).
+    invoices = InvoiceOutcomes(orders=orders, shipping_queue=shipping,
+                               reupload_queue=DelayedQueue(settings.require("INVOICE_QUEUE_URL")),
+                               log=LogRepository(tables.log_order),
+                               max_reuploads=int(settings.extra.get("INVOICE_MAX_REUPLOADS") or 5))
     return PushRouter(
         ledger=WebhookEventRepository(tables.webhook_events),
-        orders=OrderEvents(OrderRepository(tables.orders), QueuePublisher(settings.require("ORDERS_QUEUE_URL")),
-                           QueuePublisher(settings.require("SHIPPING_QUEUE_URL"))),
+        orders=OrderEvents(orders, QueuePublisher(settings.require("ORDERS_QUEUE_URL")), shipping, invoices),
         products=ProductRepository(tables.products_seller_sku),
         product_log=LogRepository(tables.log_product),
         auth=LifecycleAuth(ClientRepository(tables.client, tables.client_tiktok)),

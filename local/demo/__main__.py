@@ -18,7 +18,7 @@ from pathlib import Path
 from local.demo import scenarios
 from local.demo.context import DemoContext
 from local.env import stack_env
-from local.stack import LocalStack, StackError
+from local.stack import LocalStack, StackError, ephemeral_stack_env
 from tiktok_vtex.observability import redactor
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,12 +52,15 @@ def scenario_names(only: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("only", nargs="*", help="run only scenarios whose name contains one of these words")
+    parser.add_argument("--ephemeral", action="store_true",
+                        help="free ports instead of stack.env's (runs beside a `make local` or another demo)")
+    parser.add_argument("--log", type=Path, default=None, help="function log file (default .local-run/...)")
     args = parser.parse_args(argv)
 
-    env = stack_env()
+    env = ephemeral_stack_env() if args.ephemeral else stack_env()
     for key in SECRET_KEYS:  # the report is redacted like our logs: no secret can be printed
         redactor.register(env[key])
-    log_path = ROOT / ".local-run" / "demo-functions.log"
+    log_path = args.log or ROOT / ".local-run" / "demo-functions.log"
     sink = FileSink(log_path)
     started = time.monotonic()
     print("Starting the local stack (moto, TikTok Shop sandbox, VTEX sandbox, runtime)...", flush=True)
@@ -84,11 +87,16 @@ def main(argv: list[str] | None = None) -> int:
     print()
     if failed:
         print(f"DEMO FAILED after {elapsed:.0f}s: {failed}")
-        print(f"Function logs: {log_path.relative_to(ROOT)}")
+        print(f"Function logs: {_shown(log_path)}")
         return 1
     print(f"Demo finished in {elapsed:.0f}s; every part of the local stack was stopped.")
-    print(f"Function logs: {log_path.relative_to(ROOT)}")
+    print(f"Function logs: {_shown(log_path)}")
     return 0
+
+
+def _shown(path: Path) -> str:
+    resolved = path.resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(resolved)
 
 
 if __name__ == "__main__":

@@ -20,3 +20,6 @@ EVENT_TYPES = {
     "PRODUCT_AUDIT_STATUS_CHANGE": 37,
 }
 TYPE_TO_EVENT = {number: name for name, number in EVENT_TYPES.items()}
+
+# Push 36 (INVOICE_STATUS_CHANGE) invalid_reason values the reference documents (tiktok-shop-api.md 4.3).
+INVOICE_INVALID_REASONS = ("UNKNOWN", "FAILED", "NOT_FOUND", "NOT_AUTHORIZED", "ACCESS_KEY_DUPLICATE")

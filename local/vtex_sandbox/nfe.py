@@ -1,52 +1,38 @@
-"""A demo NF-e for the sandbox's invoices: a well-formed 44-digit access key and a small nfeProc XML."""
+"""The NF-e of a sandbox invoice: a schema-valid NF-e 4.00 `nfeProc` (nfelib's bindings, through
+local.fixtures.nfe.build_nfe) that matches the order it invoices, the way a seller's ERP issues it:
+
+- emitter: the store's CNPJ (SELLER_CNPJ of the fixtures, what the demo client configures as
+  `connector_settings.fiscal.cnpj`);
+- recipient: the buyer's document of the order (`clientProfileData.document`, a CPF);
+- items: one `det` per order item, `cProd` = the SKU id (the demo catalog's seller SKU), quantity and
+  unit price from the order; freight = order value - items, so `vNF` = the order value;
+- access key: built from the issue date, CNPJ, series 1, the invoice number and the order sequence, with
+  its mod-11 digit; the same key goes in `invoiceKey` and `protNFe/chNFe` (cStat 100).
+
+`total_override` (admin only: `POST /sandbox/orders/{id}/advance` with `nfe.total_override`) issues a
+broken NF-e whose vNF differs from the order, for demos and tests of the refusal before upload.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-
-def _mod11(digits: str) -> str:
-    weights = [2, 3, 4, 5, 6, 7, 8, 9]
-    total = sum(int(d) * weights[i % 8] for i, d in enumerate(reversed(digits)))
-    rest = total % 11
-    return "0" if rest < 2 else str(11 - rest)
+from local.fixtures.nfe import SELLER_CNPJ, NfeLine, access_key_of, build_nfe
 
 
-def nfe_access_key(number: str, sequence: str, cnpj: str = "12345678000195") -> str:
-    """A well-formed 44-digit NF-e access key (SP, model 55, series 1) with its mod-11 check digit."""
-    now = datetime.now(UTC)
-    numeric = "".join(c for c in number if c.isdigit())[-9:].zfill(9)
-    body = f"35{now:%y%m}{cnpj}55001{numeric}1{sequence[-8:].zfill(8)}"
-    return body + _mod11(body)
-
-
-def nfe_xml(order: Mapping[str, Any], number: str, key: str, issued: str) -> str:
-    """A small, well-formed NF-e (nfeProc) for the demo; not a signed, schema-complete document."""
-    items = "".join(
-        f'<det nItem="{n}"><prod><cProd>{i["id"]}</cProd><cEAN>{i.get("ean") or "SEM GTIN"}</cEAN>'
-        f"<xProd>{_xml_text(i['name'])}</xProd><NCM>61091000</NCM><CFOP>5102</CFOP><uCom>UN</uCom>"
-        f"<qCom>{i['quantity']}.0000</qCom><vUnCom>{i['price'] / 100:.2f}</vUnCom>"
-        f"<vProd>{i['price'] * i['quantity'] / 100:.2f}</vProd></prod></det>"
-        for n, i in enumerate(order["items"], start=1)
-    )
-    address = order["shippingData"]["address"]
-    profile = order["clientProfileData"]
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<nfeProc xmlns="http://www.portalfiscal.inf.br/nfe" versao="4.00"><NFe><infNFe '
-        f'Id="NFe{key}" versao="4.00"><ide><cUF>35</cUF><natOp>Venda</natOp><mod>55</mod><serie>1</serie>'
-        f"<nNF>{int(''.join(c for c in number if c.isdigit()) or 0)}</nNF><dhEmi>{issued}</dhEmi>"
-        "<tpNF>1</tpNF></ide><emit><CNPJ>12345678000195</CNPJ><xNome>Loja Demo Sandbox LTDA</xNome></emit>"
-        f"<dest><CPF>{_xml_text(profile.get('document') or '')}</CPF>"
-        f"<xNome>{_xml_text(address.get('receiverName') or '')}</xNome></dest>{items}"
-        f"<total><ICMSTot><vNF>{order['value'] / 100:.2f}</vNF></ICMSTot></total></infNFe></NFe>"
-        f'<protNFe versao="4.00"><infProt><chNFe>{key}</chNFe><dhRecbto>{issued}</dhRecbto>'
-        "<nProt>135000000000001</nProt><cStat>100</cStat><xMotivo>Autorizado o uso da NF-e</xMotivo>"
-        "</infProt></protNFe></nfeProc>"
-    )
-
-
-def _xml_text(value: str) -> str:
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def demo_nfe(order: Mapping[str, Any], number: str, issued: str, *, cnpj: str = SELLER_CNPJ,
+             total_override: Decimal | None = None) -> tuple[str, str]:
+    """(access key, nfeProc XML) for invoice `number` of the sandbox order `order` (its stored data)."""
+    lines = [NfeLine(sku=str(i["id"]), quantity=int(i["quantity"]), unit_price=Decimal(int(i["price"])) / 100,
+                     description=str(i.get("name") or f"SKU {i['id']}")[:120]) for i in order["items"]]
+    items_cents = sum(int(i["price"]) * int(i["quantity"]) for i in order["items"])
+    freight = Decimal(max(0, int(order["value"]) - items_cents)) / 100
+    digits = "".join(c for c in number if c.isdigit()) or "1"
+    document = "".join(c for c in str((order.get("clientProfileData") or {}).get("document") or "") if c.isdigit())
+    xml = build_nfe(emitter_cnpj=cnpj, recipient_cpf=document if len(document) == 11 else None,
+                    recipient_cnpj=document if len(document) == 14 else None, lines=lines, freight=freight,
+                    number=int(digits[-9:]), series=1, issued=issued[:10],
+                    code=str(order.get("sequence") or "1")[-8:].zfill(8), total_override=total_override)
+    return access_key_of(xml), xml.decode("utf-8")

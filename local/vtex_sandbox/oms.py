@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from .fulfillment import FulfillmentArea
-from .nfe import nfe_access_key, nfe_xml
+from .nfe import demo_nfe
 from .records import (
     CANCELLABLE,
     INVOICEABLE,
@@ -245,11 +246,18 @@ class OmsArea(FulfillmentArea):
         given = dict(body.get("invoice") or {})
         data = record.data
         number = given.get("invoiceNumber") or str(int(data["sequence"]) + 1000)
-        key = given.get("invoiceKey") or nfe_access_key(number, data["sequence"])
         issued = given.get("issuanceDate") or now_iso()
+        options = body.get("nfe") if isinstance(body.get("nfe"), dict) else {}
+        override = options.get("total_override")
+        try:
+            total_override = Decimal(str(override)) if override is not None else None
+        except ArithmeticError:
+            raise bad("1", "nfe.total_override must be a decimal amount") from None
+        key, generated = demo_nfe(data, number, issued, total_override=total_override)
+        key = given.get("invoiceKey") or key
         xml = body.get("embedded_invoice")
         if xml is None and body.get("with_xml", True):
-            xml = nfe_xml(data, number, key, issued)
+            xml = generated
         invoice = {
             "type": "Output",
             "invoiceNumber": number,

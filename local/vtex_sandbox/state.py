@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .catalog import CatalogArea
 from .checkout import CheckoutArea
-from .nfe import nfe_access_key, nfe_xml
+from .nfe import demo_nfe
 from .oms import OmsArea
 from .records import (
     CANCELLABLE,
@@ -48,7 +48,6 @@ __all__ = [
     "bad",
     "cents",
     "decimal",
-    "nfe_access_key",
-    "nfe_xml",
+    "demo_nfe",
     "now_iso",
 ]

@@ -116,6 +116,19 @@ class WebhookIngressSettings(Settings):
 class WebhookProcessorSettings(Settings):
     orders_queue_url: str = Field(alias="ORDERS_QUEUE_URL", min_length=1)
     shipping_queue_url: str = Field(alias="SHIPPING_QUEUE_URL", min_length=1)
+    invoice_queue_url: str = Field(alias="INVOICE_QUEUE_URL", min_length=1)  # push 36: delayed re-uploads
+    invoice_max_reuploads: int = Field(default=5, ge=0, le=20, alias="INVOICE_MAX_REUPLOADS")
+
+
+class InvoiceSettings(Settings):
+    invoice_queue_url: str = Field(alias="INVOICE_QUEUE_URL", min_length=1)
+    shipping_queue_url: str = Field(alias="SHIPPING_QUEUE_URL", min_length=1)
+    documents_bucket: str = Field(alias="DOCUMENTS_BUCKET", min_length=1)
+    invoice_max_reuploads: int = Field(default=5, ge=0, le=20, alias="INVOICE_MAX_REUPLOADS")
+
+
+class ShippingPackageSettings(Settings):
+    documents_bucket: str = Field(alias="DOCUMENTS_BUCKET", min_length=1)
 
 
 class OrdersSettings(Settings):
@@ -194,6 +207,8 @@ FUNCTION_SETTINGS: dict[str, type[Settings]] = {
     "BRANDS-TTK": CatalogSettings,
     "PRODUTOS-compara-xml": CatalogUpdateSettings,
     "VTEX-PRODUTO-ADDITIONAL-IMAGES-XML": ProductImagesSettings,
+    "INVOICE": InvoiceSettings,
+    "SHIPPING-PACKAGE": ShippingPackageSettings,
 }
 
 S = TypeVar("S", bound=Settings)

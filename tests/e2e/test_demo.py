@@ -28,7 +28,8 @@ def test_demo_runs_every_scenario_and_leaks_no_secret() -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     assert "Demo finished" in result.stdout
-    sections = ("Platform: demo client onboarded", "Seller authorization", "Orders: TikTok -> VTEX", "Stock and prices")
+    sections = ("Platform: demo client onboarded", "Seller authorization", "Orders: TikTok -> VTEX", "Stock and prices",
+                "Invoices and shipping")
     for title in sections:
         assert title in result.stdout, title
     logs = (ROOT / ".local-run" / "demo-functions.log").read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Response, request
 
+from local.tiktok_sandbox.event_types import INVOICE_INVALID_REASONS
 from local.tiktok_sandbox.orders import AdminError
 from local.tiktok_sandbox.state import Fault, Sandbox
 
@@ -60,6 +61,10 @@ def register(route: Route, sb: Sandbox) -> None:  # noqa: PLR0915 - one place li
                     if body["invoice_outcome"] not in ("SUCCESS", "PROCESSING", "FAILED", "INVALID"):
                         raise AdminError("invoice_outcome: SUCCESS|PROCESSING|FAILED|INVALID")
                     sb.invoice_outcome = body["invoice_outcome"]  # type: ignore[attr-defined]
+                if "invoice_invalid_reason" in body:  # FAILED / INVALID outcomes: a documented reason
+                    if body["invoice_invalid_reason"] not in (None, *INVOICE_INVALID_REASONS):
+                        raise AdminError(f"invoice_invalid_reason: one of {', '.join(INVOICE_INVALID_REASONS)}")
+                    sb.invoice_invalid_reason = body["invoice_invalid_reason"]  # type: ignore[attr-defined]
                 if "push_time_scale" in body:
                     sb.pusher.auto_time_scale = float(body["push_time_scale"])  # type: ignore[attr-defined]
         return reply(
@@ -67,6 +72,7 @@ def register(route: Route, sb: Sandbox) -> None:  # noqa: PLR0915 - one place li
                 "qps": sb.qps,
                 "auto_approve": sb.auto_approve,
                 "invoice_outcome": sb.invoice_outcome,  # type: ignore[attr-defined]
+                "invoice_invalid_reason": getattr(sb, "invoice_invalid_reason", None),
                 "push_time_scale": sb.pusher.auto_time_scale,
             }
         )  # type: ignore[attr-defined]

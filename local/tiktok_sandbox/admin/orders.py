@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response
 
 from local.tiktok_sandbox.after_sales import buyer_cancellation, new_return, touch_return
+from local.tiktok_sandbox.event_types import INVOICE_INVALID_REASONS
 from local.tiktok_sandbox.orders import AdminError, create_order, invoice_state, set_order_status
 from local.tiktok_sandbox.state import Sandbox
 
@@ -69,10 +70,13 @@ def register(route: Route, sb: Sandbox) -> None:
         status = body.get("status")
         if status not in ("SUCCESS", "PROCESSING", "FAILED", "INVALID"):
             raise AdminError("status: SUCCESS|PROCESSING|FAILED|INVALID")
+        reason = body.get("invalid_reason") or "UNKNOWN"
+        if status in ("FAILED", "INVALID") and reason not in INVOICE_INVALID_REASONS:
+            raise AdminError(f"invalid_reason: one of {', '.join(INVOICE_INVALID_REASONS)}")
         with sb.lock:
             invoice = sb.invoices[package_id]
             invoice["status"] = status
-            invoice["invalid_reason"] = body.get("invalid_reason") if status != "SUCCESS" else None
+            invoice["invalid_reason"] = reason if status in ("FAILED", "INVALID") else None
             shop_id = sb.packages[package_id]["_shop_id"]
             data = {"package_id": package_id, "order_ids": invoice["order_ids"], "invoice_status": status}
             if invoice["invalid_reason"]:

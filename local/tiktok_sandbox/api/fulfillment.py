@@ -6,6 +6,7 @@ import base64
 import binascii
 import copy
 import hashlib
+import re
 from typing import Any
 from xml.parsers import expat
 
@@ -24,6 +25,7 @@ DOCUMENT_TYPES = (
     "INVOICE_LABEL",
 )
 MAX_INVOICE_BYTES = 1024 * 1024
+_ACCESS_KEY = re.compile(rb'<infNFe\b[^>]*\bId="NFe(\d{44})"')
 PROVIDERS = {"7117858858072016686": "Correios", "7117859084333745966": "Loggi", "7129736187384498945": "J&T Express"}
 
 
@@ -164,6 +166,18 @@ def _well_formed(xml: bytes) -> bool:
     return True
 
 
+def _access_key(xml: bytes) -> str | None:
+    """The NF-e's 44-digit access key (infNFe/@Id without "NFe") when its mod-11 digit is right, else None.
+    Written here on purpose (not the connector's code): the sandbox checks what TikTok checks independently."""
+    found = _ACCESS_KEY.search(xml)
+    if found is None:
+        return None
+    key = found.group(1).decode()
+    total = sum(int(d) * (2 + i % 8) for i, d in enumerate(reversed(key[:43])))
+    digit = 0 if total % 11 < 2 else 11 - total % 11
+    return key if digit == int(key[43]) else None
+
+
 def upload_invoice(ctx: Ctx) -> dict[str, Any]:
     invoices = ctx.body.get("invoices")
     if not isinstance(invoices, list) or not 1 <= len(invoices) <= 50:
@@ -200,16 +214,28 @@ def upload_invoice(ctx: Ctx) -> dict[str, Any]:
         if not content or not _well_formed(content):
             fail(E.REQUEST_INVALID, "The invoice file is not well-formed XML")
             continue
+        key = _access_key(content)
+        if key is None:
+            fail(E.REQUEST_INVALID, "The invoice has no valid 44-digit access key (infNFe Id)")
+            continue
         existing = ctx.sb.invoices.get(package_id)
         if existing is not None and existing["status"] in ("SUCCESS", "PROCESSING"):
             fail(E.INVOICE_EXISTS, "Invoice already exists")
             continue
+        # The configured outcome (POST /sandbox/config invoice_outcome / invoice_invalid_reason); an access
+        # key already accepted for another package is TikTok's own asynchronous ACCESS_KEY_DUPLICATE.
         status = ctx.sb.invoice_outcome  # type: ignore[attr-defined]
+        reason = getattr(ctx.sb, "invoice_invalid_reason", None) or "UNKNOWN"
+        if any(i.get("access_key") == key and i["status"] in ("SUCCESS", "PROCESSING")
+               for p, i in ctx.sb.invoices.items() if p != package_id):
+            status, reason = "INVALID", "ACCESS_KEY_DUPLICATE"
+        failed = status in ("FAILED", "INVALID")
         ctx.sb.invoices[package_id] = {
             "package_id": package_id,
             "order_ids": [str(o) for o in order_ids],
             "status": status,
-            "invalid_reason": None if status == "SUCCESS" else "FAILED",
+            "invalid_reason": reason if failed else None,
+            "access_key": key,
             "size": len(content),
             "sha256": hashlib.sha256(content).hexdigest(),
             "upload_time": ctx.now,
@@ -222,7 +248,7 @@ def upload_invoice(ctx: Ctx) -> dict[str, Any]:
                 "package_id": package_id,
                 "order_ids": [str(o) for o in order_ids],
                 "invoice_status": status,
-                **({} if status == "SUCCESS" else {"invalid_reason": "FAILED"}),
+                **({"invalid_reason": reason} if failed else {}),
             },
         )
     return {"errors": errors} if errors else {}

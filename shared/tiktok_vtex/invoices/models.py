@@ -65,6 +65,17 @@ class VtexInvoiceMessage(BaseModel):
     invoice: dict[str, Any]
 
 
+class VtexOrderInvoicedMessage(BaseModel):
+    """Ours: a VTEX order became invoiced (VTEX hook / type 99 / operator): INVOICE reads it and queues one
+    VtexInvoiceMessage per Output package carrying an NF-e (embeddedInvoice or invoiceUrl)."""
+
+    model_config = _LEGACY
+    type: Literal["vtexOrderInvoiced"]
+    client_hash: _ID = Field(alias="clientHash")
+    order_id: _ID = Field(alias="orderId")  # TikTok order id (VTEX marketplaceOrderId)
+    vtex_order_id: _ID | None = Field(default=None, alias="vtexOrderId")  # default: the order record's vtex_order
+
+
 class InvoiceStatusMessage(BaseModel):
     """Ours: a push 36 handed to INVOICE (alternative to calling InvoiceOutcomes in the webhook processor)."""
 
@@ -85,7 +96,7 @@ class SweepInvoicesMessage(BaseModel):
 
 
 InvoiceMessage = Annotated[
-    UploadInvoiceMessage | ReuploadInvoiceMessage | VtexInvoiceMessage | InvoiceStatusMessage
-    | SweepInvoicesMessage,
+    UploadInvoiceMessage | ReuploadInvoiceMessage | VtexInvoiceMessage | VtexOrderInvoicedMessage
+    | InvoiceStatusMessage | SweepInvoicesMessage,
     Field(discriminator="type"),
 ]

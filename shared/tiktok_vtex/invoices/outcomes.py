@@ -69,6 +69,8 @@ class InvoiceOutcomes:
     def handle(self, client_hash: str, package_id: str, order_ids: Sequence[str], *, status: str,
                reason: str | None, now: int) -> str:
         status = status.upper()
+        if status == "PROCESSING":
+            return self._processing(client_hash, package_id, order_ids, now)
         for order_id in order_ids:  # the raw push, as events.py recorded it before
             self.orders.set_attributes(client_hash, order_id, invoice_status=status, invoice_reason=reason or "",
                                        invoice_package_id=package_id, invoice_updated_at=now)
@@ -79,9 +81,6 @@ class InvoiceOutcomes:
             self.shipping_queue.send([shipping_message(client_hash, order_ids[0], package_id)])
             self._log(client_hash, order_ids, "invoice_accepted", {"package_id": package_id})
             return "shipping_requested"
-        if status == "PROCESSING":
-            self._state(client_hash, order_ids, InvoiceState.PROCESSING, now)
-            return "waiting"
         if status not in FAILED_STATUSES:
             logger.warning("unknown invoice status in push 36", extra={"client_hash": client_hash,
                                                                        "package_id": package_id, "status": status})
@@ -102,6 +101,23 @@ class InvoiceOutcomes:
         return "invoice_rejected"
 
     # ------------------------------------------------------------------------------------------------
+    def _processing(self, client_hash: str, package_id: str, order_ids: Sequence[str], now: int) -> str:
+        """Wait. Pushes arrive out of order: a PROCESSING after the final SUCCESS / rejection changes nothing."""
+        final = {":accepted": InvoiceState.ACCEPTED.value, ":rejected": InvoiceState.REJECTED.value}
+        stale = 0
+        for order_id in order_ids:
+            try:
+                self.orders.set_attributes(
+                    client_hash, order_id, condition="attribute_not_exists(invoice_state) OR NOT invoice_state "
+                    "IN (:accepted, :rejected)", condition_values=final, invoice_status="PROCESSING",
+                    invoice_reason=None, invoice_package_id=package_id, invoice_state=InvoiceState.PROCESSING.value,
+                    invoice_updated_at=now)
+            except ConditionFailed:
+                stale += 1
+        if not order_ids:
+            return "no_orders_in_push"
+        return "stale_status_ignored" if stale == len(order_ids) else "waiting"
+
     def _state(self, client_hash: str, order_ids: Sequence[str], state: InvoiceState, now: int,
                **extra: Any) -> None:
         for order_id in order_ids:

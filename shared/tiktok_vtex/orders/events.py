@@ -8,9 +8,13 @@
   between the status write and the send loses nothing (every effect is idempotent downstream);
 - types 2, 11, 12: recorded on the order; a successful cancellation cancels the VTEX order (queue);
 - type 3: the address refresh is queued;
-- type 4: the package ids of each order are refreshed;
-- type 36: invoice status recorded; SUCCESS hands the package to shipping (queue), INVALID / FAILED
-  record the reason and raise an alert metric;
+- type 4: the package ids of each order are refreshed; for an order already shipped, `syncTracking` goes to
+  SHIPPING-PACKAGE (tracking number and events to the VTEX invoice);
+- type 36: handed to the invoice outcomes (tiktok_vtex.invoices.outcomes.InvoiceOutcomes, wired by the
+  webhook processor): SUCCESS -> shipping queue, PROCESSING -> wait, a SEFAZ delay -> delayed re-upload,
+  other reasons -> REJECTED + alarm. Every effect is re-emitted by a redelivered push (idempotent
+  downstream). Without outcomes wired (OrderEvents alone) only the raw status is recorded and SUCCESS
+  queued;
 - type 99: vtex_order / vtex_status updated (legacy behaviour).
 """
 
@@ -24,15 +28,24 @@ from aws_lambda_powertools.metrics import MetricUnit
 from tiktok_vtex.observability import logger, metrics
 from tiktok_vtex.orders.models import CANCELLED_VTEX_STATUSES, is_paid, normalize_status
 from tiktok_vtex.repositories.orders import OrderRecord, OrderRepository, SyncState
+from tiktok_vtex.shipping.models import ShippingState
 
 CREATION_PENDING = (SyncState.NEW, SyncState.HELD, SyncState.ERROR, SyncState.PENDING_PAYMENT)
 CANCEL_DONE = frozenset({"CANCELLATION_REQUEST_SUCCESS", "CANCELLATION_REQUEST_COMPLETE"})
 INVOICE_FAILED = frozenset({"INVALID", "FAILED"})
 METRIC_INVOICE_REJECTED = "InvoiceRejected"
+SHIPPED_STATES = frozenset({ShippingState.SHIPPED.value, ShippingState.DONE.value})
 
 
 class Dispatcher(Protocol):
     def send(self, messages: Sequence[Mapping[str, Any]]) -> int: ...
+
+
+class InvoiceOutcomeHandler(Protocol):
+    """tiktok_vtex.invoices.outcomes.InvoiceOutcomes (a Protocol here: orders never import invoices)."""
+
+    def handle(self, client_hash: str, package_id: str, order_ids: Sequence[str], *, status: str,
+               reason: str | None, now: int) -> str: ...
 
 
 def new_order_message(client_hash: str, order_id: str) -> dict[str, str]:
@@ -47,15 +60,22 @@ def has_units(record: OrderRecord) -> bool:
     return "sku_units" in (record.model_extra or {})
 
 
+def tracking_message(client_hash: str, order_id: str) -> dict[str, str]:
+    """SHIPPING-PACKAGE's `syncTracking` (tiktok_vtex.shipping.tracking)."""
+    return {"type": "syncTracking", "clientHash": client_hash, "orderId": order_id}
+
+
 def cancel_message(client_hash: str, order_id: str, reason: str | None = None) -> dict[str, Any]:
     return {"type": "cancelOrderInVtex", "clientHash": client_hash, "orderId": order_id, "reason": reason}
 
 
 class OrderEvents:
-    def __init__(self, orders: OrderRepository, orders_queue: Dispatcher, shipping_queue: Dispatcher) -> None:
+    def __init__(self, orders: OrderRepository, orders_queue: Dispatcher, shipping_queue: Dispatcher,
+                 invoices: InvoiceOutcomeHandler | None = None) -> None:
         self.orders = orders
         self.orders_queue = orders_queue
         self.shipping_queue = shipping_queue
+        self.invoices = invoices
 
     # --- type 1 --------------------------------------------------------------------------------------
     def order_status(self, client_hash: str, order_id: str, status: str, update_time: int, now: int) -> str:
@@ -118,14 +138,24 @@ class OrderEvents:
         for package_id, order_ids in packages:
             for order_id in order_ids:
                 by_order.setdefault(order_id, []).append(package_id)
+        tracking = []
         for order_id, package_ids in by_order.items():
-            self.orders.set_attributes(client_hash, order_id, package_ids=sorted(set(package_ids)),
-                                       package_sc_type=sc_type or "", packages_updated_at=now)
+            record = self.orders.set_attributes(client_hash, order_id, package_ids=sorted(set(package_ids)),
+                                                package_sc_type=sc_type or "", packages_updated_at=now)
+            if (record.model_extra or {}).get("shipping_state") in SHIPPED_STATES:
+                # A shipped package changed: SHIPPING-PACKAGE re-reads its tracking and sends what changed
+                # to the VTEX invoice. Derived from the stored state, so a redelivered push re-emits it.
+                tracking.append(tracking_message(client_hash, order_id))
+        if tracking:
+            self.shipping_queue.send(tracking)
+            return "packages_updated_tracking_requested"
         return "packages_updated" if by_order else "no_orders_in_push"
 
     # --- type 36 -------------------------------------------------------------------------------------
     def invoice_status(self, client_hash: str, package_id: str, order_ids: Sequence[str], *, status: str,
                        reason: str | None, now: int) -> str:
+        if self.invoices is not None:
+            return self.invoices.handle(client_hash, package_id, order_ids, status=status, reason=reason, now=now)
         status = status.upper()
         for order_id in order_ids:
             self.orders.set_attributes(client_hash, order_id, invoice_status=status, invoice_reason=reason or "",

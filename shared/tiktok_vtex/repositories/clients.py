@@ -8,7 +8,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from tiktok_vtex.models.client import Client, ShopLink, ShopLinkStatus
-from tiktok_vtex.repositories.base import ConditionFailed, DynamoTable
+from tiktok_vtex.repositories.base import ConditionFailed, DynamoTable, attribute_update
 
 
 class ClientNotFound(LookupError):
@@ -58,11 +58,10 @@ class ClientRepository:
         self._links.put(link.model_dump(mode="json", exclude_none=True))
 
     def update_shop_link(self, client_hash: str, **attributes: Any) -> ShopLink:
-        """Sets the given attributes (None removes nothing; use explicit values)."""
-        names = {f"#a{i}": name for i, name in enumerate(attributes)}
-        values = {f":v{i}": value for i, value in enumerate(attributes.values())}
-        expression = "SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(attributes)))
-        item = self._links.update({"client_hash": client_hash}, expression, values=values, names=names)
+        """Sets the given attributes; a None value removes the attribute."""
+        built = attribute_update(attributes)
+        item = self._links.update({"client_hash": client_hash}, built.expression, values=built.values,
+                                  names=built.names)
         return ShopLink.model_validate(item)
 
     def set_status(self, client_hash: str, status: ShopLinkStatus) -> None:

@@ -34,7 +34,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from pydantic import BaseModel, ConfigDict, Field
 
-from tiktok_vtex.repositories.base import ConditionFailed, DynamoTable
+from tiktok_vtex.repositories.base import ConditionFailed, DynamoTable, attribute_update
 
 
 class SyncState(StrEnum):
@@ -292,13 +292,11 @@ class OrderRepository:
     # --- other facts ------------------------------------------------------------------------------
     def set_attributes(self, client_hash: str, order_id: str, *, condition: str | None = None,
                        condition_values: Mapping[str, Any] | None = None, **attributes: Any) -> OrderRecord:
-        """Sets attributes (creating the item if absent). `updated_at` is set by the caller when wanted."""
-        names = {f"#a{i}": k for i, k in enumerate(attributes)}
-        values = {f":v{i}": v for i, v in enumerate(attributes.values())}
-        values.update(condition_values or {})
-        expression = "SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(attributes)))
-        item = self._table.update(self._key(client_hash, order_id), expression, names=names, values=values,
-                                  condition=condition)
+        """Sets attributes (creating the item if absent); a None value removes the attribute.
+        `updated_at` is set by the caller when wanted."""
+        built = attribute_update(attributes)
+        item = self._table.update(self._key(client_hash, order_id), built.expression, names=built.names,
+                                  values={**built.values, **dict(condition_values or {})}, condition=condition)
         return OrderRecord.model_validate(item)
 
     def update_existing(self, client_hash: str, order_id: str, **attributes: Any) -> OrderRecord | None:

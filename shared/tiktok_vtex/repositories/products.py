@@ -13,7 +13,7 @@ from typing import Any, Literal
 from boto3.dynamodb.conditions import Key
 from pydantic import BaseModel, ConfigDict
 
-from tiktok_vtex.repositories.base import ConditionFailed, DynamoTable
+from tiktok_vtex.repositories.base import ConditionFailed, DynamoTable, attribute_update
 
 SyncKind = Literal["stock", "price"]
 
@@ -105,12 +105,11 @@ class ProductRepository:
 
     def update(self, client_hash: str, seller_sku: str, *, condition: str | None = None,
                condition_values: dict[str, Any] | None = None, **attributes: Any) -> dict[str, Any]:
-        names = {f"#a{i}": name for i, name in enumerate(attributes)}
-        values = {f":v{i}": value for i, value in enumerate(attributes.values())}
-        values.update(condition_values or {})
-        expression = "SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(attributes)))
-        return self._table.update({"client_hash": client_hash, "seller_sku": seller_sku}, expression,
-                                  values=values, names=names, condition=condition)
+        """Sets attributes (a None value removes the attribute); `#a0` names the first one for conditions."""
+        built = attribute_update(attributes)
+        return self._table.update({"client_hash": client_hash, "seller_sku": seller_sku}, built.expression,
+                                  values={**built.values, **dict(condition_values or {})}, names=built.names,
+                                  condition=condition)
 
     # --- stock / price sync state (diff-only, ordered by VTEX reading time) -----------------------
 

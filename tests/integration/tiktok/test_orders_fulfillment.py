@@ -6,13 +6,15 @@ import base64
 
 import pytest
 
+from local.fixtures.nfe import build_nfe
 from tiktok_vtex.clients.tiktok import TikTokConflict, TikTokValidationError
 
-from .conftest import CATALOG, Env
+from .conftest import CATALOG, Env, Receiver
 
 SKU_A = CATALOG["products"][0]["skus"][0]["seller_sku"]
 SKU_B = CATALOG["products"][1]["skus"][1]["seller_sku"]
-NFE = b'<?xml version="1.0" encoding="UTF-8"?><nfeProc versao="4.00"><NFe><infNFe Id="NFe352"/></NFe></nfeProc>'
+# TikTok checks the file's access key on upload (infNFe/@Id: 44 digits, mod-11 digit): a real-format NF-e.
+NFE = build_nfe(number=352)
 
 
 def new_order(tt: Env, **spec) -> dict:
@@ -77,6 +79,12 @@ def test_invoice_then_ship_tiktok_package(seeded: Env) -> None:
     assert wrong.errors[0].code == 10007001
     broken = client.upload_invoice(package_id, [order["id"]], b"<nfeProc>")
     assert broken.errors[0].code == 36009004
+    key = NFE.split(b'Id="NFe', 1)[1][:44]
+    wrong_digit = key[:43] + str((int(key[43:44]) + 1) % 10).encode()
+    bad_key = client.upload_invoice(package_id, [order["id"]], NFE.replace(key, wrong_digit))
+    assert bad_key.errors[0].code == 36009004 and "access key" in bad_key.errors[0].message
+    no_key = client.upload_invoice(package_id, [order["id"]], b'<?xml version="1.0"?><nfeProc><NFe/></nfeProc>')
+    assert no_key.errors[0].code == 36009004
     assert client.upload_invoice(package_id, [order["id"]], NFE).ok
     again = client.upload_invoice(package_id, [order["id"]], NFE)
     assert again.errors[0].code == 10007014 and again.failed_ids("package_id") == {package_id}
@@ -110,6 +118,34 @@ def test_invoice_then_ship_tiktok_package(seeded: Env) -> None:
         client.get_tracking("404")
     back = seeded.admin.post(f"/sandbox/orders/{order['id']}/status", json={"status": "AWAITING_SHIPMENT"})
     assert back.status_code == 400  # never backwards
+
+
+def test_invoice_upload_pushes_36_with_the_configured_outcome_and_documented_reasons(
+        seeded: Env, receiver: Receiver) -> None:
+    import json
+
+    client = seeded.client()
+    client.update_webhook("INVOICE_STATUS_CHANGE", receiver.url)
+
+    def upload(xml: bytes, pushes: int) -> dict:
+        order = new_order(seeded)
+        assert client.upload_invoice(order["packages"][0]["id"], [order["id"]], xml).ok
+        return json.loads(receiver.wait(pushes)[pushes - 1]["raw"])["data"]
+
+    first = upload(build_nfe(number=500), 1)
+    assert first["invoice_status"] == "SUCCESS" and "invalid_reason" not in first
+    duplicate = upload(build_nfe(number=500), 2)  # the same access key, another package: TikTok refuses it
+    assert (duplicate["invoice_status"], duplicate["invalid_reason"]) == ("INVALID", "ACCESS_KEY_DUPLICATE")
+    seeded.post("/sandbox/config", {"invoice_outcome": "FAILED", "invoice_invalid_reason": "NOT_FOUND"})
+    delayed = upload(build_nfe(number=501), 3)
+    assert (delayed["invoice_status"], delayed["invalid_reason"]) == ("FAILED", "NOT_FOUND")
+    seeded.post("/sandbox/config", {"invoice_outcome": "INVALID", "invoice_invalid_reason": None})
+    assert upload(build_nfe(number=502), 4)["invalid_reason"] == "UNKNOWN"  # documented default
+    seeded.post("/sandbox/config", {"invoice_outcome": "PROCESSING"})
+    assert "invalid_reason" not in upload(build_nfe(number=503), 5)
+    refused = seeded.admin.post("/sandbox/config", json={"invoice_invalid_reason": "SEFAZ_OFFLINE"})
+    assert refused.status_code == 400 and "ACCESS_KEY_DUPLICATE" in refused.text
+    seeded.post("/sandbox/config", {"invoice_outcome": "SUCCESS"})
 
 
 def test_seller_shipping_documents_and_duplicate_tracking(seeded: Env) -> None:

@@ -353,3 +353,28 @@ def test_ticker_ends_the_cancellation_window_without_requests(vtex_env, hook_rec
     finally:
         app.extensions["vtex_sandbox"]["close"]()
         stop()
+
+
+def test_sandbox_nfe_is_schema_valid_and_matches_the_order(client: VtexClient, sandbox) -> None:
+    """The sandbox's NF-e passes the connector's own parser (NF-e 4.00 XSD, protocol, access key) and says
+    what the order says: the store's CNPJ, the buyer's document, the items and the order total."""
+    from decimal import Decimal
+
+    from local.fixtures.nfe import SELLER_CNPJ
+    from tiktok_vtex.invoices.nfe import parse_nfe
+
+    placed = client.place_order(build_order(client, "576000000000000009", [(880417, 2), (880418, 1)]))
+    sandbox.post(f"/sandbox/orders/{placed.orderId}/advance", {"to": "invoiced"})
+    order = client.get_order(placed.orderId)
+    package = order.invoice()
+    document = parse_nfe(package.embeddedInvoice.encode("utf-8"))
+    assert document.access_key == package.invoiceKey and document.number == package.invoiceNumber
+    assert document.emitter_cnpj == SELLER_CNPJ
+    assert document.recipient_document == order.clientProfileData["document"]
+    assert document.total == Decimal(order.value) / 100
+    assert sorted((i.code, int(i.quantity)) for i in document.items) == [("880417", 2), ("880418", 1)]
+
+    broken = client.place_order(build_order(client, "576000000000000010", [(880417, 1)]))
+    sandbox.post(f"/sandbox/orders/{broken.orderId}/advance", {"to": "invoiced", "nfe": {"total_override": "1.00"}})
+    wrong = parse_nfe(client.get_order(broken.orderId).invoice().embeddedInvoice.encode("utf-8"))
+    assert wrong.total == Decimal("1.00") != Decimal(client.get_order(broken.orderId).value) / 100

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[3] / "events"
 
 
 @pytest.mark.parametrize("name", ["legacy-upload", "legacy-upload-without-package", "sqs-reupload",
-                                  "sqs-invoice-status"])
+                                  "sqs-invoice-status", "sqs-vtex-invoice", "vtex-invoice-url",
+                                  "vtex-order-invoiced"])
 def test_invoice_samples_parse(name: str) -> None:
     event = json.loads((ROOT / "InvoiceFunction" / f"{name}.json").read_text())
     for body in [json.loads(r["body"]) for r in event["Records"]] if "Records" in event else [event]:

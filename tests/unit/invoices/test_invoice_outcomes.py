@@ -50,6 +50,17 @@ def test_processing_waits(fiscal: dict[str, Any], outcomes: Any) -> None:
     assert state(fiscal)["invoice_state"] == "PROCESSING"
 
 
+def test_a_late_processing_push_never_undoes_success(fiscal: dict[str, Any], outcomes: Any) -> None:
+    """Pushes arrive out of order: PROCESSING after SUCCESS is stale (state and raw status stay SUCCESS)."""
+    handler, shipping, _ = outcomes
+    assert handler.handle(CLIENT, PACKAGE, [ORDER], status="SUCCESS", reason=None, now=2) == "shipping_requested"
+    assert handler.handle(CLIENT, PACKAGE, [ORDER], status="PROCESSING", reason=None, now=1) == \
+        "stale_status_ignored"
+    record = fiscal["orders"].get(CLIENT, ORDER)
+    assert (record.model_extra["invoice_state"], record.invoice_status) == ("ACCEPTED", "SUCCESS")
+    assert len(shipping.sent) == 1
+
+
 def test_sefaz_delay_is_reuploaded_with_backoff_up_to_the_limit(fiscal: dict[str, Any], outcomes: Any) -> None:
     handler, _, reupload = outcomes
     key = state(fiscal)["invoice_access_key"]

@@ -90,3 +90,32 @@ def test_log_entries_are_ordered_and_expire(settings) -> None:
     entries = list(logs.entries("h"))
     assert [e["subject"] for e in entries] == ["880408", "880409"]
     assert entries[0]["expires_at"] == 1_700_000_000 + 86400
+
+
+def test_a_none_attribute_is_removed_not_a_failed_update(settings) -> None:
+    """Defect: `set_attributes(..., invoice_reason=None)` sent an unbound `:vN` (the resource API drops None
+    values) and the whole UpdateItem failed. None now REMOVES the attribute (it no longer applies); the
+    other attributes of the same call are written, and `#a0` still names the first one for conditions."""
+    from tiktok_vtex.repositories.orders import OrderRepository
+
+    orders = OrderRepository(settings.tables.orders)
+    orders.set_attributes("h", "o1", invoice_status="INVALID", invoice_reason="NOT_FOUND")
+    record = orders.set_attributes("h", "o1", invoice_status="SUCCESS", invoice_reason=None)
+    assert (record.invoice_status, record.invoice_reason) == ("SUCCESS", None)
+    stored = orders.table.get({"client_hash": "h", "order_id": "o1"})
+    assert stored is not None and "invoice_reason" not in stored and stored["invoice_status"] == "SUCCESS"
+    with pytest.raises(ConditionFailed):  # a condition on #a0 still works when a later value is None
+        orders.set_attributes("h", "o1", condition="#a0 = :x", condition_values={":x": "other"},
+                              invoice_status="X", invoice_reason=None)
+
+    products = ProductRepository(settings.tables.products_seller_sku)
+    products.put(SellerSku(client_hash="h", seller_sku="880408"))
+    products.update("h", "880408", suspended_reason="X", product_status="OK")
+    row = products.update("h", "880408", suspended_reason=None, product_status="ACTIVE")
+    assert "suspended_reason" not in row and row["product_status"] == "ACTIVE"
+
+    clients = ClientRepository(settings.tables.client, settings.tables.client_tiktok)
+    clients.put_shop_link(ShopLink(client_hash="h", status=ShopLinkStatus.TOKEN_GENERATED))
+    clients.update_shop_link("h", deauthorization_last_push_at=5)
+    link = clients.update_shop_link("h", deauthorization_last_push_at=None, status="deauthorized")
+    assert "deauthorization_last_push_at" not in (link.model_extra or {})

@@ -129,3 +129,31 @@ def test_tracking_events_reach_vtex_when_they_change(fiscal: dict[str, Any]) -> 
     assert sync_tracking(CLIENT, ORDER, **args) == "unchanged"
     [event] = vtex.events
     assert event["is_delivered"] is True and len(event["events"]) == 2
+
+
+def test_a_changed_tracking_number_is_patched_to_the_vtex_invoice_once(fiscal: dict[str, Any]) -> None:
+    """Push 4 -> syncTracking: TikTok re-labelled the package (new tracking number). It reaches the VTEX
+    invoice (PATCH) once, is recorded on the order and in TikTokLogOrder; a repeat sends nothing."""
+    from tiktok_vtex.shipping.tracking import sync_tracking
+
+    vtex = FakeVtex()
+    shipper(fiscal, vtex).dispatch(CLIENT, ORDER, PACKAGE)
+    args = {"orders": fiscal["orders"], "tiktok": lambda _h: fiscal["tiktok"], "vtex": lambda _h: vtex,
+            "log": fiscal["log"], "tracking_url_template": "https://rastreio.example/{tracking}"}
+    assert sync_tracking(CLIENT, ORDER, **args) == "tracking_sent"
+    fiscal["tiktok"].packages[PACKAGE]["tracking_number"] = "BR999NEWTT"
+    assert sync_tracking(CLIENT, ORDER, **args) == "tracking_number_sent"
+    assert sync_tracking(CLIENT, ORDER, **args) == "unchanged"
+    assert [(n, t["trackingNumber"], t["trackingUrl"]) for _o, n, t in vtex.tracking_updates] == [
+        ("777", "BR123TT", None), ("777", "BR999NEWTT", "https://rastreio.example/BR999NEWTT")]
+    assert state(fiscal)["shipping_tracking_number"] == "BR999NEWTT"
+    kinds = [e["kind"] for e in fiscal["log"].entries(CLIENT)]
+    assert kinds.count("tracking_number_sent_to_vtex") == 1 and kinds.count("tracking_events_sent_to_vtex") == 1
+
+
+def test_sync_tracking_invoke_goes_through_the_handler(fiscal: dict[str, Any]) -> None:
+    from shipping import handler
+
+    assert handler.parse({"type": "syncTracking", "clientHash": CLIENT, "orderId": ORDER}).order_id == ORDER
+    with pytest.raises(handler.InvalidShippingMessage, match="orderId"):
+        handler.parse({"type": "syncTracking", "clientHash": CLIENT, "orderId": "../x"})

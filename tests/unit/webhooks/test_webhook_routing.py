@@ -116,6 +116,15 @@ def test_type_3_address_refresh_is_queued(routing: RoutingWorld) -> None:
 def test_type_4_package_update_refreshes_package_ids(routing: RoutingWorld) -> None:
     assert routing.process(SAMPLES["type-04-package-update"]) == "packages_updated"
     assert routing.orders.get(routing.client_hash, ORDER).package_ids == ["1153000000000000001"]  # type: ignore
+    assert routing.shipping.sent == []  # not shipped yet: nothing to track
+
+
+def test_type_4_on_a_shipped_order_requests_a_tracking_sync_every_delivery(routing: RoutingWorld) -> None:
+    routing.orders.set_attributes(routing.client_hash, ORDER, shipping_state="DONE")
+    for _ in range(2):  # a redelivery re-emits (syncTracking is idempotent: unchanged tracking sends nothing)
+        assert routing.process(SAMPLES["type-04-package-update"]) == "packages_updated_tracking_requested"
+    assert routing.shipping.sent == [{"type": "syncTracking", "clientHash": routing.client_hash,
+                                      "orderId": ORDER}] * 2
 
 
 @pytest.mark.parametrize(("name", "attribute", "value"), [
@@ -259,3 +268,60 @@ def test_a_product_push_for_a_sku_row_deleted_meanwhile_creates_no_ghost_row(rou
     monkeypatch.setattr(routing.products, "find_by_tiktok_product", with_a_ghost)
     assert routing.process(SAMPLES["type-37-product-audit"]) == "product_updated"
     assert routing.products.get(routing.client_hash, "gone") is None
+
+
+def _drain(sqs: Any, url: str) -> list[dict[str, Any]]:
+    found = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", []):
+        for message in batch:
+            found.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return found
+
+
+def test_push_36_goes_through_the_invoice_outcomes_of_the_processor_wiring(
+        module_function_env: Callable[[str], dict[str, str]], stack_env: dict[str, str]) -> None:
+    """The processor's own wiring (webhook.worker.build_router): push 36 reaches InvoiceOutcomes with the
+    real queues and TikTokLogOrder. SUCCESS -> ACCEPTED + shipping message; a SEFAZ delay (NOT_FOUND) of an
+    invoice we uploaded -> a delayed reuploadInvoice on the invoice queue; a redelivery re-emits."""
+    import boto3
+    from webhook.worker import build_router
+
+    from tiktok_vtex.settings import load_settings
+
+    env = module_function_env("WebhookProcessorFunction")
+    client_hash = stack_env["DEMO_CLIENT_HASH"]
+    router = build_router(load_settings(env))
+    sqs = boto3.client("sqs")
+    for url in (env["SHIPPING_QUEUE_URL"], env["INVOICE_QUEUE_URL"]):
+        sqs.purge_queue(QueueUrl=url)
+    orders = OrderRepository(env["ORDERS_TABLE"])
+    key = "3" * 44
+    orders.set_attributes(client_hash, ORDER, invoice_state="UPLOADED", invoice_access_key=key,
+                          invoice_xml_key=f"invoices/{client_hash}/{ORDER}/{key}.xml", invoice_uploaded_at=1)
+
+    def push(data: dict[str, Any], notification: str) -> str:
+        body = {"type": 36, "tts_notification_id": notification, "shop_id": stack_env["DEMO_SHOP_ID"],
+                "timestamp": 1_735_700_000, "data": data}
+        return router.process(IntakeMessage(dedup_key=f"tts:{notification}", received_ms=1_735_700_000_000,
+                                            type=36, shop_id=stack_env["DEMO_SHOP_ID"], client_hash=client_hash,
+                                            body=json.dumps(body)))
+
+    delayed = {"package_id": "1153000000000000001", "order_ids": [ORDER], "invoice_status": "FAILED",
+               "invalid_reason": "NOT_FOUND"}
+    assert push(delayed, "n-delay") == "reupload_scheduled"
+    record = orders.get(client_hash, ORDER)
+    assert record is not None and record.model_extra["invoice_state"] == "RETRY_SCHEDULED"  # type: ignore[index]
+    # DelaySeconds 120: moto keeps it invisible (its body is checked in tests/unit/invoices).
+    attributes = sqs.get_queue_attributes(QueueUrl=env["INVOICE_QUEUE_URL"], AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessagesDelayed"] == "1"
+
+    success = {"package_id": "1153000000000000001", "order_ids": [ORDER], "invoice_status": "SUCCESS"}
+    assert push(success, "n-ok") == "shipping_requested"
+    assert push(success, "n-ok") == "shipping_requested"  # redelivered (e.g. died after the write): re-sent
+    shipped = _drain(sqs, env["SHIPPING_QUEUE_URL"])
+    assert shipped == [{"clientHash": client_hash, "orderId": ORDER, "packageId": "1153000000000000001"}] * 2
+    record = orders.get(client_hash, ORDER)
+    assert record is not None and record.model_extra["invoice_state"] == "ACCEPTED"  # type: ignore[index]
+    kinds = [e["kind"] for e in LogRepository(env["LOG_ORDER_TABLE"]).entries(client_hash)]
+    assert kinds.count("invoice_accepted") == 2 and "invoice_reupload_scheduled" in kinds
