@@ -1,7 +1,7 @@
 """{FunctionPrefix}PRODUTOS-lista-produtos (legacy dispatchGenerateProducts).
 
-- invoke `{type: triggerPrepareProductList, client_hash, url?, warehouse_id?}`: the feed (the payload's
-  url, else the client's tik_tok_shop_feed_link; inline XML, s3:// or https://) is split by product group
+- invoke `{type: triggerPrepareProductList, client_hash, url?, feed?, warehouse_id?}`: the feed (inline
+  `feed`, else the payload's url, else the client's tik_tok_shop_feed_link; s3:// or https://) is split by product group
   into the listing queue (one message per group) and the run is logged in TikTokLogProduct. A feed that
   cannot be read is logged (`listing_run_failed`) and answered 422, not retried (the same feed would fail
   again); an unusable client is logged and answered 409.
@@ -50,7 +50,7 @@ def prepare(message: PrepareProductList, deps: CatalogWiring, context: LambdaCon
     except ClientUnavailable as error:
         return _unavailable(deps, error, message.type)
     feed_link, legacy_warehouse = deps.feed_link(message.client_hash)
-    source = message.url or feed_link
+    source = message.feed or message.url or feed_link
     warehouse = message.warehouse_id or link.tik_tok_shop_warehouse_id or legacy_warehouse
     if not source or not warehouse:
         missing = "feed url (payload url or tik_tok_shop_feed_link)" if not source else "TikTok warehouse id"

@@ -27,10 +27,12 @@ class _Message(BaseModel):
 
 
 class PrepareProductList(_Message):
-    """dispatchGenerateProducts: {type, client_hash, url, warehouse_id}."""
+    """dispatchGenerateProducts: {type, client_hash, url, warehouse_id}; `feed` carries a feed inline
+    (XML; an async invoke takes at most 256 KB, a synchronous one 6 MB)."""
 
     type: Literal["triggerPrepareProductList"]
     url: str | None = Field(default=None, max_length=4096)
+    feed: str | None = Field(default=None, max_length=6_000_000)
     warehouse_id: str | None = Field(default=None, validation_alias=AliasChoices("warehouse_id", "warehouseId"),
                                      max_length=64)
 
