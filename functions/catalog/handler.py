@@ -64,7 +64,7 @@ def prepare(message: PrepareProductList, deps: CatalogWiring, context: LambdaCon
     except FeedError as error:
         logger.warning("feed not readable", extra={"client_hash": message.client_hash, "reason": str(error)})
         metrics.add_metric(name="CatalogFeedUnreadable", unit=MetricUnit.Count, value=1)
-        if not str(error).startswith(("not ", "the feed")):  # fetch errors were not logged by split_feed
+        if not getattr(error, "logged", False):  # refused before reading (fetch): split_feed never saw it
             deps.log.append(message.client_hash, "listing_run_failed", "fetch", {"reason": str(error)[:500]})
         return {"statusCode": 422, "body": {"status": "feed_unreadable", "reason": str(error)}}
     metrics.add_metric(name="CatalogGroupsQueued", unit=MetricUnit.Count, value=report.messages)

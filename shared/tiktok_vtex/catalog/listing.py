@@ -93,6 +93,7 @@ def split_feed(client_hash: str, stream: IO[bytes], queue: Dispatcher, log: LogR
     except FeedError as error:
         log.append(client_hash, "listing_run_failed", report.run_id, {"reason": str(error)[:500],
                                                                         "items_read": report.items})
+        error.logged = True  # type: ignore[attr-defined]
         raise
     report.error_reasons = dict(reasons)
     log.append(client_hash, "listing_run", report.run_id, report.model_dump(exclude={"run_id"}))

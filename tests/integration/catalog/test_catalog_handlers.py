@@ -130,6 +130,9 @@ def test_unreachable_feed_is_reported_not_retried(env: Any) -> None:
     answer = env.handler.lambda_handler(sample("ProductListFunction/trigger-prepare-product-list.json"),
                                         LambdaContext())
     assert answer["statusCode"] == 422 and answer["body"]["status"] == "feed_unreadable"
+    log = boto3.resource("dynamodb").Table(env.settings.tables.log_product)
+    [entry] = [i for i in log.scan()["Items"] if i["kind"] == "listing_run_failed"]
+    assert "loja-demo.example" in entry["reason"]
 
 
 def test_brands_vtex_then_brands_ttk(env: Any) -> None:
