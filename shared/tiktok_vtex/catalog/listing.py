@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tiktok_vtex.dispatch import Dispatcher
 from tiktok_vtex.repositories.logs import LogRepository
+from tiktok_vtex.repositories.products import ProductRepository
 
 from .brands import BrandLookup
 from .categories import CategoryCatalog, CategoryResolver
@@ -153,17 +154,34 @@ def list_group(ctx: GroupContext, group: ProductGroup, run_id: str | None = None
     return outcome
 
 
-def summarise(log: LogRepository, client_hash: str, run_id: str) -> dict[str, Any]:
-    """created / exists / resumed / blocked (with reasons) of one run, from TikTokLogProduct."""
+def summarise(log: LogRepository, client_hash: str, run_id: str,
+              products: ProductRepository | None = None) -> dict[str, Any]:
+    """created / exists / resumed / blocked (with reasons) of one run, from TikTokLogProduct; with
+    `products`, the listing state TikTok pushed since (5 status, 37 audit: applied to the SKU rows by the
+    webhook processor) for every listed product, so an audit failure shows next to the run."""
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
+    listed: dict[str, str] = {}
     for entry in log.entries(client_hash):
         if entry.get("run_id") != run_id or not str(entry.get("kind", "")).startswith("product_"):
             continue
         counts[entry["kind"].removeprefix("product_")] += 1
         for reason in entry.get("reasons") or []:
             reasons[reason] += 1
-    return {"run_id": run_id, **dict(counts), "blocked_reasons": dict(reasons)}
+        if entry.get("skus"):
+            listed[str(entry["subject"])] = next(iter(entry["skus"]))
+    summary: dict[str, Any] = {"run_id": run_id, **dict(counts), "blocked_reasons": dict(reasons)}
+    if products is not None and listed:
+        rows = products.get_many(client_hash, list(listed.values()))
+        states = {}
+        for group, sku in listed.items():
+            row = rows.get(sku)
+            extra = row.model_extra or {} if row else {}
+            states[group] = {"product_status": row.product_status if row else None,
+                             "audit_status": row.audit_status if row else None,
+                             "audit_reasons": extra.get("audit_pre_approved_reasons") or extra.get("suspended_reason")}
+        summary["listing_states"] = states
+    return summary
 
 
 def now_utc(clock: Callable[[], float] = time.time) -> datetime:

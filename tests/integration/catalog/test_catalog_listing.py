@@ -135,9 +135,14 @@ def test_a_feed_is_listed_and_the_report_says_exactly_what_was_blocked(world: Wo
     assert {m["type"] for m in world.stock_queue.messages} == {STOCK_BATCH}
     assert sorted(s for m in world.stock_queue.messages for s in m["sku"]) == ["880400", "880401", "880402"]
     assert len(world.price_queue.messages) == 2
-    summary = summarise(world.log, CLIENT, split.run_id)
+    # push 37 (audit) applied by the webhook processor to the SKU rows shows in the run's summary
+    world.products.update(CLIENT, "880402", audit_status="AUDIT_FAILED", audit_pre_approved_reasons=["IMAGE_BLURRY"])
+    summary = summarise(world.log, CLIENT, split.run_id, world.products)
     assert (summary["created"], summary["blocked"]) == (2, 3)
     assert summary["blocked_reasons"] == {"attribute_required": 1, "image_download_failed": 1, "no_valid_item": 1}
+    assert summary["listing_states"]["880402"] == {"product_status": None, "audit_status": "AUDIT_FAILED",
+                                                   "audit_reasons": ["IMAGE_BLURRY"]}
+    assert set(summary["listing_states"]) == {"V1", "880402"}
 
 
 def test_a_second_run_changes_nothing(world: World) -> None:
