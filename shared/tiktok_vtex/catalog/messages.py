@@ -37,6 +37,18 @@ class PrepareProductList(_Message):
                                      max_length=64)
 
 
+class SendProductSandbox(_Message):
+    """dispatchSendProductSandbox: the client's feed listed in the integrator's own test shop (the client
+    named by the CATALOG_TRIAL_CLIENT_HASH setting), reporting pre-flight and creation without touching the
+    seller's shop or SKU table."""
+
+    type: Literal["triggerSendProductSandbox"]
+    url: str | None = Field(default=None, max_length=4096)
+    feed: str | None = Field(default=None, max_length=6_000_000)
+    warehouse_id: str | None = Field(default=None, validation_alias=AliasChoices("warehouse_id", "warehouseId"),
+                                     max_length=64)
+
+
 class ListProductGroup(_Message):
     """One group of a split feed (queued by PrepareProductList)."""
 
@@ -45,6 +57,9 @@ class ListProductGroup(_Message):
     warehouse_id: str = Field(validation_alias=AliasChoices("warehouseId", "warehouse_id"), min_length=1,
                               max_length=64)
     group: str = Field(min_length=2)
+    # dispatchSendProductSandbox: the shop the group is listed in (the integrator's test client)
+    trial_client_hash: str | None = Field(default=None, validation_alias=AliasChoices("trialClientHash",
+                                                                                      "trial_client_hash"))
 
 
 class GenerateBrands(_Message):
