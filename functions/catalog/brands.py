@@ -71,7 +71,7 @@ def prepare(message: PrepareBrandData, deps: CatalogWiring, context: LambdaConte
     deps.log.append(message.client_hash, "brands_synced", message.client_hash,
                     {**summary, "refused_names": report.refused, "failed_names": report.failed,
                      "deferred_names": report.deferred[:100]})
-    logger.info("brands synced", extra={"client_hash": message.client_hash, **summary})
+    logger.info("brands synced", extra={"client_hash": message.client_hash, "brands": summary})
     return {"statusCode": 200, "body": summary}
 
 

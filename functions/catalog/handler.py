@@ -1,10 +1,13 @@
 """{FunctionPrefix}PRODUTOS-lista-produtos (legacy dispatchGenerateProducts).
 
-- invoke `{type: triggerPrepareProductList, client_hash, url?, warehouse_id?}`: the feed (the payload's
-  url, else the client's tik_tok_shop_feed_link; inline XML, s3:// or https://) is split by product group
+- invoke `{type: triggerPrepareProductList, client_hash, url?, feed?, warehouse_id?}`: the feed (inline
+  `feed`, else the payload's url, else the client's tik_tok_shop_feed_link; s3:// or https://) is split by product group
   into the listing queue (one message per group) and the run is logged in TikTokLogProduct. A feed that
   cannot be read is logged (`listing_run_failed`) and answered 422, not retried (the same feed would fail
   again); an unusable client is logged and answered 409.
+- invoke `{type: triggerSendProductSandbox, client_hash, url?, feed?}` (dispatchSendProductSandbox): the
+  same listing in the integrator's test shop (CATALOG_TRIAL_CLIENT_HASH): pre-flight and creation report
+  (`trial_product_*` in TikTokLogProduct) without touching the seller's shop or SKU table.
 - SQS `{type: triggerListProductGroup, ...}` (the listing queue): one product group each: pre-flight,
   brand, images, create once (tiktok_vtex.catalog.listing). A malformed message, TikTok throttled or down
   after the client's retries, or a crash fail only that record (partial batch response): SQS redelivers
@@ -27,7 +30,13 @@ from tiktok_vtex.auth.errors import ClientDeauthorized, ClientNotAuthorized
 from tiktok_vtex.catalog.feed import FeedError
 from tiktok_vtex.catalog.grouping import ProductGroup
 from tiktok_vtex.catalog.listing import list_group, split_feed
-from tiktok_vtex.catalog.messages import CatalogMessageError, ListProductGroup, PrepareProductList, parse
+from tiktok_vtex.catalog.messages import (
+    CatalogMessageError,
+    ListProductGroup,
+    PrepareProductList,
+    SendProductSandbox,
+    parse,
+)
 from tiktok_vtex.catalog.sources import open_feed
 from tiktok_vtex.dispatch import QueuePublisher
 from tiktok_vtex.invocation import route_event
@@ -44,14 +53,21 @@ def _unavailable(deps: CatalogWiring, error: ClientUnavailable, kind: str) -> di
     return {"statusCode": 409, "body": {"status": "client_unavailable", "reason": error.reason}}
 
 
-def prepare(message: PrepareProductList, deps: CatalogWiring, context: LambdaContext | None) -> dict[str, Any]:
+def prepare(message: PrepareProductList | SendProductSandbox, deps: CatalogWiring,
+            context: LambdaContext | None) -> dict[str, Any]:
+    trial = deps.settings.catalog_trial_client_hash if isinstance(message, SendProductSandbox) else None
+    if isinstance(message, SendProductSandbox) and not trial:
+        return {"statusCode": 422, "body": {"status": "misconfigured",
+                                            "reason": "no CATALOG_TRIAL_CLIENT_HASH (the integrator's test client)"}}
     try:
         link = deps.shop_link(message.client_hash)
+        target = deps.shop_link(trial) if trial else link
     except ClientUnavailable as error:
         return _unavailable(deps, error, message.type)
     feed_link, legacy_warehouse = deps.feed_link(message.client_hash)
-    source = message.url or feed_link
-    warehouse = message.warehouse_id or link.tik_tok_shop_warehouse_id or legacy_warehouse
+    source = message.feed or message.url or feed_link
+    warehouse = (target.tik_tok_shop_warehouse_id if trial else
+                 message.warehouse_id or link.tik_tok_shop_warehouse_id or legacy_warehouse)
     if not source or not warehouse:
         missing = "feed url (payload url or tik_tok_shop_feed_link)" if not source else "TikTok warehouse id"
         deps.log.append(message.client_hash, "listing_run_failed", "config", {"reason": f"no {missing}"})
@@ -60,11 +76,11 @@ def prepare(message: PrepareProductList, deps: CatalogWiring, context: LambdaCon
     try:
         with open_feed(source, deps.policy, s3=deps.s3() if source.startswith("s3://") else None) as stream:
             report = split_feed(message.client_hash, stream, QueuePublisher(deps.settings.product_list_queue_url),
-                                deps.log, warehouse_id=warehouse, time_left_ms=time_left)
+                                deps.log, warehouse_id=warehouse, time_left_ms=time_left, trial_client_hash=trial)
     except FeedError as error:
         logger.warning("feed not readable", extra={"client_hash": message.client_hash, "reason": str(error)})
         metrics.add_metric(name="CatalogFeedUnreadable", unit=MetricUnit.Count, value=1)
-        if not str(error).startswith(("not ", "the feed")):  # fetch errors were not logged by split_feed
+        if not getattr(error, "logged", False):  # refused before reading (fetch): split_feed never saw it
             deps.log.append(message.client_hash, "listing_run_failed", "fetch", {"reason": str(error)[:500]})
         return {"statusCode": 422, "body": {"status": "feed_unreadable", "reason": str(error)}}
     metrics.add_metric(name="CatalogGroupsQueued", unit=MetricUnit.Count, value=report.messages)
@@ -79,8 +95,8 @@ def handle_group(message: ListProductGroup, deps: CatalogWiring) -> dict[str, An
     except (ValidationError, ValueError, KeyError, TypeError):
         raise CatalogMessageError("group is not a product group") from None
     try:
-        tiktok = deps.tiktok(message.client_hash)
-        context = deps.group_context(message.client_hash, message.warehouse_id, tiktok)
+        tiktok = deps.tiktok(message.trial_client_hash or message.client_hash)
+        context = deps.group_context(message.client_hash, message.warehouse_id, tiktok, message.trial_client_hash)
         outcome = list_group(context, group, message.run_id)
     except ClientUnavailable as error:
         return _unavailable(deps, error, message.type)
@@ -108,6 +124,7 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
 @logger.inject_lambda_context
 def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     return route_event(event, context, processor=processor, record_handler=record_handler,
-                       parse=lambda payload: parse(payload, PrepareProductList), invalid=CatalogMessageError,
+                       parse=lambda payload: parse(payload, PrepareProductList, SendProductSandbox),
+                       invalid=CatalogMessageError,
                        invalid_log="invalid listing invoke",
                        invoke=lambda message: prepare(message, wiring(), context))  # type: ignore[arg-type]

@@ -60,21 +60,26 @@ class CatalogWiring:
     def s3(self) -> Any:
         return aws.client("s3")
 
-    def group_context(self, client_hash: str, warehouse_id: str, tiktok: TikTokShopClient) -> GroupContext:
+    def group_context(self, client_hash: str, warehouse_id: str, tiktok: TikTokShopClient,
+                      trial_client_hash: str | None = None) -> GroupContext:
+        """The seller's rules and taxonomy; the shop (categories, brands, images, products) is the trial
+        client's for dispatchSendProductSandbox, else the seller's."""
         link = self.shop_link(client_hash)
+        shop = self.shop_link(trial_client_hash) if trial_client_hash else link
         rules = link.connector_settings.catalog
-        catalog = CategoryCatalog(tiktok, link.shop_id or client_hash)
+        catalog = CategoryCatalog(tiktok, shop.shop_id or client_hash)
         creator = ProductCreator(
             client_hash, tiktok, self.sync.products,
             [(STOCK_BATCH, self.sync.queue("SQS_BUSCA_ESTOQUE")), (PRICE_BATCH, self.sync.queue("SQS_BUSCA_PRECO"))],
-            warehouse_id=warehouse_id, list_without_brand=rules.list_without_brand)
+            warehouse_id=warehouse_id, list_without_brand=rules.list_without_brand, trial=bool(trial_client_hash))
         return GroupContext(
             client_hash=client_hash, catalog=catalog,
             resolver=CategoryResolver(client_hash, self.taxonomy, catalog, tiktok),
             mapping=MappingContext(now=now_utc(time.time), rules=rules),
-            brands=BrandLookup(client_hash, self.brands, list_without_brand=rules.list_without_brand),
-            images=ImageUploader(link.shop_id or client_hash, tiktok, self.images, policy=self.policy),
-            creator=creator, log=self.log)
+            brands=BrandLookup(trial_client_hash or client_hash, self.brands,
+                               list_without_brand=rules.list_without_brand),
+            images=ImageUploader(shop.shop_id or client_hash, tiktok, self.images, policy=self.policy),
+            creator=creator, log=self.log, trial=bool(trial_client_hash))
 
 
 @cache

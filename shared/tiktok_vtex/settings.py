@@ -175,6 +175,8 @@ class CatalogSettings(Settings):
     feed_allow_loopback: bool = Field(default=False, alias="FEED_ALLOW_LOOPBACK")
     feed_max_bytes: int = Field(default=256 * 1024 * 1024, gt=0, alias="FEED_MAX_BYTES")
     feed_bucket: str = Field(default="", alias="FEED_BUCKET")
+    # dispatchSendProductSandbox: the integrator's own test client (its TikTok test shop); empty = refused.
+    catalog_trial_client_hash: str = Field(default="", alias="CATALOG_TRIAL_CLIENT_HASH")
 
 
 class CatalogUpdateSettings(CatalogSettings):

@@ -60,14 +60,14 @@ def normalise_category(text: str) -> str:
     return " > ".join(part.strip() for part in text.replace("&gt;", ">").split(">") if part.strip())
 
 
-def _candidates(group: ProductGroup) -> list[str]:
+def _candidates(group: ProductGroup, *, prefixes: bool = True) -> list[str]:
     keys: list[str] = []
     for item in group.items:
         for value in (item.google_product_category, item.product_type):
             if not value:
                 continue
             parts = normalise_category(value).split(" > ")
-            for end in range(len(parts), 0, -1):
+            for end in range(len(parts), 0 if prefixes else len(parts) - 1, -1):
                 key = " > ".join(parts[:end])
                 if key not in keys:
                     keys.append(key)
@@ -169,13 +169,17 @@ class CategoryResolver:
         missing = [k for k in keys if k not in self._cache]
         self._cache.update({k: {} for k in missing})
         self._cache.update(self._taxonomy.get_many(self._client, missing))
+        exact = set(_candidates(group, prefixes=False))
         for key in keys:
             row = self._cache.get(key)
             if row and row.get("tik_tok_category_id"):
                 choice = CategoryChoice(category_id=str(row["tik_tok_category_id"]), feed_category=key,
                                         source="recommended" if row.get("source") == "recommended" else "taxonomy",
                                         name=row.get("name"))
-                return self._checked(choice)
+                checked = self._checked(choice)
+                if isinstance(checked, CategoryBlocked) and checked.rule == "category_not_leaf" and key not in exact:
+                    continue  # a parent category mapped for a shorter path: ask TikTok for the leaf instead
+                return checked
         return self._recommend(group, keys[0] if keys else None)
 
     def _recommend(self, group: ProductGroup, feed_category: str | None) -> CategoryChoice | CategoryBlocked:

@@ -67,7 +67,11 @@ def idempotency_key(client_hash: str, group_key: str, seller_skus: Sequence[str]
 class ProductCreator:
     def __init__(self, client_hash: str, api: ProductApi, products: ProductRepository, sync_queues: Sequence[
             tuple[str, Dispatcher]], *, warehouse_id: str, list_without_brand: bool = True,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, trial: bool = False) -> None:
+        """`trial`: dispatchSendProductSandbox - the listing goes to the integrator's test shop; nothing is
+        written to the seller's SKU table and nothing is handed to stock/price (the search by seller_sku
+        still finds what an earlier trial created, so a rerun creates nothing twice)."""
+        self._trial = trial
         self._client = client_hash
         self._api = api
         self._products = products
@@ -81,6 +85,8 @@ class ProductCreator:
         return self._hand_over(seller_skus)
 
     def _hand_over(self, seller_skus: list[str]) -> int:
+        if self._trial:
+            return 0
         sent = 0
         for start in range(0, len(seller_skus), 100):
             chunk = seller_skus[start:start + 100]
@@ -90,6 +96,8 @@ class ProductCreator:
         return sent
 
     def _record(self, group_key: str, product_id: str, skus: dict[str, str]) -> None:
+        if self._trial:
+            return
         now = datetime.fromtimestamp(self._clock(), UTC).isoformat()
         for seller_sku, sku_id in skus.items():
             # SET only these attributes: a row's stock/price state (if any) is kept.
@@ -113,7 +121,7 @@ class ProductCreator:
         if report.status != "ready" or draft is None:
             return CreateOutcome(group_key=report.group_key, status="blocked", problems=report.problems)
         seller_skus = [s.seller_sku for s in draft.skus]
-        rows = self._products.get_many(self._client, seller_skus)
+        rows = {} if self._trial else self._products.get_many(self._client, seller_skus)
         linked = {s: r for s, r in rows.items() if r.tik_tok_product_id}
         if linked:
             never_synced = [s for s, r in linked.items() if r.stock_sent is None]
@@ -125,7 +133,8 @@ class ProductCreator:
         if found is not None:
             product_id, skus = found
             self._record(report.group_key, product_id, skus)
-            return CreateOutcome(group_key=report.group_key, status="resumed", tik_tok_product_id=product_id,
+            return CreateOutcome(group_key=report.group_key, status="exists" if self._trial else "resumed",
+                                 tik_tok_product_id=product_id,
                                  skus=skus, handed_to_sync=self._hand_over(list(skus)))
         key = idempotency_key(self._client, report.group_key, seller_skus)
         notes = list(warnings)

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tiktok_vtex.dispatch import Dispatcher
 from tiktok_vtex.repositories.logs import LogRepository
+from tiktok_vtex.repositories.products import ProductRepository
 
 from .brands import BrandLookup
 from .categories import CategoryCatalog, CategoryResolver
@@ -52,7 +53,7 @@ class SplitReport(BaseModel):
 
 def split_feed(client_hash: str, stream: IO[bytes], queue: Dispatcher, log: LogRepository, *, warehouse_id: str,
                run_id: str | None = None, time_left_ms: Callable[[], int] | None = None,
-               reserve_ms: int = 10_000) -> SplitReport:
+               reserve_ms: int = 10_000, trial_client_hash: str | None = None) -> SplitReport:
     """Raises FeedError (after logging it) when the feed as a whole cannot be read."""
     report = SplitReport(run_id=run_id or uuid.uuid4().hex)
     reasons: Counter[str] = Counter()
@@ -78,8 +79,11 @@ def split_feed(client_hash: str, stream: IO[bytes], queue: Dispatcher, log: LogR
                         "group_too_large"], "problems": [{"rule": "group_too_large",
                                                           "message": f"the group's items take {len(body)} bytes"}]})
                     continue
-                batch.append({"type": LIST_GROUP, "clientHash": client_hash, "runId": report.run_id,
-                              "warehouseId": warehouse_id, "group": body.decode()})
+                message = {"type": LIST_GROUP, "clientHash": client_hash, "runId": report.run_id,
+                           "warehouseId": warehouse_id, "group": body.decode()}
+                if trial_client_hash:
+                    message["trialClientHash"] = trial_client_hash
+                batch.append(message)
                 if len(batch) == SEND_CHUNK:
                     if time_left_ms is not None and time_left_ms() < reserve_ms:
                         report.complete = False  # a rerun sends every group again; listed ones are skipped
@@ -93,9 +97,11 @@ def split_feed(client_hash: str, stream: IO[bytes], queue: Dispatcher, log: LogR
     except FeedError as error:
         log.append(client_hash, "listing_run_failed", report.run_id, {"reason": str(error)[:500],
                                                                         "items_read": report.items})
+        error.logged = True  # type: ignore[attr-defined]
         raise
     report.error_reasons = dict(reasons)
-    log.append(client_hash, "listing_run", report.run_id, report.model_dump(exclude={"run_id"}))
+    log.append(client_hash, "listing_trial_run" if trial_client_hash else "listing_run", report.run_id,
+               {**report.model_dump(exclude={"run_id"}), "trial_client_hash": trial_client_hash})
     return report
 
 
@@ -112,6 +118,7 @@ class GroupContext(BaseModel):
     images: ImageUploader
     creator: ProductCreator
     log: LogRepository
+    trial: bool = False  # dispatchSendProductSandbox: logged as trial_product_*
 
 
 def _log_outcome(ctx: GroupContext, run_id: str | None, report: PreflightReport, outcome: CreateOutcome) -> None:
@@ -128,7 +135,8 @@ def _log_outcome(ctx: GroupContext, run_id: str | None, report: PreflightReport,
     else:
         details["tik_tok_product_id"] = outcome.tik_tok_product_id
         details["skus"] = outcome.skus
-    ctx.log.append(ctx.client_hash, f"product_{outcome.status}", report.group_key, details)
+    kind = f"trial_product_{outcome.status}" if ctx.trial else f"product_{outcome.status}"
+    ctx.log.append(ctx.client_hash, kind, report.group_key, details)
 
 
 def list_group(ctx: GroupContext, group: ProductGroup, run_id: str | None = None) -> CreateOutcome:
@@ -152,17 +160,35 @@ def list_group(ctx: GroupContext, group: ProductGroup, run_id: str | None = None
     return outcome
 
 
-def summarise(log: LogRepository, client_hash: str, run_id: str) -> dict[str, Any]:
-    """created / exists / resumed / blocked (with reasons) of one run, from TikTokLogProduct."""
+def summarise(log: LogRepository, client_hash: str, run_id: str,
+              products: ProductRepository | None = None) -> dict[str, Any]:
+    """created / exists / resumed / blocked (with reasons) of one run, from TikTokLogProduct; with
+    `products`, the listing state TikTok pushed since (5 status, 37 audit: applied to the SKU rows by the
+    webhook processor) for every listed product, so an audit failure shows next to the run."""
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
+    listed: dict[str, str] = {}
     for entry in log.entries(client_hash):
-        if entry.get("run_id") != run_id or not str(entry.get("kind", "")).startswith("product_"):
+        kind = str(entry.get("kind", "")).removeprefix("trial_")
+        if entry.get("run_id") != run_id or not kind.startswith("product_"):
             continue
-        counts[entry["kind"].removeprefix("product_")] += 1
+        counts[kind.removeprefix("product_")] += 1
         for reason in entry.get("reasons") or []:
             reasons[reason] += 1
-    return {"run_id": run_id, **dict(counts), "blocked_reasons": dict(reasons)}
+        if entry.get("skus"):
+            listed[str(entry["subject"])] = next(iter(entry["skus"]))
+    summary: dict[str, Any] = {"run_id": run_id, **dict(counts), "blocked_reasons": dict(reasons)}
+    if products is not None and listed:
+        rows = products.get_many(client_hash, list(listed.values()))
+        states = {}
+        for group, sku in listed.items():
+            row = rows.get(sku)
+            extra = row.model_extra or {} if row else {}
+            states[group] = {"product_status": row.product_status if row else None,
+                             "audit_status": row.audit_status if row else None,
+                             "audit_reasons": extra.get("audit_pre_approved_reasons") or extra.get("suspended_reason")}
+        summary["listing_states"] = states
+    return summary
 
 
 def now_utc(clock: Callable[[], float] = time.time) -> datetime:

@@ -27,10 +27,24 @@ class _Message(BaseModel):
 
 
 class PrepareProductList(_Message):
-    """dispatchGenerateProducts: {type, client_hash, url, warehouse_id}."""
+    """dispatchGenerateProducts: {type, client_hash, url, warehouse_id}; `feed` carries a feed inline
+    (XML; an async invoke takes at most 256 KB, a synchronous one 6 MB)."""
 
     type: Literal["triggerPrepareProductList"]
     url: str | None = Field(default=None, max_length=4096)
+    feed: str | None = Field(default=None, max_length=6_000_000)
+    warehouse_id: str | None = Field(default=None, validation_alias=AliasChoices("warehouse_id", "warehouseId"),
+                                     max_length=64)
+
+
+class SendProductSandbox(_Message):
+    """dispatchSendProductSandbox: the client's feed listed in the integrator's own test shop (the client
+    named by the CATALOG_TRIAL_CLIENT_HASH setting), reporting pre-flight and creation without touching the
+    seller's shop or SKU table."""
+
+    type: Literal["triggerSendProductSandbox"]
+    url: str | None = Field(default=None, max_length=4096)
+    feed: str | None = Field(default=None, max_length=6_000_000)
     warehouse_id: str | None = Field(default=None, validation_alias=AliasChoices("warehouse_id", "warehouseId"),
                                      max_length=64)
 
@@ -43,6 +57,9 @@ class ListProductGroup(_Message):
     warehouse_id: str = Field(validation_alias=AliasChoices("warehouseId", "warehouse_id"), min_length=1,
                               max_length=64)
     group: str = Field(min_length=2)
+    # dispatchSendProductSandbox: the shop the group is listed in (the integrator's test client)
+    trial_client_hash: str | None = Field(default=None, validation_alias=AliasChoices("trialClientHash",
+                                                                                      "trial_client_hash"))
 
 
 class GenerateBrands(_Message):

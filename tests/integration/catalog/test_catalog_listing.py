@@ -135,9 +135,14 @@ def test_a_feed_is_listed_and_the_report_says_exactly_what_was_blocked(world: Wo
     assert {m["type"] for m in world.stock_queue.messages} == {STOCK_BATCH}
     assert sorted(s for m in world.stock_queue.messages for s in m["sku"]) == ["880400", "880401", "880402"]
     assert len(world.price_queue.messages) == 2
-    summary = summarise(world.log, CLIENT, split.run_id)
+    # push 37 (audit) applied by the webhook processor to the SKU rows shows in the run's summary
+    world.products.update(CLIENT, "880402", audit_status="AUDIT_FAILED", audit_pre_approved_reasons=["IMAGE_BLURRY"])
+    summary = summarise(world.log, CLIENT, split.run_id, world.products)
     assert (summary["created"], summary["blocked"]) == (2, 3)
     assert summary["blocked_reasons"] == {"attribute_required": 1, "image_download_failed": 1, "no_valid_item": 1}
+    assert summary["listing_states"]["880402"] == {"product_status": None, "audit_status": "AUDIT_FAILED",
+                                                   "audit_reasons": ["IMAGE_BLURRY"]}
+    assert set(summary["listing_states"]) == {"V1", "880402"}
 
 
 def test_a_second_run_changes_nothing(world: World) -> None:
@@ -213,3 +218,42 @@ def test_prices_follow_the_sale_price(world: World) -> None:
     row = world.products.get(CLIENT, "880402")
     sku = next(s for s in world.tt.sb.products[row.tik_tok_product_id]["skus"] if s["seller_sku"] == "880402")
     assert Decimal(sku["price"]["sale_price"]) == Decimal("149.90")
+
+
+def test_a_trial_listing_goes_to_the_integrators_test_shop_only(world: World) -> None:
+    """dispatchSendProductSandbox: the seller's feed, rules and taxonomy, the integrator's shop; the seller's
+    shop and SKU table are untouched, and a second trial creates nothing twice."""
+    trial_shop = world.tt.post("/sandbox/shops", {"name": "Integrador Teste"})
+    trial_client = world.tt.client(shop_id=trial_shop["id"])
+    trial_warehouse = next(iter(world.tt.sb.sales_warehouses(world.tt.sb.shops[trial_shop["id"]])))
+
+    def trial_context() -> GroupContext:
+        ctx = world.context()
+        catalog = CategoryCatalog(trial_client, trial_shop["id"])
+        return ctx.model_copy(update={
+            "catalog": catalog, "resolver": CategoryResolver(CLIENT, world.taxonomy, catalog, trial_client),
+            "brands": BrandLookup("trial-client", world.brand_repo), "trial": True,
+            "images": ImageUploader(trial_shop["id"], trial_client, world.images,
+                                    http=httpx.Client(transport=httpx.MockTransport(image_host)),
+                                    resolve=lambda h, p, **_: [(2, 1, 6, "", ("93.184.216.34", p))]),
+            "creator": ProductCreator(CLIENT, trial_client, world.products, [(STOCK_BATCH, world.stock_queue)],
+                                      warehouse_id=trial_warehouse, trial=True)})
+
+    def trial_run() -> list[Any]:
+        world.queue.messages.clear()
+        split = split_feed(CLIENT, __import__("io").BytesIO(FEED.encode()), world.queue, world.log,
+                           warehouse_id=trial_warehouse, run_id=f"trial{len(world.log_entries())}",
+                           trial_client_hash="trial-client")
+        ctx = trial_context()
+        return [list_group(ctx, ProductGroup.from_message(m["group"]), split.run_id) for m in world.queue.messages]
+
+    first = trial_run()
+    assert sorted(o.status for o in first) == ["blocked", "blocked", "blocked", "created", "created"]
+    in_trial = [p for p in world.tiktok_products() if p["_shop_id"] == trial_shop["id"]]
+    assert len(in_trial) == 2 and all(p.get("brand_id") is None for p in in_trial)
+    assert [p for p in world.tiktok_products() if p["_shop_id"] == world.tt.shop_id] == []
+    assert world.products.get(CLIENT, "880400") is None and world.stock_queue.messages == []
+    assert any(e["kind"] == "trial_product_created" for e in world.log_entries())
+    second = trial_run()
+    assert sorted(o.status for o in second) == ["blocked", "blocked", "blocked", "exists", "exists"]
+    assert len([p for p in world.tiktok_products() if p["_shop_id"] == trial_shop["id"]]) == 2

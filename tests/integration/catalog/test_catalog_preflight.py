@@ -181,3 +181,13 @@ def test_a_ready_draft_is_accepted_by_tiktok(world: Any) -> None:
     product = world.tt.get(f"/sandbox/state/products/{created.product_id}")
     assert sorted(s["seller_sku"] for s in product["skus"]) == ["0", "1"]
     assert product["package_dimensions"]["unit"] == "CENTIMETER"
+
+
+def test_a_parent_category_mapped_for_a_shorter_path_falls_back_to_the_recommendation(world: Any) -> None:
+    world.taxonomy.put_mapping(CLIENT, "Moda", "824328", source="manual")  # a parent (not a leaf)
+    [report] = run(world, {"id": "1", "title": "Sandália de Couro", "product_type": "Moda > Calçados > Sandálias"})
+    assert report.category.source == "recommended" and report.status == "ready"
+    world.taxonomy.put_mapping(CLIENT, "Moda > Calçados > Sandálias", "824328", source="manual")
+    world.resolver = CategoryResolver(CLIENT, world.taxonomy, world.catalog, world.client)  # a new invocation
+    [report] = run(world, {"id": "2", "title": "Sandália", "product_type": "Moda > Calçados > Sandálias"})
+    assert report.reasons == ["category_not_leaf"]  # the exact path mapped to a parent is a mapping error
