@@ -27,8 +27,6 @@ PENDING = {
     "local/stack.py",
     "local/template.py",
     "shared/tiktok_vtex/clients/tiktok/client.py",
-    "shared/tiktok_vtex/clients/vtex/client.py",
-    "shared/tiktok_vtex/clients/vtex/models.py",
 }
 
 
