@@ -58,11 +58,8 @@ class ClientRepository:
         self._links.put(link.model_dump(mode="json", exclude_none=True))
 
     def update_shop_link(self, client_hash: str, **attributes: Any) -> ShopLink:
-        """Sets the given attributes (None removes nothing; use explicit values)."""
-        names = {f"#a{i}": name for i, name in enumerate(attributes)}
-        values = {f":v{i}": value for i, value in enumerate(attributes.values())}
-        expression = "SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(attributes)))
-        item = self._links.update({"client_hash": client_hash}, expression, values=values, names=names)
+        """Sets the given attributes (None values are skipped: nothing is removed; use explicit values)."""
+        item = self._links.update_fields({"client_hash": client_hash}, attributes)
         return ShopLink.model_validate(item)
 
     def set_status(self, client_hash: str, status: ShopLinkStatus) -> None:
