@@ -4,7 +4,8 @@ What runs: for each handler module (`Handler: <module>.lambda_handler` of every 
 deduplicated), a fresh interpreter imports it (sys.path = functions/ and shared/, as the Lambda runtime
 and the layer lay them out) with the template Globals environment; the baseline is a fresh interpreter
 running `import boto3` in the same run, so the ratio holds across machines. Each module is imported once
-first (bytecode cache warm, as in a deployed package), then timed `runs` times; the median is reported.
+first (bytecode cache warm, as in a deployed package), then timed `runs` times, interleaved with the
+boto3 baseline (one of each per round); the median ratio is reported.
 
 Two environments: `local` (no LAMBDA_TASK_ROOT: Powertools turns tracing off) and `lambda` (LAMBDA_TASK_ROOT
 set, as in a deployed function with `Tracing: Active`, so the X-Ray SDK is loaded when the tracer is first
@@ -65,13 +66,26 @@ def time_import(module: str, env: dict[str, str]) -> float:
     return float(result.stdout)
 
 
-def measure(modules: list[str], *, runs: int, lambda_like: bool) -> dict[str, float]:
+def measure(modules: list[str], *, runs: int, lambda_like: bool) -> tuple[dict[str, float], dict[str, float]]:
+    """Median import seconds and median ratio to `import boto3` of each module.
+
+    Interleaved: each round imports boto3 and every module once, and a module's ratio is taken against the
+    boto3 import of its own round, so a load spike on a shared machine hits both sides of the ratio."""
     env = _environment(lambda_like)
-    medians: dict[str, float] = {}
-    for module in ["boto3", *modules]:
+    names = ["boto3", *modules]
+    for module in names:
         time_import(module, env)  # warm the bytecode cache
-        medians[module] = statistics.median(time_import(module, env) for _ in range(runs))
-    return medians
+    seconds: dict[str, list[float]] = {m: [] for m in names}
+    ratios: dict[str, list[float]] = {m: [] for m in modules}
+    for _ in range(runs):
+        baseline = time_import("boto3", env)
+        seconds["boto3"].append(baseline)
+        for module in modules:
+            spent = time_import(module, env)
+            seconds[module].append(spent)
+            ratios[module].append(spent / baseline)
+    return ({m: statistics.median(s) for m, s in seconds.items()},
+            {m: statistics.median(r) for m, r in ratios.items()})
 
 
 def run(smoke: bool = False) -> dict[str, dict[str, float]]:
@@ -80,16 +94,14 @@ def run(smoke: bool = False) -> dict[str, dict[str, float]]:
     environments = [("local", False)] if smoke else [("local", False), ("lambda", True)]
     results: dict[str, dict[str, float]] = {}
     for label, lambda_like in environments:
-        medians = measure(modules if not smoke else [TARGET_MODULE], runs=runs, lambda_like=lambda_like)
-        baseline = medians["boto3"]
-        print(f"environment {label}: median of {runs} fresh interpreter(s); import boto3 = {baseline * 1000:.0f} ms")
+        medians, ratios = measure(modules if not smoke else [TARGET_MODULE], runs=runs, lambda_like=lambda_like)
+        print(f"environment {label}: median of {runs} interleaved round(s); import boto3 = "
+              f"{medians['boto3'] * 1000:.0f} ms")
         print(f"  {'handler module':<22} {'ms':>7} {'x boto3':>8}")
-        for module, seconds in medians.items():
-            if module == "boto3":
-                continue
+        for module, ratio in ratios.items():
             flag = "  <- target <= 2.0x" if module == TARGET_MODULE else ""
-            print(f"  {module:<22} {seconds * 1000:>7.0f} {seconds / baseline:>8.2f}{flag}")
-        results[label] = {m: s / baseline for m, s in medians.items()}
+            print(f"  {module:<22} {medians[module] * 1000:>7.0f} {ratio:>8.2f}{flag}")
+        results[label] = ratios
     return results
 
 

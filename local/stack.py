@@ -20,22 +20,16 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
-import errno
 import os
 import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
-from collections import deque
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from local.env import STACK_ENV_PATH, StackEnvError, parse_stack_env, stack_env
+from local.env import StackEnvError, stack_env
 from local.provision import ProvisionedStack, provision, provision_template
 from local.runtime.runtime import (
     PortInUseError,
@@ -46,6 +40,17 @@ from local.runtime.runtime import (
     aws_environment_from,
 )
 from local.runtime.workers import LogSink, console_sink
+from local.stack_processes import (
+    HOST,
+    ChildProcess,
+    ensure_port_free,
+    ephemeral_stack_env,
+    free_port,
+    http_ok,
+    sandbox_available,
+    stack_env_with,
+    tcp_ok,
+)
 from local.template import TemplateError, load_template, parameters_from_stack_env
 
 __all__ = [
@@ -63,140 +68,10 @@ __all__ = [
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TEMPLATE = REPO_ROOT / "template.yaml"
-HOST = "127.0.0.1"
 SANDBOXES = (
     ("tiktok_sandbox", "TikTok sandbox", "TIKTOK_SANDBOX_PORT"),
     ("vtex_sandbox", "VTEX sandbox", "VTEX_SANDBOX_PORT"),
 )
-PORT_KEYS = ("AWS_PORT", "API_PORT", "LAMBDA_PORT", "TIKTOK_SANDBOX_PORT", "VTEX_SANDBOX_PORT")
-
-
-# --------------------------------------------------------------------------------------------- env helpers
-
-
-def stack_env_with(overrides: Mapping[str, str]) -> dict[str, str]:
-    """stack.env with some keys replaced *before* interpolation (derived URLs follow the new ports)."""
-    lines = []
-    seen: set[str] = set()
-    for raw in STACK_ENV_PATH.read_text(encoding="utf-8").splitlines():
-        key = raw.partition("=")[0].strip()
-        if key in overrides and "=" in raw and not raw.lstrip().startswith("#"):
-            lines.append(f"{key}={overrides[key]}")
-            seen.add(key)
-        else:
-            lines.append(raw)
-    lines.extend(f"{key}={value}" for key, value in overrides.items() if key not in seen)
-    return parse_stack_env("\n".join(lines), str(STACK_ENV_PATH))
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def ephemeral_stack_env(**overrides: str) -> dict[str, str]:
-    """stack.env with every port replaced by a free ephemeral one (tests that run the whole stack)."""
-    ports = {key: str(free_port()) for key in PORT_KEYS}
-    return stack_env_with({**ports, **overrides})
-
-
-def ensure_port_free(port: int, label: str) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((HOST, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise PortInUseError(port, label) from exc
-            raise
-
-
-# --------------------------------------------------------------------------------------------- processes
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Linux: the child gets SIGTERM if the stack process dies, even by SIGKILL."""
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-class ChildProcess:
-    """A subprocess in its own process group whose output goes to the console, prefixed."""
-
-    def __init__(self, name: str, command: list[str], env: Mapping[str, str], sink: LogSink, *, echo: bool) -> None:
-        self.name = name
-        self.tail: deque[str] = deque(maxlen=30)
-        self._sink = sink
-        self._echo = echo
-        self.process = subprocess.Popen(
-            command,
-            env=dict(env),
-            cwd=str(REPO_ROOT),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
-        )
-        self._pump = threading.Thread(target=self._read, name=f"out-{name}", daemon=True)
-        self._pump.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for raw in iter(self.process.stdout.readline, b""):
-            line = raw.decode("utf-8", errors="replace").rstrip("\n")
-            self.tail.append(line)
-            if self._echo:
-                with contextlib.suppress(Exception):
-                    self._sink(self.name, line)
-
-    @property
-    def running(self) -> bool:
-        return self.process.poll() is None
-
-    def describe_exit(self) -> str:
-        self._pump.join(timeout=2)  # let the last lines arrive
-        tail = "\n".join(f"    {line}" for line in list(self.tail)[-10:])
-        return f"{self.name} exited with status {self.process.returncode}" + (f"; last output:\n{tail}" if tail else "")
-
-    def stop(self, grace_s: float = 5.0) -> None:
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=grace_s)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
-        else:
-            # the leader is gone; make sure nothing of its group survives
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-        if self.process.stdout is not None:
-            with contextlib.suppress(OSError):
-                self.process.stdout.close()
-
-
-def _http_ok(url: str, timeout: float = 1.0) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback URLs only
-            return 200 <= response.status < 300
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
-
-
-def _tcp_ok(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=1.0):
-        return True
-    return False
-
-
-def sandbox_available(module: str) -> bool:
-    return (REPO_ROOT / "local" / module / "__main__.py").is_file()
 
 
 # --------------------------------------------------------------------------------------------- the stack
@@ -302,7 +177,7 @@ class LocalStack:
             echo=False,  # one line per request: too noisy for the console
         )
         self.urls["AWS"] = f"http://{HOST}:{aws_port}"
-        self._wait_for({"AWS (moto)": (self.children["moto"], lambda: _http_ok(f"{self.urls['AWS']}/moto-api/"))})
+        self._wait_for({"AWS (moto)": (self.children["moto"], lambda: http_ok(f"{self.urls['AWS']}/moto-api/"))})
         try:
             template = load_template(self.template)
             self.stack = provision(
@@ -331,7 +206,7 @@ class LocalStack:
                 self.children[name] = child
                 url = f"http://{HOST}:{self.env[key]}"
                 self.urls[label] = url
-                waits[label] = (child, lambda url=url: _http_ok(f"{url}/sandbox/health"))
+                waits[label] = (child, lambda url=url: http_ok(f"{url}/sandbox/health"))
         overrides: dict[str, Any] = {"schedules": self.schedules, "log_sink": self.log_sink}
         if self.pool_size:
             overrides["pool_size"] = self.pool_size
@@ -344,8 +219,8 @@ class LocalStack:
         self.runtime.start()
         self.urls["HTTP API"] = self.runtime.api_url
         self.urls["Lambda invoke API"] = self.runtime.lambda_url
-        waits["Lambda invoke API"] = (None, lambda: _http_ok(f"{self.runtime.lambda_url}/_local/health"))
-        waits["HTTP API"] = (None, lambda: _tcp_ok(self.port("API_PORT")))
+        waits["Lambda invoke API"] = (None, lambda: http_ok(f"{self.runtime.lambda_url}/_local/health"))
+        waits["HTTP API"] = (None, lambda: tcp_ok(self.port("API_PORT")))
         self._wait_for(waits)
 
     def _wait_for(self, parts: Mapping[str, tuple[ChildProcess | None, Callable[[], bool]]]) -> None:

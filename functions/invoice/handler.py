@@ -9,15 +9,11 @@ invoices), `invoiceStatus` (push 36), `sweepInvoices`. Logic: tiktok_vtex.invoic
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import TypeAdapter, ValidationError
 
 from invoice.wiring import FiscalWiring, wiring
 from tiktok_vtex.invocation import route_event
@@ -35,24 +31,25 @@ from tiktok_vtex.invoices.sources import enqueue_vtex_order_invoices, xml_of
 from tiktok_vtex.invoices.sweep import sweep_missing_push36
 from tiktok_vtex.invoices.upload import UploadResult, decode_xml
 from tiktok_vtex.observability import logger, metrics, tracer
+from tiktok_vtex.parsing import MessageParser
 from tiktok_vtex.shipping.storage import invoice_xml_key
-
-processor = BatchProcessor(event_type=EventType.SQS)
-_MESSAGE: TypeAdapter[Any] = TypeAdapter(InvoiceMessage)
 
 
 class InvalidInvoiceMessage(ValueError):
     pass
 
 
-def parse(payload: Any) -> Any:
+def _typed(payload: Any) -> Any:
     if isinstance(payload, dict) and "type" not in payload and "invoiceXml" in payload:
-        payload = {**payload, "type": "uploadInvoice"}  # the legacy payload has no type
-    try:
-        return _MESSAGE.validate_python(payload)
-    except ValidationError as error:
-        fields = sorted({".".join(str(p) for p in e["loc"][1:] or e["loc"]) for e in error.errors()})
-        raise InvalidInvoiceMessage(f"invalid INVOICE message: {', '.join(fields) or 'body'}") from None
+        return {**payload, "type": "uploadInvoice"}  # the legacy payload has no type
+    return payload
+
+
+# SQS bodies and invoke payloads parsed by Powertools into InvoiceMessage (tiktok_vtex.parsing).
+PARSER: MessageParser[Any] = MessageParser("INVOICE", InvoiceMessage, InvalidInvoiceMessage, prepare=_typed,
+                                           drop_tag=True)
+processor = PARSER.processor()
+parse = PARSER.parse
 
 
 def _result(result: UploadResult) -> dict[str, Any]:
@@ -122,8 +119,8 @@ def sweep(deps: FiscalWiring, context: LambdaContext | None, *, older_than_minut
     return {"outcome": "swept", "checked": report.checked, "missing": report.missing, "complete": report.complete}
 
 
-def record_handler(record: SQSRecord) -> dict[str, Any]:
-    result = run(parse(json.loads(record.body)), wiring())
+def record_handler(record: Any) -> dict[str, Any]:
+    result = run(record.body, wiring())  # record: PARSER's SqsRecordModel, its body an InvoiceMessage
     logger.info("INVOICE message handled", extra={"outcome": result.get("outcome")})
     return result
 

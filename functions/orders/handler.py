@@ -7,15 +7,11 @@ Triggers: the orders queue (SQS, partial batch failures) and direct invokes with
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import TypeAdapter, ValidationError
 
-from orders.wiring import OrdersWiring, describe_validation, wiring
+from orders.wiring import OrdersWiring, wiring
 from tiktok_vtex.auth.errors import ClientDeauthorized, ClientNotAuthorized
 from tiktok_vtex.invocation import route_event
 from tiktok_vtex.observability import logger, metrics, tracer
@@ -26,20 +22,17 @@ from tiktok_vtex.orders.models import (
     OrderMessage,
     RecordUnitsMessage,
 )
-
-processor = BatchProcessor(event_type=EventType.SQS)
-_MESSAGE: TypeAdapter[OrderMessage] = TypeAdapter(OrderMessage)
+from tiktok_vtex.parsing import MessageParser
 
 
 class InvalidOrderMessage(ValueError):
     pass
 
 
-def parse(payload: Any) -> OrderMessage:
-    try:
-        return _MESSAGE.validate_python(payload)
-    except ValidationError as error:
-        raise InvalidOrderMessage(f"invalid orders message: {describe_validation(error)}") from None
+# SQS bodies and invoke payloads are parsed by Powertools into OrderMessage (tiktok_vtex.parsing).
+PARSER: MessageParser[OrderMessage] = MessageParser("orders", OrderMessage, InvalidOrderMessage)
+processor = PARSER.processor()
+parse = PARSER.parse
 
 
 def run(message: OrderMessage, deps: OrdersWiring) -> str:
@@ -66,8 +59,8 @@ def run(message: OrderMessage, deps: OrdersWiring) -> str:
     return outcome
 
 
-def record_handler(record: SQSRecord) -> str:
-    return run(parse(json.loads(record.body)), wiring())
+def record_handler(record: Any) -> str:
+    return run(record.body, wiring())  # record: the SqsRecordModel of PARSER, its body already an OrderMessage
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from orders.wiring import describe_validation, wiring
+from orders.wiring import wiring
 from tiktok_vtex.auth.errors import ClientDeauthorized, ClientNotAuthorized
 from tiktok_vtex.observability import logger, metrics, tracer
 from tiktok_vtex.orders.models import GetOrdersMessage
 from tiktok_vtex.orders.sweep import search_orders
+from tiktok_vtex.parsing import field_names
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -20,9 +22,9 @@ from tiktok_vtex.orders.sweep import search_orders
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
-        request = GetOrdersMessage.model_validate(event or {})
+        request = parse(event=event or {}, model=GetOrdersMessage)
     except ValidationError as error:
-        return {"statusCode": 400, "body": {"message": f"invalid event: {describe_validation(error)}"}}
+        return {"statusCode": 400, "body": {"message": f"invalid event: {field_names(error)}"}}
     try:
         result = search_orders(wiring().tiktok(request.client_hash), request)
     except (ClientDeauthorized, ClientNotAuthorized) as error:

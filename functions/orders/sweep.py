@@ -15,14 +15,16 @@ from dataclasses import asdict
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from orders.wiring import LEASE_SECONDS, describe_validation, wiring
+from orders.wiring import LEASE_SECONDS, wiring
 from tiktok_vtex.models.client import ShopLinkStatus
 from tiktok_vtex.observability import logger, metrics, tracer
 from tiktok_vtex.orders.models import ReconcileMessage
 from tiktok_vtex.orders.sweep import DEFAULT_MIN_INTERVAL_SECONDS, DEFAULT_WINDOW_MINUTES, sweep
+from tiktok_vtex.parsing import field_names
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -30,9 +32,9 @@ from tiktok_vtex.orders.sweep import DEFAULT_MIN_INTERVAL_SECONDS, DEFAULT_WINDO
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
-        request = ReconcileMessage.model_validate(event if isinstance(event, dict) else {})
+        request = parse(event=event if isinstance(event, dict) else {}, model=ReconcileMessage)
     except ValidationError as error:
-        return {"statusCode": 400, "body": {"message": f"invalid event: {describe_validation(error)}"}}
+        return {"statusCode": 400, "body": {"message": f"invalid event: {field_names(error)}"}}
     deps = wiring()
     window = request.window_minutes or int(deps.settings.extra.get("SWEEP_WINDOW_MINUTES") or DEFAULT_WINDOW_MINUTES)
     clients = [request.client_hash] if request.client_hash else list(

@@ -103,7 +103,3 @@ def wiring() -> OrdersWiring:
     settings = get_settings()
     return OrdersWiring(settings, load_app_secrets(settings))
 
-
-def describe_validation(error: Any) -> str:
-    fields = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors()})
-    return ", ".join(fields) or "body"

@@ -10,24 +10,21 @@ Logic: tiktok_vtex.shipping.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from invoice.wiring import FiscalWiring, wiring
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from tiktok_vtex.invocation import route_event
 from tiktok_vtex.observability import logger, metrics, tracer
+from tiktok_vtex.parsing import MessageParser
 from tiktok_vtex.shipping.dispatch import shipping_settings
 from tiktok_vtex.shipping.models import DispatchPackageMessage
 from tiktok_vtex.shipping.tracking import sync_tracking
 
-processor = BatchProcessor(event_type=EventType.SQS)
 METRIC_FAILED = "ShippingFailed"
 
 
@@ -38,22 +35,24 @@ class SyncTrackingMessage(BaseModel):
     order_id: str = Field(alias="orderId", min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")
 
 
-_MESSAGE: TypeAdapter[Any] = TypeAdapter(Annotated[DispatchPackageMessage | SyncTrackingMessage,
-                                                   Field(discriminator="type")])
+ShippingMessage = Annotated[DispatchPackageMessage | SyncTrackingMessage, Field(discriminator="type")]
 
 
 class InvalidShippingMessage(ValueError):
     pass
 
 
-def parse(payload: Any) -> Any:
+def _typed(payload: Any) -> Any:
     if isinstance(payload, dict) and "type" not in payload:
-        payload = {**payload, "type": "dispatchPackage"}  # the legacy payload has no type
-    try:
-        return _MESSAGE.validate_python(payload)
-    except ValidationError as error:
-        fields = sorted({".".join(str(p) for p in e["loc"][1:] or e["loc"]) for e in error.errors()})
-        raise InvalidShippingMessage(f"invalid SHIPPING-PACKAGE message: {', '.join(fields) or 'body'}") from None
+        return {**payload, "type": "dispatchPackage"}  # the legacy payload has no type
+    return payload
+
+
+# SQS bodies and invoke payloads parsed by Powertools into ShippingMessage (tiktok_vtex.parsing).
+PARSER: MessageParser[Any] = MessageParser("SHIPPING-PACKAGE", ShippingMessage, InvalidShippingMessage,
+                                           prepare=_typed, drop_tag=True)
+processor = PARSER.processor()
+parse = PARSER.parse
 
 
 def run(message: Any, deps: FiscalWiring) -> dict[str, Any]:
@@ -70,8 +69,8 @@ def run(message: Any, deps: FiscalWiring) -> dict[str, Any]:
     return {k: v for k, v in asdict(result).items() if v is not None}
 
 
-def record_handler(record: SQSRecord) -> dict[str, Any]:
-    return run(parse(json.loads(record.body)), wiring())
+def record_handler(record: Any) -> dict[str, Any]:
+    return run(record.body, wiring())  # record: PARSER's SqsRecordModel, its body a ShippingMessage
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -6,12 +6,10 @@ the ledger (outcome `failed`). See tiktok_vtex.webhooks.routing.
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tiktok_vtex.auth import lifecycle
@@ -20,6 +18,7 @@ from tiktok_vtex.invoices.delayed import DelayedQueue
 from tiktok_vtex.invoices.outcomes import InvoiceOutcomes
 from tiktok_vtex.observability import logger, metrics, tracer
 from tiktok_vtex.orders.events import OrderEvents
+from tiktok_vtex.parsing import MessageParser
 from tiktok_vtex.repositories.clients import ClientRepository
 from tiktok_vtex.repositories.logs import LogRepository
 from tiktok_vtex.repositories.orders import OrderRepository
@@ -28,7 +27,15 @@ from tiktok_vtex.repositories.webhook_events import WebhookEventRepository
 from tiktok_vtex.settings import Settings, get_settings
 from tiktok_vtex.webhooks.routing import IntakeMessage, PushRouter
 
-processor = BatchProcessor(event_type=EventType.SQS)
+
+class InvalidIntakeMessage(ValueError):
+    pass
+
+
+# The queue body is what the intake hot path wrote; Powertools parses it into IntakeMessage before
+# record_handler runs (a record that does not validate is logged and ends in the DLQ).
+PARSER: MessageParser[IntakeMessage] = MessageParser("webhook", IntakeMessage, InvalidIntakeMessage)
+processor = PARSER.processor()
 
 
 class LifecycleAuth:
@@ -72,9 +79,8 @@ def router() -> PushRouter:
     return build_router(get_settings())
 
 
-def record_handler(record: SQSRecord) -> str:
-    message = IntakeMessage.model_validate(json.loads(record.body))
-    return router().process(message)
+def record_handler(record: Any) -> str:
+    return router().process(record.body)  # record: PARSER's SqsRecordModel, its body an IntakeMessage
 
 
 @logger.inject_lambda_context(clear_state=True)

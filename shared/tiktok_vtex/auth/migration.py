@@ -61,8 +61,8 @@ def migrate_legacy_tokens(*, tokens: TokenRepository, links: DynamoTable, cipher
         if not value:
             continue
         try:
-            links.update({"client_hash": item["client_hash"]}, "REMOVE access_token", values={":old": value},
-                         condition="access_token = :old", return_values="NONE")
+            links.update_fields({"client_hash": item["client_hash"]}, remove=["access_token"],
+                                values={":old": value}, condition="access_token = :old", return_values="NONE")
             summary.link_tokens_removed += 1
         except ConditionFailed:
             pass  # changed meanwhile (re-linked): the new value is never a token
@@ -71,10 +71,4 @@ def migrate_legacy_tokens(*, tokens: TokenRepository, links: DynamoTable, cipher
 
 
 def _scan(table: DynamoTable, projection: str) -> Any:
-    kwargs: dict[str, Any] = {"ProjectionExpression": projection}
-    while True:
-        page = table.table.scan(**kwargs)
-        yield from page.get("Items", [])
-        if not page.get("LastEvaluatedKey"):
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return table.scan(ProjectionExpression=projection)

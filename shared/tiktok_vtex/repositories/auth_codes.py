@@ -15,7 +15,6 @@ they carried is kept only as a fingerprint.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import time
 import uuid
@@ -28,6 +27,7 @@ from boto3.dynamodb.conditions import Key
 from pydantic import BaseModel, ConfigDict, Field
 
 from tiktok_vtex.repositories.base import ConditionFailed, DynamoTable
+from tiktok_vtex.repositories.lease import Lease
 
 REJECTED_PREFIX = "rejected#"
 REJECTED_RETENTION_SECONDS = 30 * 86400
@@ -95,6 +95,7 @@ class AuthCodeRecord(BaseModel):
 class AuthCodeRepository:
     def __init__(self, table_name: str, logs_table_name: str, resource: Any | None = None) -> None:
         self._table = DynamoTable(table_name, resource)
+        self._processing = Lease(self._table, owner="processing_owner", until="processing_until_ms")
         self._logs = DynamoTable(logs_table_name, resource)
 
     @property
@@ -161,37 +162,17 @@ class AuthCodeRepository:
     def claim(self, auth_code: str, *, owner: str, now_ms: int, lease_ms: int) -> bool:
         """Exclusive right to process an unused code, or to resume one whose tokens were obtained (`access`)
         before a transient failure (codes work once; the async and hourly runs may overlap)."""
-        try:
-            self._table.update(
-                {"auth_code": auth_code},
-                "SET processing_owner = :o, processing_until_ms = :u",
-                values={":o": owner, ":u": now_ms + lease_ms, ":now": now_ms, ":unused": AuthCodeStatus.UNUSED.value,
-                        ":access": AuthCodeStatus.ACCESS.value},
-                condition="(#s = :unused OR #s = :access) "
-                          "AND (attribute_not_exists(processing_until_ms) OR processing_until_ms < :now)",
-                names={"#s": "status"},
-                return_values="NONE",
-            )
-        except ConditionFailed:
-            return False
-        return True
+        return self._processing.acquire(
+            {"auth_code": auth_code}, owner=owner, now=now_ms, duration=lease_ms,
+            condition="#s = :unused OR #s = :access", names={"#s": "status"},
+            values={":unused": AuthCodeStatus.UNUSED.value, ":access": AuthCodeStatus.ACCESS.value}) is not None
 
     def release(self, auth_code: str, *, owner: str, last_error: str) -> None:
         """Gives an unused code back (transient failure: the next run retries while it is still valid)."""
-        with contextlib.suppress(ConditionFailed):
-            self._table.update({"auth_code": auth_code},
-                               "SET last_error = :e REMOVE processing_owner, processing_until_ms",
-                               values={":e": last_error[:500], ":o": owner},
-                               condition="processing_owner = :o", return_values="NONE")
+        self._processing.release({"auth_code": auth_code}, owner=owner, set_={"last_error": last_error[:500]})
 
     def _set(self, auth_code: str, attributes: Mapping[str, Any], *, remove: tuple[str, ...] = ()) -> None:
-        attributes = {k: v for k, v in attributes.items() if v is not None}
-        names = {f"#a{i}": k for i, k in enumerate(attributes)}
-        values = {f":v{i}": v for i, v in enumerate(attributes.values())}
-        expression = "SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(attributes)))
-        if remove:
-            expression += " REMOVE " + ", ".join(remove)
-        self._table.update({"auth_code": auth_code}, expression, values=values, names=names, return_values="NONE")
+        self._table.update_fields({"auth_code": auth_code}, attributes, remove=remove, return_values="NONE")
 
     def mark_access(self, auth_code: str, *, access_expires: int, refresh_expires: int, open_id: str,
                     seller_name: str, granted_scopes: list[str], now: float, access_ciphertext: str,

@@ -121,19 +121,12 @@ def update_expression(set_: Mapping[str, Any] | None = None, *, remove: Iterable
     return UpdateExpression(" ".join(clauses), names, values)
 
 
-def attribute_update(attributes: Mapping[str, Any]) -> UpdateExpression:
-    """`SET #a0 = :v0, ... REMOVE #a2` for a repository's `**attributes` update: a None value REMOVES the
-    attribute (it no longer applies, e.g. a cleared `invoice_reason`) instead of failing the whole
-    UpdateItem (the resource API drops None from the values, leaving `:vN` unbound). Names stay `#aN` by
-    position, so a caller's condition may refer to `#a0` (the first attribute)."""
-    names = {f"#a{i}": k for i, k in enumerate(attributes)}
-    values = {f":v{i}": v for i, v in enumerate(attributes.values()) if v is not None}
-    sets = [f"#a{i} = :v{i}" for i, v in enumerate(attributes.values()) if v is not None]
-    removes = [f"#a{i}" for i, v in enumerate(attributes.values()) if v is None]
-    clauses = ([f"SET {', '.join(sets)}"] if sets else []) + ([f"REMOVE {', '.join(removes)}"] if removes else [])
-    if not clauses:
-        raise ValueError("empty update")
-    return UpdateExpression(" ".join(clauses), names, values)
+def set_or_remove(attributes: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """(`set_`, `remove`) for `update_fields` from a repository's `**attributes`: a None value REMOVES the
+    attribute (it no longer applies, e.g. a cleared `invoice_reason`) rather than being written as NULL or
+    failing the UpdateItem."""
+    return ({k: v for k, v in attributes.items() if v is not None},
+            [k for k, v in attributes.items() if v is None])
 
 
 class DynamoTable:

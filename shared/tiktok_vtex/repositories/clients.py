@@ -8,7 +8,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from tiktok_vtex.models.client import Client, ShopLink, ShopLinkStatus
-from tiktok_vtex.repositories.base import ConditionFailed, DynamoTable, attribute_update
+from tiktok_vtex.repositories.base import ConditionFailed, DynamoTable, set_or_remove
 
 
 class ClientNotFound(LookupError):
@@ -59,9 +59,8 @@ class ClientRepository:
 
     def update_shop_link(self, client_hash: str, **attributes: Any) -> ShopLink:
         """Sets the given attributes; a None value removes the attribute."""
-        built = attribute_update(attributes)
-        item = self._links.update({"client_hash": client_hash}, built.expression, values=built.values,
-                                  names=built.names)
+        set_, remove = set_or_remove(attributes)
+        item = self._links.update_fields({"client_hash": client_hash}, set_, remove=remove)
         return ShopLink.model_validate(item)
 
     def set_status(self, client_hash: str, status: ShopLinkStatus) -> None:

@@ -34,7 +34,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from pydantic import BaseModel, ConfigDict, Field
 
-from tiktok_vtex.repositories.base import ConditionFailed, DynamoTable, attribute_update
+from tiktok_vtex.repositories.base import ConditionFailed, DynamoTable, set_or_remove
+from tiktok_vtex.repositories.lease import Lease
 
 
 class SyncState(StrEnum):
@@ -95,6 +96,7 @@ class OrderRecord(BaseModel):
 class OrderRepository:
     def __init__(self, table_name: str, resource: Any | None = None) -> None:
         self._table = DynamoTable(table_name, resource)
+        self._claim = Lease(self._table, owner="claim_token", until="lease_until")
 
     @property
     def table(self) -> DynamoTable:
@@ -121,12 +123,11 @@ class OrderRepository:
         # Same second: the later lifecycle status wins (CANCELLED, terminal, above all).
         rank = STATUS_RANK.get(status, 0)
         try:
-            item = self._table.update(
+            item = self._table.update_fields(
                 self._key(client_hash, order_id),
-                "SET #status = :status, tiktok_update_time = :t, status_rank = :r, updated_at = :now, "
-                "created_at = if_not_exists(created_at, :now), sync_state = if_not_exists(sync_state, :state)",
-                names={"#status": "status"},
-                values={":status": status, ":t": update_time, ":r": rank, ":now": now, ":state": initial_state.value},
+                {"status": status, "tiktok_update_time": update_time, "status_rank": rank, "updated_at": now},
+                set_if_absent={"created_at": now, "sync_state": initial_state.value},
+                values={":t": update_time, ":r": rank},
                 condition="attribute_not_exists(tiktok_update_time) OR tiktok_update_time < :t "
                           "OR (tiktok_update_time = :t AND (attribute_not_exists(status_rank) OR status_rank < :r))",
             )
@@ -141,9 +142,9 @@ class OrderRepository:
         """Records the units per seller SKU of the order as read at TikTok `update_time` (an older reading
         never replaces a newer one). False when a newer reading is already stored."""
         try:
-            self._table.update(
-                self._key(client_hash, order_id), "SET sku_units = :u, units_update_time = :t",
-                values={":u": dict(units), ":t": update_time},
+            self._table.update_fields(
+                self._key(client_hash, order_id), {"sku_units": dict(units), "units_update_time": update_time},
+                values={":t": update_time},
                 condition="attribute_not_exists(units_update_time) OR units_update_time <= :t")
         except ConditionFailed:
             return False
@@ -153,52 +154,50 @@ class OrderRepository:
         """PENDING_PAYMENT -> NEW once the order is paid (only one writer wins)."""
         return self._transition(client_hash, order_id, {SyncState.PENDING_PAYMENT}, SyncState.NEW, now=now)
 
-    # --- creation claim -----------------------------------------------------------------------
+    # --- creation claim (the lease in repositories/lease.py) ------------------------------------
     def claim(self, client_hash: str, order_id: str, *, token: str, now: int, lease_seconds: int) -> OrderRecord:
         """Takes the order for creation in VTEX. Raises ConditionFailed if another worker holds a live
         claim or the order is already placed / cancelled. Creates the item if it does not exist."""
         names = {"#s": "sync_state"}
-        values: dict[str, Any] = {
-            ":claimed": SyncState.CLAIMED.value, ":token": token, ":now": now,
-            ":lease": now + lease_seconds, ":one": 1, ":zero": 0,
-        }
+        values: dict[str, Any] = {":claimed": SyncState.CLAIMED.value}
         allowed = []
         for i, state in enumerate(CLAIMABLE):
             values[f":c{i}"] = state.value
             allowed.append(f"#s = :c{i}")
-        condition = (f"attribute_not_exists(#s) OR {' OR '.join(allowed)} "
-                     "OR (#s = :claimed AND lease_until < :now)")
-        item = self._table.update(
-            self._key(client_hash, order_id),
-            "SET #s = :claimed, claim_token = :token, lease_until = :lease, updated_at = :now, "
-            "created_at = if_not_exists(created_at, :now), attempts = if_not_exists(attempts, :zero) + :one",
-            names=names, values=values, condition=condition,
-        )
+        # The lease is free (none, or expired) and the order is claimable, or CLAIMED by a crashed holder.
+        item = self._claim.acquire(
+            self._key(client_hash, order_id), owner=token, now=now, duration=lease_seconds,
+            condition=f"attribute_not_exists(#s) OR {' OR '.join(allowed)} OR #s = :claimed",
+            names=names, values=values, set_={"sync_state": SyncState.CLAIMED.value, "updated_at": now},
+            set_if_absent={"created_at": now}, increment={"attempts": 1}, return_values="ALL_NEW")
+        if item is None:
+            raise ConditionFailed(f"order {order_id} is not claimable")
         return OrderRecord.model_validate(item)
 
     def mark_placed(self, client_hash: str, order_id: str, *, token: str, vtex_order: str, vtex_status: str | None,
                     now: int) -> OrderRecord:
         """CLAIMED (by us) -> PLACED_IN_VTEX with the VTEX order id. Refused (ConditionFailed) when a cancel
-        was requested meanwhile: the claim holder then cancels what it placed."""
-        item = self._table.update(
-            self._key(client_hash, order_id),
-            "SET sync_state = :placed, vtex_order = :vo, vtex_status = :vs, updated_at = :now "
-            "REMOVE error_reason, error_code",
-            values={":placed": SyncState.PLACED_IN_VTEX.value, ":vo": vtex_order,
-                    ":vs": vtex_status or "created", ":now": now, ":claimed": SyncState.CLAIMED.value,
-                    ":token": token},
-            condition="sync_state = :claimed AND claim_token = :token AND attribute_not_exists(cancel_requested)",
+        was requested meanwhile: the claim holder then cancels what it placed. The claim stays until the
+        order is authorized."""
+        item = self._claim.complete(
+            self._key(client_hash, order_id), owner=token, end=False,
+            set_={"sync_state": SyncState.PLACED_IN_VTEX.value, "vtex_order": vtex_order,
+                  "vtex_status": vtex_status or "created", "updated_at": now},
+            remove=["error_reason", "error_code"],
+            condition="sync_state = :claimed AND attribute_not_exists(cancel_requested)",
+            values={":claimed": SyncState.CLAIMED.value},
         )
         return OrderRecord.model_validate(item)
 
     def mark_authorized(self, client_hash: str, order_id: str, *, now: int,
                         vtex_status: str | None = None) -> OrderRecord:
         """PLACED_IN_VTEX -> AUTHORIZED (idempotent: an AUTHORIZED order stays AUTHORIZED)."""
-        item = self._table.update(
+        item = self._table.update_fields(
             self._key(client_hash, order_id),
-            "SET sync_state = :auth, vtex_status = :vs, updated_at = :now REMOVE claim_token, lease_until",
-            values={":auth": SyncState.AUTHORIZED.value, ":placed": SyncState.PLACED_IN_VTEX.value,
-                    ":vs": vtex_status or "authorize-fulfillment", ":now": now},
+            {"sync_state": SyncState.AUTHORIZED.value, "vtex_status": vtex_status or "authorize-fulfillment",
+             "updated_at": now},
+            remove=["claim_token", "lease_until"],
+            values={":auth": SyncState.AUTHORIZED.value, ":placed": SyncState.PLACED_IN_VTEX.value},
             condition="sync_state = :placed OR sync_state = :auth",
         )
         return OrderRecord.model_validate(item)
@@ -207,13 +206,12 @@ class OrderRepository:
                    now: int) -> OrderRecord:
         """CLAIMED (by us) -> ERROR with the reason; the order stays claimable for a replay. Refused when a
         cancel was requested meanwhile (the order must end CANCELLED, not replayable)."""
-        item = self._table.update(
-            self._key(client_hash, order_id),
-            "SET sync_state = :error, error_reason = :reason, error_code = :code, updated_at = :now "
-            "REMOVE claim_token, lease_until",
-            values={":error": SyncState.ERROR.value, ":reason": reason[:1000], ":code": code, ":now": now,
-                    ":claimed": SyncState.CLAIMED.value, ":token": token},
-            condition="sync_state = :claimed AND claim_token = :token AND attribute_not_exists(cancel_requested)",
+        item = self._claim.complete(
+            self._key(client_hash, order_id), owner=token,
+            set_={"sync_state": SyncState.ERROR.value, "error_reason": reason[:1000], "error_code": code,
+                  "updated_at": now},
+            condition="sync_state = :claimed AND attribute_not_exists(cancel_requested)",
+            values={":claimed": SyncState.CLAIMED.value},
         )
         return OrderRecord.model_validate(item)
 
@@ -223,45 +221,35 @@ class OrderRepository:
 
         To HELD / PENDING_PAYMENT it is refused when a cancel was requested meanwhile (the claim holder
         honours the cancel instead); to NEW (a transient failure) it is not: the next claim honours it."""
-        names = {f"#a{i}": k for i, k in enumerate(attributes)}
-        condition = "sync_state = :claimed AND claim_token = :token"
+        condition = "sync_state = :claimed"
         if state not in (SyncState.NEW, SyncState.CANCELLED):
             condition += " AND attribute_not_exists(cancel_requested)"
-        values = {f":v{i}": v for i, v in enumerate(attributes.values())}
-        sets = "".join(f", #a{i} = :v{i}" for i in range(len(attributes)))
-        item = self._table.update(
-            self._key(client_hash, order_id),
-            f"SET sync_state = :state, updated_at = :now{sets} REMOVE claim_token, lease_until",
-            names=names or None,
-            values={**values, ":state": state.value, ":now": now, ":claimed": SyncState.CLAIMED.value,
-                    ":token": token},
-            condition=condition,
+        item = self._claim.complete(
+            self._key(client_hash, order_id), owner=token,
+            set_={"sync_state": state.value, "updated_at": now, **attributes},
+            condition=condition, values={":claimed": SyncState.CLAIMED.value},
         )
         return OrderRecord.model_validate(item)
 
     def mark_cancelled(self, client_hash: str, order_id: str, *, now: int, vtex_status: str | None = None,
                        reason: str | None = None, vtex_order: str | None = None) -> OrderRecord:
         """-> CANCELLED (unconditional: the VTEX side is settled by the caller), the claim removed."""
-        values: dict[str, Any] = {":c": SyncState.CANCELLED.value, ":now": now}
-        sets = ["sync_state = :c", "updated_at = :now"]
-        for name, value in (("vtex_status", vtex_status), ("cancel_note", reason and reason[:1000]),
-                            ("vtex_order", vtex_order)):
-            if value:
-                values[f":{name}"] = value
-                sets.append(f"{name} = :{name}")
-        item = self._table.update(self._key(client_hash, order_id),
-                                  f"SET {', '.join(sets)} REMOVE claim_token, lease_until", values=values)
+        item = self._table.update_fields(
+            self._key(client_hash, order_id),
+            {"sync_state": SyncState.CANCELLED.value, "updated_at": now, "vtex_status": vtex_status or None,
+             "cancel_note": (reason and reason[:1000]) or None, "vtex_order": vtex_order or None},
+            remove=["claim_token", "lease_until"])
         return OrderRecord.model_validate(item)
 
     def cancel_unclaimed(self, client_hash: str, order_id: str, *, now: int, reason: str) -> OrderRecord:
         """-> CANCELLED when no VTEX order is stored and no placement holds a live claim (creates the item if
         absent). Raises ConditionFailed otherwise: then `request_cancel` hands the cancel to the claim holder."""
-        item = self._table.update(
+        item = self._table.update_fields(
             self._key(client_hash, order_id),
-            "SET sync_state = :c, cancel_requested = :now, cancel_note = :note, updated_at = :now, "
-            "created_at = if_not_exists(created_at, :now) REMOVE claim_token, lease_until",
-            values={":c": SyncState.CANCELLED.value, ":now": now, ":note": reason[:1000],
-                    ":claimed": SyncState.CLAIMED.value},
+            {"sync_state": SyncState.CANCELLED.value, "cancel_requested": now, "cancel_note": reason[:1000],
+             "updated_at": now},
+            set_if_absent={"created_at": now}, remove=["claim_token", "lease_until"],
+            values={":now": now, ":claimed": SyncState.CLAIMED.value},
             condition="attribute_not_exists(vtex_order) AND (attribute_not_exists(sync_state) "
                       "OR sync_state <> :claimed OR lease_until < :now)")
         return OrderRecord.model_validate(item)
@@ -269,22 +257,19 @@ class OrderRepository:
     def request_cancel(self, client_hash: str, order_id: str, *, now: int, reason: str) -> OrderRecord:
         """Flags a cancel for the placement holding a live claim (no VTEX order stored yet). Raises
         ConditionFailed when the claim is gone or the order was placed meanwhile: the caller re-reads."""
-        item = self._table.update(
-            self._key(client_hash, order_id), "SET cancel_requested = :now, cancel_note = :note",
-            values={":now": now, ":note": reason[:1000], ":claimed": SyncState.CLAIMED.value},
+        item = self._table.update_fields(
+            self._key(client_hash, order_id), {"cancel_requested": now, "cancel_note": reason[:1000]},
+            values={":now": now, ":claimed": SyncState.CLAIMED.value},
             condition="sync_state = :claimed AND lease_until >= :now AND attribute_not_exists(vtex_order)")
         return OrderRecord.model_validate(item)
 
     def _transition(self, client_hash: str, order_id: str, sources: set[SyncState], target: SyncState, *,
                     now: int) -> bool:
-        values: dict[str, Any] = {":target": target.value, ":now": now}
-        clauses = []
-        for i, state in enumerate(sorted(sources)):
-            values[f":s{i}"] = state.value
-            clauses.append(f"sync_state = :s{i}")
+        values = {f":s{i}": state.value for i, state in enumerate(sorted(sources))}
         try:
-            self._table.update(self._key(client_hash, order_id), "SET sync_state = :target, updated_at = :now",
-                               values=values, condition=" OR ".join(clauses))
+            self._table.update_fields(self._key(client_hash, order_id),
+                                      {"sync_state": target.value, "updated_at": now}, values=values,
+                                      condition=" OR ".join(f"sync_state = {v}" for v in values))
         except ConditionFailed:
             return False
         return True
@@ -294,9 +279,9 @@ class OrderRepository:
                        condition_values: Mapping[str, Any] | None = None, **attributes: Any) -> OrderRecord:
         """Sets attributes (creating the item if absent); a None value removes the attribute.
         `updated_at` is set by the caller when wanted."""
-        built = attribute_update(attributes)
-        item = self._table.update(self._key(client_hash, order_id), built.expression, names=built.names,
-                                  values={**built.values, **dict(condition_values or {})}, condition=condition)
+        set_, remove = set_or_remove(attributes)
+        item = self._table.update_fields(self._key(client_hash, order_id), set_, remove=remove,
+                                         condition=condition, values=condition_values)
         return OrderRecord.model_validate(item)
 
     def update_existing(self, client_hash: str, order_id: str, **attributes: Any) -> OrderRecord | None:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from boto3.dynamodb.conditions import Key
 from pydantic import BaseModel, ConfigDict
 
-from tiktok_vtex.repositories.base import ConditionFailed, DynamoTable, attribute_update
+from tiktok_vtex.repositories.base import ConditionFailed, DynamoTable, set_or_remove
 
 SyncKind = Literal["stock", "price"]
 
@@ -105,11 +105,10 @@ class ProductRepository:
 
     def update(self, client_hash: str, seller_sku: str, *, condition: str | None = None,
                condition_values: dict[str, Any] | None = None, **attributes: Any) -> dict[str, Any]:
-        """Sets attributes (a None value removes the attribute); `#a0` names the first one for conditions."""
-        built = attribute_update(attributes)
-        return self._table.update({"client_hash": client_hash, "seller_sku": seller_sku}, built.expression,
-                                  values={**built.values, **dict(condition_values or {})}, names=built.names,
-                                  condition=condition)
+        """Sets attributes (a None value removes the attribute)."""
+        set_, remove = set_or_remove(attributes)
+        return self._table.update_fields({"client_hash": client_hash, "seller_sku": seller_sku}, set_,
+                                         remove=remove, values=condition_values, condition=condition)
 
     # --- stock / price sync state (diff-only, ordered by VTEX reading time) -----------------------
 
@@ -122,12 +121,11 @@ class ProductRepository:
         claimed again (a retry after a failed call).
         """
         try:
-            self._table.update(
+            self._table.update_fields(
                 {"client_hash": client_hash, "seller_sku": seller_sku},
-                "SET #p = :t, #pv = :v",
-                names={"#p": f"{kind}_pending_read_at_ms", "#pv": f"{kind}_pending",
-                       "#r": f"{kind}_read_at_ms"},
-                values={":t": read_at_ms, ":v": value},
+                {f"{kind}_pending_read_at_ms": read_at_ms, f"{kind}_pending": value},
+                names={"#p": f"{kind}_pending_read_at_ms", "#r": f"{kind}_read_at_ms"},
+                values={":t": read_at_ms},
                 condition="attribute_exists(client_hash) AND (attribute_not_exists(#r) OR #r < :t) "
                           "AND (attribute_not_exists(#p) OR #p <= :t)",
                 return_values="NONE",
@@ -139,19 +137,12 @@ class ProductRepository:
     def record_sync_sent(self, client_hash: str, seller_sku: str, kind: SyncKind, value: dict[str, Any],
                          read_at_ms: int, sent_at: int, **attributes: Any) -> bool:
         """Stores what TikTok accepted, unless a newer reading was stored meanwhile (then False)."""
-        names = {"#s": f"{kind}_sent", "#r": f"{kind}_read_at_ms", "#sa": f"{kind}_sent_at", "#e": f"{kind}_error"}
-        values: dict[str, Any] = {":v": value, ":t": read_at_ms, ":now": sent_at}
-        extra = ""
-        for i, (name, attribute) in enumerate(attributes.items()):
-            names[f"#x{i}"] = name
-            values[f":x{i}"] = attribute
-            extra += f", #x{i} = :x{i}"
         try:
-            self._table.update(
+            self._table.update_fields(
                 {"client_hash": client_hash, "seller_sku": seller_sku},
-                f"SET #s = :v, #r = :t, #sa = :now{extra} REMOVE #e",
-                names=names,
-                values=values,
+                {f"{kind}_sent": value, f"{kind}_read_at_ms": read_at_ms, f"{kind}_sent_at": sent_at,
+                 **attributes},
+                remove=[f"{kind}_error"], names={"#r": f"{kind}_read_at_ms"}, values={":t": read_at_ms},
                 condition="attribute_exists(client_hash) AND (attribute_not_exists(#r) OR #r < :t)",
                 return_values="NONE",
             )
@@ -162,16 +153,10 @@ class ProductRepository:
     def record_sync_error(self, client_hash: str, seller_sku: str, kind: SyncKind, *, code: str, message: str,
                           at: int, **attributes: Any) -> None:
         """Records the last failure of one SKU (kept until a later send succeeds)."""
-        names = {"#e": f"{kind}_error"}
-        values: dict[str, Any] = {":e": {"code": code, "message": message[:500], "at": at}}
-        sets = ["#e = :e"]
-        for i, (name, value) in enumerate(attributes.items()):
-            names[f"#x{i}"] = name
-            values[f":x{i}"] = value
-            sets.append(f"#x{i} = :x{i}")
         try:
-            self._table.update({"client_hash": client_hash, "seller_sku": seller_sku}, "SET " + ", ".join(sets),
-                               names=names, values=values, condition="attribute_exists(client_hash)",
-                               return_values="NONE")
+            self._table.update_fields({"client_hash": client_hash, "seller_sku": seller_sku},
+                                      {f"{kind}_error": {"code": code, "message": message[:500], "at": at},
+                                       **attributes},
+                                      condition="attribute_exists(client_hash)", return_values="NONE")
         except ConditionFailed:
             return  # the SKU row is gone: nothing to annotate

@@ -31,8 +31,10 @@ from boto3.dynamodb.conditions import Key
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tiktok_vtex.repositories.base import ConditionFailed, DynamoTable
+from tiktok_vtex.repositories.lease import Lease
 
 TOKEN_BUCKET_ACTIVE = "active"  # noqa: S105 (a GSI partition value, not a secret)
+_REFRESH_ERROR = ("last_refresh_error", "last_refresh_error_code", "last_refresh_error_at_ms")
 
 
 class StoredToken(BaseModel):
@@ -80,6 +82,8 @@ class StoredToken(BaseModel):
 class TokenRepository:
     def __init__(self, table_name: str, resource: Any | None = None) -> None:
         self._table = DynamoTable(table_name, resource)
+        self._refresh_lock = Lease(self._table, owner="refresh_lock_owner", until="refresh_lock_until_ms",
+                                   version="token_version")
 
     @property
     def table(self) -> DynamoTable:
@@ -94,99 +98,75 @@ class TokenRepository:
                     access_expires: int, refresh_expires: int, auth_code: str, grant_id: str,
                     grant_clients: list[str], open_id: str | None, now: int) -> StoredToken:
         """Tokens of a fresh authorization: replaces the previous ones, clears any lock or error."""
-        item = self._table.update(
+        item = self._table.update_fields(
             {"client_hash": client_hash},
-            "SET access_token = :a, refresh_token = :r, access_token_expire_in = :ae, "
-            "refresh_token_expire_in = :re, auth_code = :code, token_bucket = :bucket, grant_id = :gid, "
-            "grant_clients = :gc, open_id = :oid, authorized_at = :now, updated_at = :now, "
-            "token_version = if_not_exists(token_version, :zero) + :one "
-            "REMOVE refresh_lock_owner, refresh_lock_until_ms, last_refresh_error, last_refresh_error_code, "
-            "last_refresh_error_at_ms, deactivated_at, deactivated_reason",
-            values={":a": access_ciphertext, ":r": refresh_ciphertext, ":ae": int(access_expires),
-                    ":re": int(refresh_expires), ":code": auth_code, ":bucket": TOKEN_BUCKET_ACTIVE,
-                    ":gid": grant_id, ":gc": grant_clients, ":oid": open_id or "", ":now": int(now),
-                    ":zero": 0, ":one": 1},
+            {"access_token": access_ciphertext, "refresh_token": refresh_ciphertext,
+             "access_token_expire_in": int(access_expires), "refresh_token_expire_in": int(refresh_expires),
+             "auth_code": auth_code, "token_bucket": TOKEN_BUCKET_ACTIVE, "grant_id": grant_id,
+             "grant_clients": grant_clients, "open_id": open_id or "", "authorized_at": int(now),
+             "updated_at": int(now)},
+            increment={"token_version": 1},
+            remove=["refresh_lock_owner", "refresh_lock_until_ms", *_REFRESH_ERROR, "deactivated_at",
+                    "deactivated_reason"],
         )
         return StoredToken.model_validate(item)
 
-    # --- single-flight refresh ----------------------------------------------------------------
+    # --- single-flight refresh (the lease in repositories/lease.py) ------------------------------
     def acquire_refresh_lock(self, client_hash: str, *, owner: str, seen_version: int, now_ms: int,
                              lease_ms: int, seen_error_at_ms: int | None = None) -> bool:
         """Takes the refresh lock if nobody holds a live lease and the row is still as the caller read it:
         same `token_version` (nobody refreshed since) and same last failure (nobody failed since)."""
-        values: dict[str, Any] = {":owner": owner, ":until": now_ms + lease_ms, ":now": now_ms, ":v": seen_version,
-                                  ":zero": 0}
         if seen_error_at_ms is None:
-            error_unchanged = "attribute_not_exists(last_refresh_error_at_ms)"
+            error_unchanged, values = "attribute_not_exists(last_refresh_error_at_ms)", None
         else:
-            error_unchanged = "last_refresh_error_at_ms = :err"
-            values[":err"] = int(seen_error_at_ms)
-        try:
-            self._table.update(
-                {"client_hash": client_hash},
-                "SET refresh_lock_owner = :owner, refresh_lock_until_ms = :until",
-                values=values,
-                condition="attribute_exists(client_hash) "
-                          "AND (attribute_not_exists(refresh_lock_until_ms) OR refresh_lock_until_ms < :now) "
-                          "AND (token_version = :v OR (attribute_not_exists(token_version) AND :v = :zero)) "
-                          f"AND {error_unchanged}",
-                return_values="NONE",
-            )
-        except ConditionFailed:
-            return False
-        return True
+            error_unchanged, values = "last_refresh_error_at_ms = :err", {":err": int(seen_error_at_ms)}
+        return self._refresh_lock.acquire(
+            {"client_hash": client_hash}, owner=owner, now=now_ms, duration=lease_ms, must_exist=True,
+            expected_version=seen_version, condition=error_unchanged, values=values) is not None
 
     def store_refreshed(self, client_hash: str, *, owner: str, access_ciphertext: str, refresh_ciphertext: str,
                         access_expires: int, refresh_expires: int, grant_id: str, now: int) -> StoredToken:
         """Writes refreshed tokens and releases the lock; raises ConditionFailed if the lease was lost."""
-        item = self._table.update(
-            {"client_hash": client_hash},
-            "SET access_token = :a, refresh_token = :r, access_token_expire_in = :ae, "
-            "refresh_token_expire_in = :re, grant_id = :gid, last_refresh_at = :now, updated_at = :now, "
-            "token_version = if_not_exists(token_version, :zero) + :one "
-            "REMOVE refresh_lock_owner, refresh_lock_until_ms, last_refresh_error, last_refresh_error_code, "
-            "last_refresh_error_at_ms",
-            values={":a": access_ciphertext, ":r": refresh_ciphertext, ":ae": int(access_expires),
-                    ":re": int(refresh_expires), ":gid": grant_id, ":now": int(now), ":zero": 0, ":one": 1,
-                    ":owner": owner},
-            condition="refresh_lock_owner = :owner",
+        item = self._refresh_lock.complete(
+            {"client_hash": client_hash}, owner=owner,
+            set_=self._refreshed(access_ciphertext, refresh_ciphertext, access_expires, refresh_expires,
+                                 grant_id, now),
+            increment={"token_version": 1}, remove=_REFRESH_ERROR,
         )
         return StoredToken.model_validate(item)
 
     def release_refresh_lock(self, client_hash: str, *, owner: str, now_ms: int, error_code: int | None,
                              error: str) -> None:
-        """Releases the lock after a failed refresh and records why (no token in `error`)."""
-        # ConditionFailed: the lease already expired and was taken over; nothing of ours to release.
-        with contextlib.suppress(ConditionFailed):
-            self._table.update(
-                {"client_hash": client_hash},
-                "SET last_refresh_error = :e, last_refresh_error_code = :c, last_refresh_error_at_ms = :t "
-                "REMOVE refresh_lock_owner, refresh_lock_until_ms",
-                values={":e": error[:500], ":c": int(error_code) if error_code is not None else -1,
-                        ":t": now_ms, ":owner": owner},
-                condition="refresh_lock_owner = :owner",
-                return_values="NONE",
-            )
+        """Releases the lock after a failed refresh and records why (no token in `error`). Nothing is
+        written when the lease already expired and was taken over (nothing of ours to release)."""
+        self._refresh_lock.release(
+            {"client_hash": client_hash}, owner=owner,
+            set_={"last_refresh_error": error[:500],
+                  "last_refresh_error_code": int(error_code) if error_code is not None else -1,
+                  "last_refresh_error_at_ms": now_ms})
 
     def propagate_to_sibling(self, client_hash: str, *, old_grant_id: str, access_ciphertext: str,
                              refresh_ciphertext: str, access_expires: int, refresh_expires: int,
                              grant_id: str, now: int) -> bool:
         """Copies a refresh to another client of the same authorization, only if it still holds the old grant."""
         try:
-            self._table.update(
+            self._table.update_fields(
                 {"client_hash": client_hash},
-                "SET access_token = :a, refresh_token = :r, access_token_expire_in = :ae, "
-                "refresh_token_expire_in = :re, grant_id = :gid, last_refresh_at = :now, updated_at = :now, "
-                "token_version = if_not_exists(token_version, :zero) + :one",
-                values={":a": access_ciphertext, ":r": refresh_ciphertext, ":ae": int(access_expires),
-                        ":re": int(refresh_expires), ":gid": grant_id, ":old": old_grant_id, ":now": int(now),
-                        ":zero": 0, ":one": 1},
-                condition="grant_id = :old",
+                self._refreshed(access_ciphertext, refresh_ciphertext, access_expires, refresh_expires,
+                                grant_id, now),
+                increment={"token_version": 1}, condition="grant_id = :old", values={":old": old_grant_id},
                 return_values="NONE",
             )
         except ConditionFailed:
             return False
         return True
+
+    @staticmethod
+    def _refreshed(access_ciphertext: str, refresh_ciphertext: str, access_expires: int, refresh_expires: int,
+                   grant_id: str, now: int) -> dict[str, Any]:
+        return {"access_token": access_ciphertext, "refresh_token": refresh_ciphertext,
+                "access_token_expire_in": int(access_expires), "refresh_token_expire_in": int(refresh_expires),
+                "grant_id": grant_id, "last_refresh_at": int(now), "updated_at": int(now)}
 
     # --- legacy plain rows --------------------------------------------------------------------
     def replace_plain(self, client_hash: str, *, plain_access: str | None, plain_refresh: str | None,
@@ -196,47 +176,33 @@ class TokenRepository:
         """Migrates a legacy row in one conditional write (conditional on the plain values still being there):
         plain tokens become ciphertext, string expiry timestamps become numbers (the expiry GSIs index
         numbers only) and, with `activate`, the row joins renewal (`token_bucket`)."""
-        sets = ["updated_at = :now", "migrated_at = :now"]
         conditions = []
-        values: dict[str, Any] = {":now": int(now)}
-        if activate:
-            sets.append("token_bucket = if_not_exists(token_bucket, :bucket)")
-            values[":bucket"] = TOKEN_BUCKET_ACTIVE
+        values: dict[str, Any] = {}
         if access_ciphertext is not None:
-            sets.append("access_token = :a")
             conditions.append("access_token = :pa")
-            values.update({":a": access_ciphertext, ":pa": plain_access})
+            values[":pa"] = plain_access
         if refresh_ciphertext is not None:
-            sets.append("refresh_token = :r")
             conditions.append("refresh_token = :pr")
-            values.update({":r": refresh_ciphertext, ":pr": plain_refresh})
-        if access_expires is not None:
-            sets.append("access_token_expire_in = :ae")
-            values[":ae"] = int(access_expires)
-        if refresh_expires is not None:
-            sets.append("refresh_token_expire_in = :re")
-            values[":re"] = int(refresh_expires)
-        if grant_id:
-            sets.append("grant_id = if_not_exists(grant_id, :gid)")
-            values[":gid"] = grant_id
+            values[":pr"] = plain_refresh
+        absent = {"token_bucket": TOKEN_BUCKET_ACTIVE if activate else None, "grant_id": grant_id or None}
         try:
-            self._table.update({"client_hash": client_hash}, "SET " + ", ".join(sets), values=values,
-                               condition=" AND ".join(conditions) or "attribute_exists(client_hash)",
-                               return_values="NONE")
+            self._table.update_fields(
+                {"client_hash": client_hash},
+                {"updated_at": int(now), "migrated_at": int(now), "access_token": access_ciphertext,
+                 "refresh_token": refresh_ciphertext,
+                 "access_token_expire_in": int(access_expires) if access_expires is not None else None,
+                 "refresh_token_expire_in": int(refresh_expires) if refresh_expires is not None else None},
+                set_if_absent={k: v for k, v in absent.items() if v is not None},
+                values=values, condition=" AND ".join(conditions) or "attribute_exists(client_hash)",
+                return_values="NONE")
         except ConditionFailed:
             return False
         return True
 
     def scan_client_hashes(self) -> Iterator[str]:
         """Every row's client_hash: for the one-off legacy migration only (operator command, not a flow)."""
-        kwargs: dict[str, Any] = {"ProjectionExpression": "client_hash"}
-        while True:
-            page = self._table.table.scan(**kwargs)
-            for item in page.get("Items", []):
-                yield item["client_hash"]
-            if not page.get("LastEvaluatedKey"):
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in self._table.scan(ProjectionExpression="client_hash"):
+            yield item["client_hash"]
 
     # --- renewal ------------------------------------------------------------------------------
     def iter_access_expiring(self, until: int) -> Iterator[tuple[str, int]]:
@@ -257,7 +223,7 @@ class TokenRepository:
     def deactivate(self, client_hash: str, *, reason: str, now: int) -> None:
         """Takes the row out of renewal (deauthorized client); tokens stay encrypted for audit."""
         with contextlib.suppress(ConditionFailed):
-            self._table.update({"client_hash": client_hash},
-                               "SET deactivated_at = :now, deactivated_reason = :why REMOVE token_bucket",
-                               values={":now": int(now), ":why": reason[:500]},
-                               condition="attribute_exists(client_hash)", return_values="NONE")
+            self._table.update_fields({"client_hash": client_hash},
+                                      {"deactivated_at": int(now), "deactivated_reason": reason[:500]},
+                                      remove=["token_bucket"], condition="attribute_exists(client_hash)",
+                                      return_values="NONE")

@@ -67,16 +67,9 @@ class WebhookEventRepository:
 
     def set_outcome(self, shop_id: str, key: str, outcome: str, detail: str | None = None,
                     **attributes: Any) -> None:
-        extra = {k: v for k, v in attributes.items() if v is not None}
-        names = {f"#a{i}": k for i, k in enumerate(extra)}
-        values: dict[str, Any] = {f":v{i}": v for i, v in enumerate(extra.values())}
-        values[":o"] = outcome
-        sets = ["outcome = :o", *[f"#a{i} = :v{i}" for i in range(len(extra))]]
-        if detail is not None:
-            values[":d"] = detail[:2000]
-            sets.append("detail = :d")
-        self._table.update({"shop_id": shop_id, "event_key": key}, "SET " + ", ".join(sets),
-                           values=values, names=names or None)
+        self._table.update_fields({"shop_id": shop_id, "event_key": key},
+                                  {**attributes, "outcome": outcome,
+                                   "detail": detail[:2000] if detail is not None else None})
 
     def get(self, shop_id: str, key: str) -> WebhookEvent | None:
         item = self._table.get({"shop_id": shop_id, "event_key": key})

@@ -6,25 +6,24 @@ log table, the payload types.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Union
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BasePartialBatchProcessor, BatchProcessor, EventType
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.batch import BasePartialBatchProcessor
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field
 
 from tiktok_vtex.auth.errors import ClientDeauthorized, ClientNotAuthorized
 from tiktok_vtex.invocation import route_event
 from tiktok_vtex.observability import logger, metrics, tracer
+from tiktok_vtex.parsing import MessageParser
 from tiktok_vtex.sync.messages import AllClientsMessage
 from tiktok_vtex.sync.nightly import prepare_all_clients
 from tiktok_vtex.sync.outcomes import ClientUnavailable, RetryLater, SyncReport
 from tiktok_vtex.sync.ports import ChangeLog
-from tiktok_vtex.sync_functions.wiring import SyncWiring, describe_validation, wiring
+from tiktok_vtex.sync_functions.wiring import SyncWiring, wiring
 
 Run = Callable[[BaseModel, SyncWiring], dict[str, Any]]
 
@@ -41,17 +40,31 @@ class SyncDomain:
     normalise: Callable[[dict[str, Any]], dict[str, Any]]  # legacy payload -> one with a known type
 
 
-def parse(domain: SyncDomain, payload: Any) -> BaseModel:
-    if not isinstance(payload, dict):
-        raise domain.invalid(f"{domain.name} message is not a JSON object")
-    payload = domain.normalise(payload)
-    model = domain.models.get(str(payload.get("type")))
-    if model is None:
-        raise domain.invalid(f"unknown {domain.name} message type {str(payload.get('type'))[:60]!r}")
-    try:
-        return model.model_validate(payload)
-    except ValidationError as error:
-        raise domain.invalid(f"invalid {payload['type']} message: {describe_validation(error)}") from None
+def message_parser(domain: SyncDomain) -> MessageParser[BaseModel]:
+    """The domain's payload types as one union on `type` (legacy type names normalised first), parsed by
+    Powertools: an unknown type, or a field of the type's model refused, is named in the error."""
+
+    def prepare(payload: Any) -> Any:
+        if not isinstance(payload, dict):
+            raise domain.invalid(f"{domain.name} message is not a JSON object")
+        return domain.normalise(payload)
+
+    message = Annotated[Union[tuple(domain.models.values())], Field(discriminator="type")]  # noqa: UP007
+    return MessageParser(domain.name, message, domain.invalid, prepare=prepare, tag_in_reason=True)
+
+
+def reading_time_from_envelope(domain: SyncDomain) -> Callable[[Any, Mapping[str, Any]], Any]:
+    """A legacy update carries no reading time: the time it was queued is the closest bound we have
+    (closer than "now", so a late redelivery cannot pass for a fresh reading)."""
+
+    def prepare_record(payload: Any, record: Mapping[str, Any]) -> Any:
+        if isinstance(payload, dict) and payload.get("type") == domain.update_type and "readAtMs" not in payload:
+            sent = (record.get("attributes") or {}).get("SentTimestamp")
+            if sent and str(sent).isdigit():
+                return {**payload, "readAtMs": int(sent)}
+        return payload
+
+    return prepare_record
 
 
 def record_unavailable(domain: SyncDomain, deps: SyncWiring, error: ClientUnavailable,
@@ -112,32 +125,23 @@ def fan_out(domain: SyncDomain, deps: SyncWiring, message_type: str,
                                lambda error: record_unavailable(domain, deps, error, message_type), kind=domain.name)
 
 
-def handle_record(domain: SyncDomain, record: SQSRecord, run: Run) -> dict[str, Any]:
+def handle_record(domain: SyncDomain, record: Any, run: Run) -> dict[str, Any]:
+    """One SQS record, its body already parsed (the processor's model: see `SyncFunction`)."""
     try:
-        payload = json.loads(record.body)
-    except ValueError:
-        raise domain.invalid(f"{domain.name} message body is not JSON") from None
-    if isinstance(payload, dict) and payload.get("type") == domain.update_type and "readAtMs" not in payload:
-        # A legacy update carries no reading time: the time it was queued is the closest bound we have
-        # (closer than "now", so a late redelivery cannot pass for a fresh reading).
-        sent = record.attributes.sent_timestamp
-        if sent and str(sent).isdigit():
-            payload["readAtMs"] = int(sent)
-    try:
-        return run(parse(domain, payload), wiring())
+        return run(record.body, wiring())
     except domain.invalid as error:
-        logger.error(f"malformed {domain.name} message", extra={"message_id": record.message_id,
+        logger.error(f"malformed {domain.name} message", extra={"message_id": record.messageId,
                                                                "error": str(error)})
         raise
 
 
 def handle_event(domain: SyncDomain, event: Any, context: LambdaContext, *, processor: BasePartialBatchProcessor,
-                 record_handler: Callable[[SQSRecord], dict[str, Any]], run: Run,
-                 nightly: Callable[[SyncWiring], dict[str, Any]]) -> dict[str, Any]:
+                 record_handler: Callable[[Any], dict[str, Any]], run: Run,
+                 nightly: Callable[[SyncWiring], dict[str, Any]], parse: Callable[[Any], BaseModel]) -> dict[str, Any]:
     """SQS batch, nightly schedule, or direct invoke (which raises RetryLater on transient failures:
     Lambda's async retries take over)."""
     return route_event(event, context, processor=processor, record_handler=record_handler,
-                       parse=lambda payload: parse(domain, payload), invalid=domain.invalid,
+                       parse=parse, invalid=domain.invalid,
                        invalid_log=f"invalid {domain.name} invoke", scheduled=lambda: nightly(wiring()),
                        invoke=lambda message: {"statusCode": 200, "body": run(message, wiring())})
 
@@ -158,11 +162,13 @@ class SyncFunction:
         self._prepare = prepare
         self._fetch_queue = fetch_queue
         self._nightly_type = nightly_type
+        self.parser = message_parser(domain)
         # Every failed record is reported in batchItemFailures, even when all failed (no invocation error).
-        self.processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        self.processor = self.parser.processor(prepare_record=reading_time_from_envelope(domain),
+                                               raise_on_entire_batch_failure=False)
 
     def parse(self, payload: Any) -> BaseModel:
-        return parse(self.domain, payload)
+        return self.parser.parse(payload)
 
     def run(self, message: BaseModel, deps: SyncWiring) -> dict[str, Any]:
         return run_message(self.domain, message, deps, nightly=self.prepare_all_clients, work=self._work)
@@ -176,7 +182,7 @@ class SyncFunction:
                     extra={"clients": len(result["clients"]), "failed": len(result["failed"])})
         return result
 
-    def record_handler(self, record: SQSRecord) -> dict[str, Any]:
+    def record_handler(self, record: Any) -> dict[str, Any]:
         return handle_record(self.domain, record, self.run)
 
     def lambda_handler(self) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
@@ -187,6 +193,7 @@ class SyncFunction:
         @tracer.capture_lambda_handler
         def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             return handle_event(self.domain, event, context, processor=self.processor,
-                                record_handler=self.record_handler, run=self.run, nightly=self.prepare_all_clients)
+                                record_handler=self.record_handler, run=self.run, nightly=self.prepare_all_clients,
+                                parse=self.parse)
 
         return lambda_handler

@@ -119,7 +119,3 @@ class SyncWiring:
 def wiring() -> SyncWiring:
     return SyncWiring(get_settings())
 
-
-def describe_validation(error: ValidationError) -> str:
-    fields = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in error.errors()})
-    return ", ".join(fields) or "body"

@@ -33,7 +33,6 @@ from typing import Any, Protocol
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
-from tiktok_vtex.clients.tiktok.webhook import verify_webhook
 from tiktok_vtex.observability import logger, metrics
 from tiktok_vtex.repositories.webhook_events import (
     INTERNAL_SHOP,
@@ -151,6 +150,11 @@ class WebhookIntake:
     def _verify(self, secrets: WebhookSecrets, raw_body: bytes, lowered: Mapping[str, str]) -> bool:
         if INTERNAL_SIGNATURE_HEADER in lowered:
             return verify_internal(secrets.internal_secret, raw_body, lowered.get(INTERNAL_SIGNATURE_HEADER))
+        # Imported here, not at module load: the TikTok client package loads its whole HTTP client (httpx,
+        # tenacity, models) with it, which this hot path never uses; a cold start that is not a TikTok push
+        # (type 99, a refusal) never pays for it (issue 11: webhook cold start <= 2x `import boto3`).
+        from tiktok_vtex.clients.tiktok.webhook import verify_webhook
+
         return verify_webhook(secrets.app_key, secrets.app_secret, raw_body, lowered.get("authorization"))
 
     def handle(self, raw_body: bytes, headers: Mapping[str, str]) -> IntakeResult:  # noqa: PLR0911 (one per answer)

@@ -165,9 +165,10 @@ class PushRouter:
         condition: str | None = None
         condition_values: dict[str, Any] | None = None
         if pushed_at is not None:
-            # first attribute -> name #a0 in ProductRepository.update's expression
-            attributes[f"product_update_time_{push_type}"] = pushed_at
-            condition = "attribute_exists(client_hash) AND (attribute_not_exists(#a0) OR #a0 <= :pushed_at)"
+            ordered_by = f"product_update_time_{push_type}"  # not a reserved word: no placeholder needed
+            attributes[ordered_by] = pushed_at
+            condition = (f"attribute_exists(client_hash) AND (attribute_not_exists({ordered_by}) "
+                         f"OR {ordered_by} <= :pushed_at)")
             condition_values = {":pushed_at": pushed_at}
         attributes["product_updated_at"] = now
         details: dict[str, Any] = {"push_type": push_type, "tik_tok_product_id": product_id,

@@ -1,8 +1,5 @@
-"""The one way every function obtains a TikTok access token: `DynamoTokenProvider`.
+"""`DynamoTokenProvider`: the access token of one client, refreshed single-flight across processes.
 
-- Tokens are stored KMS-encrypted (`TokenCipher`, stack key TOKEN_KMS_KEY_ID, encryption context
-  {"client_hash": ...}) and decrypted only in memory; every decrypted value is registered with the log
-  redactor.
 - Refresh is single-flight across processes: a caller that needs a refresh takes a conditional lock on
   the token row (conditional on the row's `token_version` and on no live lease); the others wait,
   re-read the row, and reuse the token the winner wrote. A lease expires, so a crashed holder cannot
@@ -12,20 +9,16 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from tiktok_vtex import aws
 from tiktok_vtex.auth.errors import ClientNotAuthorized, ReauthorizationRequired, TokenRefreshError
+from tiktok_vtex.auth.tokens.cipher import TokenCipher, grant_fingerprint
 from tiktok_vtex.clients.tiktok.auth import TikTokAuthClient
 from tiktok_vtex.clients.tiktok.errors import TikTokApiError, TikTokAuthError, TikTokTokenGrantError
 from tiktok_vtex.clients.tiktok.models import TokenGrant
@@ -33,7 +26,6 @@ from tiktok_vtex.observability import logger, metrics, register_secret
 from tiktok_vtex.repositories.base import ConditionFailed
 from tiktok_vtex.repositories.tokens import StoredToken, TokenRepository
 
-CIPHERTEXT_PREFIX = "kms1:"
 EXPIRY_SKEW_SECONDS = 60  # refresh a token this close to expiry rather than send it and get 105002
 METRIC_REFRESH_FAILED = "TokenRefreshFailed"
 GRANT_ERROR_CODES = frozenset({36004001, 36004005})
@@ -43,86 +35,6 @@ GRANT_ERROR_COOLDOWN_S = 3600
 # After a transient refresh failure, callers wait this long before trying again (no stampede on TikTok).
 TRANSIENT_ERROR_COOLDOWN_S = 5
 METRIC_REFRESHED = "TokenRefreshed"
-
-
-class TokenCipher:
-    """KMS Encrypt/Decrypt of token values, bound to the client by the encryption context."""
-
-    def __init__(self, key_id: str, kms: Any | None = None) -> None:
-        if not key_id:
-            raise ValueError("TokenCipher needs the stack's KMS key id (TOKEN_KMS_KEY_ID)")
-        self._key_id = key_id
-        self._kms = kms
-
-    def _client(self) -> Any:
-        if self._kms is None:
-            self._kms = aws.client("kms")
-        return self._kms
-
-    def __repr__(self) -> str:
-        return f"TokenCipher(key_id={self._key_id!r})"
-
-    @staticmethod
-    def is_encrypted(value: str | None) -> bool:
-        return bool(value) and str(value).startswith(CIPHERTEXT_PREFIX)
-
-    def encrypt(self, client_hash: str, plaintext: str) -> str:
-        register_secret(plaintext)
-        response = self._client().encrypt(KeyId=self._key_id, Plaintext=plaintext.encode("utf-8"),
-                                          EncryptionContext={"client_hash": client_hash})
-        ciphertext = CIPHERTEXT_PREFIX + base64.b64encode(response["CiphertextBlob"]).decode("ascii")
-        _plaintexts.put(client_hash, ciphertext, plaintext)
-        return ciphertext
-
-    def decrypt(self, client_hash: str, value: str) -> str:
-        if not self.is_encrypted(value):
-            raise ValueError("value is not a TokenCipher ciphertext")
-        cached = _plaintexts.get(client_hash, value)
-        if cached is not None:
-            return cached
-        blob = base64.b64decode(value[len(CIPHERTEXT_PREFIX):])
-        response = self._client().decrypt(CiphertextBlob=blob, KeyId=self._key_id,
-                                          EncryptionContext={"client_hash": client_hash})
-        plaintext = response["Plaintext"].decode("utf-8")
-        register_secret(plaintext)
-        _plaintexts.put(client_hash, value, plaintext)
-        return plaintext
-
-
-class _PlaintextCache:
-    """Decrypted values by (client, ciphertext), per process: a warm Lambda that opens a client per message
-    does not call KMS each time. A ciphertext never changes meaning, so entries need no invalidation; the
-    size bound keeps memory flat."""
-
-    def __init__(self, size: int = 512) -> None:
-        self._size = size
-        self._items: OrderedDict[tuple[str, str], str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, client_hash: str, ciphertext: str) -> str | None:
-        with self._lock:
-            value = self._items.get((client_hash, ciphertext))
-            if value is not None:
-                self._items.move_to_end((client_hash, ciphertext))
-            return value
-
-    def put(self, client_hash: str, ciphertext: str, plaintext: str) -> None:
-        with self._lock:
-            self._items[(client_hash, ciphertext)] = plaintext
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-_plaintexts = _PlaintextCache()
-
-
-def grant_fingerprint(refresh_token: str) -> str:
-    """Identifies an authorization without storing its token: a sha256 prefix (not reversible)."""
-    return hashlib.sha256(refresh_token.encode("utf-8")).hexdigest()[:24]
 
 
 @dataclass(frozen=True)
