@@ -157,6 +157,7 @@ def run_migrate(args: argparse.Namespace, out: TextIO) -> int:
 COMMAND_MODULES: list[str] = [
     "tiktok_vtex.commands.dispatch",
     "tiktok_vtex.commands.dlq",
+    "tiktok_vtex.commands.history",
 ]
 
 

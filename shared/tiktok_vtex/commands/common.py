@@ -64,6 +64,10 @@ class StackConfig:
         return self.table("ORDERS_TABLE", "tik_tok_orders")
 
     @property
+    def skus_table(self) -> str:
+        return self.table("PRODUCTS_SELLER_SKU_TABLE", "tik_tok_products_seller_sku")
+
+    @property
     def token_table(self) -> str:
         return self.table("TOKEN_TABLE", "tik_tok_token")
 
