@@ -158,6 +158,7 @@ COMMAND_MODULES: list[str] = [
     "tiktok_vtex.commands.dispatch",
     "tiktok_vtex.commands.dlq",
     "tiktok_vtex.commands.history",
+    "tiktok_vtex.commands.status",
 ]
 
 

@@ -62,3 +62,13 @@ class LogRepository:
         yield from self._table.query(
             KeyConditionExpression=Key("client_hash").eq(client_hash) & Key("log_key").gte(f"{since_ms:015d}"),
             FilterExpression=Attr("subject").eq(subject))
+
+    def latest(self, client_hash: str, accept: Callable[[dict[str, Any]], bool], *,
+               since_ms: int) -> dict[str, Any] | None:
+        """The newest entry since `since_ms` that `accept` takes (newest first; stops at the first one)."""
+        for item in self._table.query(
+                KeyConditionExpression=Key("client_hash").eq(client_hash) & Key("log_key").gte(f"{since_ms:015d}"),
+                ScanIndexForward=False):
+            if accept(item):
+                return item
+        return None
