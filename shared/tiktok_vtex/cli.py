@@ -156,6 +156,7 @@ def run_migrate(args: argparse.Namespace, out: TextIO) -> int:
 # One line per group; add yours at the end (kept a plain list so parallel additions merge).
 COMMAND_MODULES: list[str] = [
     "tiktok_vtex.commands.dispatch",
+    "tiktok_vtex.commands.client",
     "tiktok_vtex.commands.dlq",
     "tiktok_vtex.commands.history",
     "tiktok_vtex.commands.status",
