@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from tiktok_vtex.commands.common import ATTENTION, OK, Command, StackConfig, add_json_flag, fail, print_json
+from tiktok_vtex.commands.common import ATTENTION, OK, Command, StackConfig, add_json_flag, date, fail, print_json
 from tiktok_vtex.operations.history import LOG_SOURCES, History
 from tiktok_vtex.repositories.logs import LogRepository
 
@@ -34,7 +34,9 @@ def _when(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
-def _value(value: Any) -> str:
+def _value(value: Any, key: str = "") -> str:
+    if key.endswith(("_at", "_time", "_until")) and isinstance(value, int | float) and 1e9 < value < 1e10:
+        return date(value)
     return json.dumps(value, default=str, separators=(",", ":")) if isinstance(value, dict | list) else str(value)
 
 
@@ -42,9 +44,9 @@ def print_timeline(timeline: Any, out: TextIO) -> None:
     print(f"{timeline.entity} {timeline.subject} (client {timeline.client_hash})", file=out)
     for record in timeline.records:
         fields = {k: v for k, v in record.items() if k not in {"table"}}
-        print(f"  now in {record['table']}: " + ", ".join(f"{k}={_value(v)}" for k, v in fields.items()), file=out)
+        print(f"  now in {record['table']}: " + ", ".join(f"{k}={_value(v, k)}" for k, v in fields.items()), file=out)
     for entry in timeline.entries:
-        details = ", ".join(f"{k}={_value(v)}" for k, v in sorted(entry["details"].items()))
+        details = ", ".join(f"{k}={_value(v, k)}" for k, v in sorted(entry["details"].items()))
         print(f"  {_when(entry['at_ms'])}  {entry['table']:22} {entry['kind']:28} {details}", file=out)
     if not timeline.found:
         print("  nothing recorded", file=out)
