@@ -92,3 +92,29 @@ def test_unknown_operation_and_help(capsys: pytest.CaptureFixture[str]) -> None:
             main(argv)
         assert raised.value.code == 0
     assert "--invoice-xml" in capsys.readouterr().out
+
+
+def test_follow_reports_a_fan_out_from_the_stock_log(config: StackConfig) -> None:
+    """Progress comes from what the stock functions write (LogRepository), until entries stop arriving."""
+    from tiktok_vtex.repositories.logs import LogRepository
+
+    _client(config)
+    now = [1_900_000_000.0]
+    table = config.log_tables["TikTokLogStock"]
+    LogRepository(table, clock=lambda: now[0] - 3600).append(HASH, "stock_update", "old-run", {})  # before: ignored
+    batches = [[("880400", "stock_update"), ("880401", "stock_update_failed")],
+               [("880401", "stock_update"), ("880402", "stock_update_failed")], [], [], []]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+        for sku, kind in batches.pop(0) if batches else []:
+            LogRepository(table, clock=lambda: now[0]).append(HASH, kind, sku, {})
+
+    out = io.StringIO()
+    args = build_parser().parse_args(["dispatch", "prepare-stock", HASH, "--follow", "--quiet-seconds", "5",
+                                      "--json"])
+    status = dispatch.run(args, out, lambda_client=RecordingLambda(), config=config, clock=lambda: now[0],
+                          sleep=sleep)
+    doc = json.loads(out.getvalue())
+    assert doc["progress"] == {"updated": 2, "failed": 1}  # 880401 failed, then succeeded
+    assert status == 1  # a SKU still failed
