@@ -256,10 +256,11 @@ class DeadLetterQueues:
         wanted = set(message_ids)
         outcomes: list[ReplayOutcome] = []
         # The lease hides what we took from a concurrent replay while we work on it.
+        # Taken in full before replaying: a record that fails again is written back to this queue and must
+        # not be picked up again by the same run.
         for letter in list(self._receive(dlq, lease_seconds, 10_000)):
             if not replay_all and letter.message_id not in wanted:
-                self._sqs.change_message_visibility(QueueUrl=dlq.url, ReceiptHandle=letter.receipt_handle,
-                                                    VisibilityTimeout=0)
+                self._release(dlq, letter)
                 continue
             outcomes.append(self._replay_one(dlq, letter))
         for missing in sorted(wanted - {o.message_id for o in outcomes}):

@@ -29,6 +29,7 @@ class Thresholds:
     sync_lag_seconds: int = 26 * 3600  # nightly full syncs: more than a day and a bit without one is late
     refresh_warning_seconds: int = 30 * 86400  # same window as RefreshTokenExpiringAlarm
     log_window_days: int = 8  # how far back the last sync is looked for
+    invoice_window_days: int = 7  # as the INVOICE sweep: orders placed/changed in the last week
 
 
 @dataclass
@@ -143,7 +144,10 @@ def _orders(sources: StatusSources, result: ClientStatus, now: int, t: Threshold
             if age > allowed:
                 result.orders_stuck.append({"order_id": key["order_id"], "sync_state": state.value,
                                             "minutes": age // 60})
-    placed = [k["order_id"] for s in (SyncState.PLACED_IN_VTEX, SyncState.AUTHORIZED) for k in keys(s)]
+    # AUTHORIZED is where most orders end: only those changed within the invoice sweep's window are read
+    recent = now - t.invoice_window_days * 86400
+    placed = [k["order_id"] for s in (SyncState.PLACED_IN_VTEX, SyncState.AUTHORIZED) for k in keys(s)
+              if int(k.get("updated_at") or 0) >= recent]
     for start in range(0, len(placed), 100):
         for record in sources.orders.get_many(result.client_hash, placed[start:start + 100]).values():
             extra = record.model_extra or {}
