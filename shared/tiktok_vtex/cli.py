@@ -13,6 +13,7 @@ the same way. Configuration comes from the same environment variables the functi
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import time
@@ -151,7 +152,26 @@ def run_migrate(args: argparse.Namespace, out: TextIO) -> int:
 
 # ------------------------------------------------------------------------------------------- main
 
+# Command groups in their own modules, each exporting COMMANDS = [(name, help, configure, run), ...].
+# One line per group; add yours at the end (kept a plain list so parallel additions merge).
+COMMAND_MODULES: list[str] = [
+    "tiktok_vtex.commands.dispatch",
+    "tiktok_vtex.commands.client",
+    "tiktok_vtex.commands.dlq",
+    "tiktok_vtex.commands.history",
+    "tiktok_vtex.commands.status",
+]
+
+
+def _load_command_modules() -> None:
+    # Imported here, not at the top: the command modules import this package's helpers, not this module.
+    for module in COMMAND_MODULES:
+        for name, help_text, configure, run in importlib.import_module(module).COMMANDS:
+            COMMANDS[name] = (help_text, configure, run)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    _load_command_modules()
     parser = argparse.ArgumentParser(prog="tiktok-vtex", description="TikTok Shop x VTEX connector operator tools")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (help_text, configure, _run) in sorted(COMMANDS.items()):

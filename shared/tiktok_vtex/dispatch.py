@@ -25,6 +25,14 @@ class DispatchError(RuntimeError):
         self.failed = list(failed)
 
 
+class FunctionNotDeployed(DispatchError):
+    """The target function does not exist in this stack (Lambda ResourceNotFoundException): nothing was sent."""
+
+    def __init__(self, function_name: str, failed: Sequence[Mapping[str, Any]], detail: str = "") -> None:
+        super().__init__(f"function {function_name} is not deployed in this stack{detail}; nothing was sent", failed)
+        self.function_name = function_name
+
+
 class Dispatcher(Protocol):
     def send(self, messages: Sequence[Mapping[str, Any]]) -> int:
         """Hands every message over or raises DispatchError; returns the number of API calls made."""
@@ -84,8 +92,11 @@ class AsyncInvoker:
     def send(self, messages: Sequence[Mapping[str, Any]]) -> int:
         failed: list[Mapping[str, Any]] = []
         for message in messages:
-            response = self._lambda.invoke(
-                FunctionName=self.function_name, InvocationType="Event", Payload=_encode(message).encode())
+            try:
+                response = self._lambda.invoke(
+                    FunctionName=self.function_name, InvocationType="Event", Payload=_encode(message).encode())
+            except self._lambda.exceptions.ResourceNotFoundException as error:
+                raise FunctionNotDeployed(self.function_name, [message]) from error
             if response.get("StatusCode") != 202:
                 failed.append(message)
         if failed:

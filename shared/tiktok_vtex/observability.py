@@ -235,3 +235,22 @@ class LazyTracer:
 logger = Logger(logger_formatter=RedactingFormatter())
 tracer = LazyTracer()
 metrics = Metrics()
+
+
+def count_by(name: str, value: float = 1, **dimensions: Any) -> None:
+    """A count with its own dimensions (type, outcome, api, code), written at once as its own EMF document.
+
+    The function's other metrics keep their one `service` dimension set, which their alarms match exactly;
+    these break a flow down for the dashboard. Dimension values must be bounded (a push type we know, an
+    HTTP status, an API code), never a client or an id: each value set is a billed CloudWatch metric.
+    """
+    namespace = metrics.namespace or os.environ.get("POWERTOOLS_METRICS_NAMESPACE")
+    if not namespace:  # outside a function (operator tools): nothing to publish to
+        return
+    service = metrics.service or os.environ.get("POWERTOOLS_SERVICE_NAME") or "tiktok-vtex"
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace=namespace,
+                       default_dimensions={"service": service}) as metric:
+        for key, item in dimensions.items():
+            metric.add_dimension(name=key, value=str(item))

@@ -33,7 +33,7 @@ from typing import Any, Protocol
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
-from tiktok_vtex.observability import logger, metrics
+from tiktok_vtex.observability import count_by, logger, metrics
 from tiktok_vtex.repositories.webhook_events import (
     INTERNAL_SHOP,
     UNKNOWN_SHOP,
@@ -48,6 +48,12 @@ from tiktok_vtex.webhooks.secrets import WebhookSecrets
 INTERNAL_SIGNATURE_HEADER = "x-internal-signature"
 SQS_MESSAGE_LIMIT = 256 * 1024
 MAX_BODY_BYTES = SQS_MESSAGE_LIMIT - 1024  # the raw body alone; the encoded queue message is checked too
+def type_label(push_type: Any) -> str:
+    """A metric dimension value: the types we know by number, anything else as "other" (a forged push must
+    not create metric series)."""
+    return str(int(push_type)) if isinstance(push_type, int) and push_type in set(PushType) else "other"
+
+
 MAX_CLIENT_HASH = 128  # VtexOrderCreatedData.client_hash / ClientTable key
 
 
@@ -200,16 +206,20 @@ class WebhookIntake:
             result, duplicate = self.once(key, accept)
         except IdempotencyAlreadyInProgressError:
             metrics.add_metric(name="WebhookInProgressDuplicate", unit=MetricUnit.Count, value=1)
+            count_by("Webhooks", type=type_label(push.type), outcome="in_progress")
             return IntakeResult(409, "in_progress", "same push is being processed; retry later")
         except Exception:
             logger.exception("webhook intake failed", extra={"push_type": push.type, "dedup_key": key})
             metrics.add_metric(name="WebhookIntakeFailed", unit=MetricUnit.Count, value=1)
+            count_by("Webhooks", type=type_label(push.type), outcome="failed")
             return IntakeResult(500, "failed", "could not accept the push; retry later")
         if duplicate:
             metrics.add_metric(name="WebhookDuplicate", unit=MetricUnit.Count, value=1)
+            count_by("Webhooks", type=type_label(push.type), outcome="duplicate")
             logger.info("duplicate push acknowledged", extra={"push_type": push.type, "dedup_key": key})
             return IntakeResult(200, "duplicate")
         metrics.add_metric(name="WebhookAccepted", unit=MetricUnit.Count, value=1)
+        count_by("Webhooks", type=type_label(push.type), outcome="accepted")
         return IntakeResult(200, str(result.get("outcome", "queued")))
 
     def _accept(self, push: Push, key: str, raw_body: bytes, received_ms: int) -> dict[str, Any]:
@@ -229,6 +239,7 @@ class WebhookIntake:
             and 0 <= push_type <= 9999 else None
         metrics.add_metric(name="WebhookRefused", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name=f"WebhookRefused{status}", unit=MetricUnit.Count, value=1)
+        count_by("Webhooks", type=type_label(known_type), outcome=f"refused_{status}")
         assert self.sampler is not None
         sampled = self.sampler.allow()
         logger.warning("webhook refused", extra={"status": status, "reason": reason, "push_type": known_type,

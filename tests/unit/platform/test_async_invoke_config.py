@@ -104,7 +104,9 @@ def test_every_async_invoked_function_has_retries_and_an_alarmed_failure_queue(t
         alarms = [
             r["Properties"] for r in resources.values()
             if r["Type"] == "AWS::CloudWatch::Alarm"
-            and {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}} in r["Properties"]["Dimensions"]
+            # metric-math alarms (error rates) have no top-level Dimensions
+            and {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}
+            in r["Properties"].get("Dimensions", [])
         ]
         if not any(
             a["MetricName"] == "ApproximateNumberOfMessagesVisible" and a["Threshold"] == 0

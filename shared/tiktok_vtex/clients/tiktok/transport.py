@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from tiktok_vtex.clients.retry import RetryableError
-from tiktok_vtex.observability import logger
+from tiktok_vtex.observability import count_by, logger
 
 from .errors import (
     TRANSPORT_ERROR,
@@ -20,6 +20,7 @@ from .errors import (
     redact,
 )
 
+RATE_LIMITED_CODE = 36009002  # TikTok's "too many requests" (HTTP 429)
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=20.0, pool=5.0)
 """Explicit timeouts: a Lambda must never hang on TikTok."""
 
@@ -109,6 +110,7 @@ def send_once(
             None,
             endpoint=endpoint,
         )
+        count_by("ApiErrors", api="tiktok", code="timeout")
         raise classify(error) from None
     except httpx.TransportError as exc:
         error = TikTokTransportError(
@@ -118,6 +120,9 @@ def send_once(
     try:
         envelope = parse_envelope(response, endpoint, secrets=secrets, accept_item_errors=accept_item_errors)
     except TikTokApiError as error:
+        count_by("ApiErrors", api="tiktok", code=error.code)
+        if error.code == RATE_LIMITED_CODE:
+            count_by("RateLimitWaits", api="tiktok")
         logger.info(
             "tiktok call failed",
             extra={

@@ -46,11 +46,15 @@ DEFAULT_HOOK_STATUSES: tuple[str, ...] = (
 """Seller-flow statuses our `/vtex/orderhook` listens to by default."""
 
 try:  # the layer always ships observability; keep the client importable on its own
+    from tiktok_vtex.observability import count_by
     from tiktok_vtex.observability import logger as _logger
 except ImportError:  # pragma: no cover
     import logging
 
     _logger = logging.getLogger("tiktok_vtex.clients.vtex")  # type: ignore[assignment]
+
+    def count_by(name: str, value: float = 1, **dimensions: Any) -> None:  # type: ignore[misc]
+        return None
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -233,6 +237,9 @@ class VtexTransport:
         return True
 
     def _log_failure(self, error: VtexApiError, attempt: int) -> None:
+        count_by("ApiErrors", api="vtex", code=error.status or "network")
+        if error.status == 429:  # HTTP Too Many Requests
+            count_by("RateLimitWaits", api="vtex")
         _logger.warning("vtex call failed", extra={"method": error.method, "path": error.path,
                                                    "status": error.status, "code": error.code,
                                                    "attempt": attempt, "retryable": error.retryable})
