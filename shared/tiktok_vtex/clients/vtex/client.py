@@ -489,6 +489,20 @@ class VtexClient:
         except VtexNotFound:
             return
 
+    # --- affiliate (catalog-change notifications) ------------------------------------------------
+
+    def get_affiliate(self, affiliate_id: str) -> dict[str, Any] | None:
+        """The affiliate's configuration (`searchURIEndpoint`, ...), or None when it does not exist."""
+        try:
+            data = self._get(f"/api/fulfillment/pvt/affiliates/{_seg(affiliate_id)}")
+        except VtexNotFound:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def put_affiliate(self, affiliate_id: str, affiliate: Mapping[str, Any]) -> None:
+        """Creates or replaces the affiliate (VTEX answers 204); safe to repeat with the same body."""
+        self._request("PUT", f"/api/fulfillment/pvt/affiliates/{_seg(affiliate_id)}", body=dict(affiliate))
+
 
 def _placed_order(data: Any, marketplace_order_id: str, status: int, path: str) -> PlacedOrder:
     """Read either reply shape: an array of orders, or an object `{orderId, ..., orderData?}`."""
