@@ -114,10 +114,11 @@ class StockSync:
 
     # ----------------------------------------------------------------------------------- fan-out
 
-    def prepare_stock(self, client_hash: str, fetch_queue: Dispatcher, *, force: bool = False) -> SyncReport:
+    def prepare_stock(self, client_hash: str, fetch_queue: Dispatcher, *, force: bool = False,
+                      reconcile: bool = False) -> SyncReport:
         """triggerPrepareStock: every SKU of the client (Query, paginated) in batches to the fetch queue."""
         return prepare_batches(self.state, client_hash, fetch_queue, message_type=PREPARE_SKU_STOCK_BATCH,
-                               batch_size=self.fetch_batch_size, force=force)
+                               batch_size=self.fetch_batch_size, force=force, reconcile=reconcile)
 
     # ----------------------------------------------------------------------------------- fetch
 
