@@ -102,7 +102,8 @@ def test_stock_and_price_changed_in_vtex_reach_tiktok_without_a_trigger(world: A
     world.http.put(f"{world.vtex.base_url}/sandbox/prices",
                    json={"sku_id": priced["id"], "selling_price": "123.40"}).raise_for_status()
     wait_notified(world, 2)
-    assert realtime.answers == [200, 200]
+    # a delivery slower than the sandbox's 5 s timeout is sent again (as VTEX does): both are merged below
+    assert len(realtime.answers) >= 2 and set(realtime.answers) == {200}
     [answer] = world.deliver(realtime.worker, "VtexNotificationQueue", batch_size=500)
     assert answer == {"batchItemFailures": []}
     calls = vtex_calls(world)
