@@ -22,10 +22,6 @@ def run(ctx: DemoContext) -> None:
     ctx.section("Near-real-time stock and price: VTEX affiliate notifications drive the sync")
     rows = stock_prices._rows(ctx)
     ctx.expect(bool(rows), "the demo client has no SKUs in ssxml_tik_tok_products_seller_sku")
-    if not all("stock_sent" in r for r in rows):  # run alone: TikTok first gets what VTEX holds
-        stock_prices._sync(ctx, "ESTOQUE-VTEX-busca-estoque-sku",
-                           {"type": "triggerPrepareStock", "clientHash": ctx.client_hash}, stock_prices.STOCK_QUEUES,
-                           lambda: all("stock_sent" in r for r in stock_prices._rows(ctx)), "the first stock sync")
 
     # 1. the affiliate: created (or found unchanged) by the invoke form of `tiktok-vtex vtex-affiliate`
     answer = ctx.invoke("VTEX-notificacao-sync", {"type": "setupVtexAffiliate", "clientHash": ctx.client_hash,
@@ -46,6 +42,8 @@ def run(ctx: DemoContext) -> None:
     vtex_sku = int(stocked.get("vtex_sku_id") or stocked["seller_sku"])
     inventory = ctx.http.get(f"{ctx.vtex_url}/sandbox/state/inventory/{vtex_sku}").json()
     total = int(inventory["warehouses"][warehouse]["total"])
+    # the demo client has no stock rules and one VTEX warehouse: TikTok gets its available units
+    expected = int(inventory["warehouses"][warehouse]["available"]) + 9
     before = sum(int(w["quantity"]) for w in _sku_on_tiktok(ctx, stocked)["inventory"])
     new_price = "98.70" if _sku_on_tiktok(ctx, priced)["price"]["sale_price"] != "98.70" else "97.60"
     delivered_before = ctx.http.get(f"{ctx.vtex_url}/sandbox/state/notifications").json()["delivered"]
@@ -60,17 +58,18 @@ def run(ctx: DemoContext) -> None:
 
     # 3. TikTok shows both, within seconds
     def stock_arrived() -> bool:
-        return sum(int(w["quantity"]) for w in _sku_on_tiktok(ctx, stocked)["inventory"]) == before + 9
+        return sum(int(w["quantity"]) for w in _sku_on_tiktok(ctx, stocked)["inventory"]) == expected
 
-    ctx.wait_for(stock_arrived, 30, "the new stock to reach TikTok without a trigger")
+    # seconds on a quiet machine (README: p95 4.9 s); the limit only stops a broken run
+    ctx.wait_for(stock_arrived, 90, "the new stock to reach TikTok without a trigger")
     stock_seconds = time.monotonic() - changed_at
-    ctx.wait_for(lambda: _sku_on_tiktok(ctx, priced)["price"]["sale_price"] == new_price, 30,
+    ctx.wait_for(lambda: _sku_on_tiktok(ctx, priced)["price"]["sale_price"] == new_price, 90,
                  "the new price to reach TikTok without a trigger")
     price_seconds = time.monotonic() - changed_at
     state = ctx.http.get(f"{ctx.vtex_url}/sandbox/state/notifications").json()
-    ctx.report(f"TikTok: SKU {stocked['seller_sku']} shows {before + 9} units after {stock_seconds:.1f} s; SKU "
-               f"{priced['seller_sku']} sells at R$ {new_price} after {price_seconds:.1f} s (batching window "
-               f"{ctx.stack.parameters.get('RealtimeWindowSeconds', '3')} s)")
+    ctx.report(f"TikTok: SKU {stocked['seller_sku']} shows {expected} units (was {before}) after "
+               f"{stock_seconds:.1f} s; SKU {priced['seller_sku']} sells at R$ {new_price} after {price_seconds:.1f} s "
+               f"(batching window {ctx.stack.parameters.get('RealtimeWindowSeconds', '3')} s)")
     ctx.report(f"VTEX sandbox notifications delivered: {state['delivered'] - delivered_before} for these changes "
                f"({state['dropped']} dropped, {state['pending']} pending)")
     if state["pending"]:
