@@ -168,3 +168,17 @@ def test_an_older_payload_naming_no_change_reads_both() -> None:
     sku = world.rows[0].seller_sku
     world.run([change(sku)])
     assert world.vtex.stock_calls == [sku] and world.vtex.price_calls == [sku]
+
+
+def test_a_flood_of_10000_notifications_is_coalesced() -> None:
+    world = World()
+    world.rows = rows(products=20, skus=5)
+    world.state = MemoryStateStore(world.rows)
+    world.vtex = Vtex(world.rows)
+    world.stock = StockSync(world.state, MemoryChangeLog(), clock=world.clock)
+    world.sync = RealtimeSync(world.state, world.stock, world.prices, clock=world.clock)
+    flood = [change(world.rows[n % 100].seller_sku, T0 + n, stock=True) for n in range(10_000)]
+    flood += [change(str(990000 + n), T0, stock=True) for n in range(500)]  # SKUs we do not list
+    report = world.run(flood)
+    assert len(world.vtex.stock_calls) == 100 and report.unknown == 500
+    assert len(world.stock_updates.messages) == 20  # one per product
