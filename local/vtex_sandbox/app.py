@@ -16,11 +16,13 @@ from collections.abc import Callable, Mapping
 from flask import Flask
 
 from local.vtex_sandbox.admin_routes import register_admin
+from local.vtex_sandbox.affiliates import register_affiliate_routes
 from local.vtex_sandbox.api_routes import register_api
 from local.vtex_sandbox.faults import FaultInjector
 from local.vtex_sandbox.guard import register_guard
 from local.vtex_sandbox.hook_routes import register_hook_routes
 from local.vtex_sandbox.hooks import HookDispatcher
+from local.vtex_sandbox.notifications import AffiliateNotifier
 from local.vtex_sandbox.state import VtexStore
 
 
@@ -53,12 +55,17 @@ def create_app(
         cancel_window_seconds=float(_flag(env, "VTEX_SANDBOX_CANCEL_WINDOW_SECONDS", "3")),
     )
     faults = FaultInjector(clock, default_rate_per_minute=rate)
+    notification_delays = [float(x) for x in _flag(env, "VTEX_SANDBOX_NOTIFICATION_RETRY_DELAYS", "0.5,1.0,2.0")
+                           .split(",") if x]
+    notifier = AffiliateNotifier(account, committed=lambda: store.lock, retry_delays=notification_delays, sleep=sleep)
+    store.notifier = notifier
     if _flag(env, "VTEX_SANDBOX_SEED", "demo") == "demo":
         store.seed_demo()
 
     app = Flask("vtex_sandbox")
     app.url_map.strict_slashes = False
-    app.extensions["vtex_sandbox"] = {"store": store, "faults": faults, "hooks": dispatcher}
+    app.extensions["vtex_sandbox"] = {"store": store, "faults": faults, "hooks": dispatcher,
+                                      "notifications": notifier}
     stop = threading.Event()
 
     if ticker:
@@ -77,6 +84,7 @@ def create_app(
     def close() -> None:
         stop.set()
         dispatcher.close()
+        notifier.close()
 
     app.extensions["vtex_sandbox"]["close"] = close
 
@@ -84,4 +92,5 @@ def create_app(
     register_api(app, store)
     register_hook_routes(app, dispatcher, app_key)
     register_admin(app, store, faults, dispatcher, account)
+    register_affiliate_routes(app, store, notifier)
     return app

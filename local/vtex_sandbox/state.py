@@ -27,11 +27,12 @@ from .records import (
     decimal,
     now_iso,
 )
+from .watch import NotifyingArea
 
 
-class VtexStore(CatalogArea, CheckoutArea, OmsArea):
+class VtexStore(NotifyingArea, CatalogArea, CheckoutArea, OmsArea):
     """The VTEX sandbox's store: every area over one state (see store.py for the state, each area's module
-    for its rules)."""
+    for its rules; NotifyingArea tells the affiliates about stock, price and SKU changes)."""
 
 
 __all__ = [

@@ -8,6 +8,8 @@ the same way. Configuration comes from the same environment variables the functi
   bound to the client, valid --ttl-hours). Send it to the seller; TikTok redirects to /tiktok/callback.
 - `auth-status <client_hash>`: link status and token expiry dates of a client (never a token).
 - `migrate-legacy-tokens`: one-off after the first deploy (see tiktok_vtex.auth.migration).
+- `vtex-affiliate <client_hash> [--apply]`: the client's VTEX affiliate pointed at its notification URL
+  (tiktok_vtex.notifications.affiliate; issue 16).
 """
 
 from __future__ import annotations
@@ -147,6 +149,51 @@ def run_migrate(args: argparse.Namespace, out: TextIO) -> int:
                                     links=DynamoTable(args.client_tiktok_table), cipher=TokenCipher(args.kms_key_id))
     for key, value in summary.as_dict().items():
         print(f"{key:32} {value}", file=out)
+    return 0
+
+
+# ------------------------------------------------------------------------------------------- vtex-affiliate
+
+def _configure_vtex_affiliate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("client_hash")
+    parser.add_argument("--apply", action="store_true", help="write the changes (default: only show them)")
+    parser.add_argument("--follow-up-email", default="", help="needed when the affiliate does not exist yet")
+    parser.add_argument("--name", default="", help="affiliate name (default: kept, or 'TikTok Shop')")
+    parser.add_argument("--public-base-url", default=os.environ.get("PUBLIC_BASE_URL", ""),
+                        help="public https base URL of the HTTP API (default: $PUBLIC_BASE_URL)")
+    parser.add_argument("--secret-name", default=os.environ.get("APP_SECRET_NAME", ""),
+                        help="the stack's TikTok app secret (default: $APP_SECRET_NAME)")
+    parser.add_argument("--vtex-secret-prefix", default=os.environ.get("VTEX_SECRET_PREFIX", "tiktok-vtex"))
+    parser.add_argument("--vtex-base-url-template",
+                        default=os.environ.get("VTEX_BASE_URL_TEMPLATE", "https://{account}.vtexcommercestable.com.br"))
+
+
+@command("vtex-affiliate", "show the client's VTEX affiliate and, with --apply, create or update it so VTEX "
+         "notifies the connector of stock, price and SKU changes (safe to re-run)")(_configure_vtex_affiliate)
+def run_vtex_affiliate(args: argparse.Namespace, out: TextIO, *, fetch: SecretFetcher = fetch_json_secret,
+                       vtex_secret: Any = None) -> int:
+    import json
+
+    from tiktok_vtex.clients.vtex.cache import VtexClientCache
+    from tiktok_vtex.clients.vtex.credentials import fetch_vtex_secret
+    from tiktok_vtex.clients.vtex.errors import VtexApiError, VtexCredentialsError
+    from tiktok_vtex.notifications.affiliate import AffiliateSetupError, setup_client_affiliate
+
+    secrets = load_secrets(args.secret_name, fetch)
+    clients = VtexClientCache(vtex_secret or fetch_vtex_secret, secret_prefix=args.vtex_secret_prefix,
+                              base_url_template=args.vtex_base_url_template,
+                              pricing_base_url_template=args.vtex_base_url_template)
+    try:
+        setup = setup_client_affiliate(clients, args.client_hash,
+                                       secret=secrets.internal_webhook_secret.get_secret_value(),
+                                       public_base_url=args.public_base_url, apply=args.apply,
+                                       name=args.name or None, follow_up_email=args.follow_up_email or None)
+    except (AffiliateSetupError, VtexCredentialsError, VtexApiError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(setup.as_dict(), indent=2, ensure_ascii=False), file=out)
+    if setup.action.startswith("would"):
+        print("nothing written: run again with --apply", file=sys.stderr)
     return 0
 
 

@@ -192,6 +192,17 @@ class ProductImagesSettings(CatalogSettings):
     product_images_queue_url: str = Field(alias="PRODUCT_IMAGES_QUEUE_URL", min_length=1)
 
 
+# --- VTEX affiliate notifications (issue 16) ---
+class VtexNotificationIntakeSettings(Settings):
+    vtex_notification_queue_url: str = Field(alias="VTEX_NOTIFICATION_QUEUE_URL", min_length=1)
+
+
+class VtexNotificationSyncSettings(Settings):
+    sqs_atualiza_estoque: str = Field(alias="SQS_ATUALIZA_ESTOQUE", min_length=1)
+    sqs_atualiza_preco: str = Field(alias="SQS_ATUALIZA_PRECO", min_length=1)
+    realtime_stale_margin_ms: int | None = Field(default=None, ge=0, alias="REALTIME_STALE_MARGIN_MS")
+
+
 # Legacy function name (FunctionName without FUNCTION_PREFIX) -> its settings model. A function not
 # listed reads the shared Settings. tests/unit/platform/test_settings.py checks every function of
 # template.yaml validates against its model.
@@ -211,6 +222,8 @@ FUNCTION_SETTINGS: dict[str, type[Settings]] = {
     "VTEX-PRODUTO-ADDITIONAL-IMAGES-XML": ProductImagesSettings,
     "INVOICE": InvoiceSettings,
     "SHIPPING-PACKAGE": ShippingPackageSettings,
+    "VTEX-notificacao": VtexNotificationIntakeSettings,
+    "VTEX-notificacao-sync": VtexNotificationSyncSettings,
 }
 
 S = TypeVar("S", bound=Settings)

@@ -306,7 +306,69 @@ def callback_cases(secret: str, client_hash: str) -> st.SearchStrategy[Case]:
     return st.one_of(valid(), forged(), forged(), replayed(), garbage())
 
 
+# --- POST /vtex/notification/{client_hash}/{token}/{proxy+} (issue 16) --------------------------------
+
+def notification_cases(client_hash: str) -> st.SearchStrategy[Case]:
+    from events import vtex_notifications as vn
+
+    right = vn.token(client_hash)
+
+    def event(raw: bytes, token: str = right, rest: str = "api/notification/") -> dict[str, Any]:
+        try:
+            raw.decode("utf-8")
+            as_base64 = False
+        except UnicodeDecodeError:
+            as_base64 = True
+        return vn.http_event(client_hash, token, raw, rest=rest, base64_body=as_base64)
+
+    def body(draw: st.DrawFn) -> dict[str, Any]:
+        return vn.notification(draw(st.integers(1, 10**12)), draw(st.integers(1, 10**9)), legacy=draw(st.booleans()),
+                               StockModified=draw(st.booleans()), PriceModified=draw(st.booleans()))
+
+    @st.composite
+    def valid(draw: st.DrawFn) -> Case:
+        notification = body(draw)
+        for _ in range(draw(st.integers(0, 3))):  # some mutations keep it valid, most make it a 400
+            name = draw(st.sampled_from([*notification.keys(), draw(st.text(max_size=8))]))
+            notification[name] = draw(json_value)
+        raw = json.dumps(notification, ensure_ascii=draw(st.booleans())).encode("utf-8", "surrogatepass")
+        return Case("notification (maybe mutated)", event(raw, rest=draw(st.sampled_from(
+            ["api/notification/", "api/notification"]))))
+
+    @st.composite
+    def forged(draw: st.DrawFn) -> Case:
+        raw = json.dumps(body(draw)).encode()
+        choice = draw(st.sampled_from(["random", "other-client", "truncated", "flipped", "upper", "empty-ish"]))
+        token = {"random": draw(st.text(min_size=1, max_size=60)), "other-client": vn.token(client_hash + "x"),
+                 "truncated": right[:draw(st.integers(0, len(right) - 1))] or "0",
+                 "flipped": right[:-1] + ("0" if right[-1] != "0" else "1"), "upper": right.upper(),
+                 "empty-ish": " "}[choice]
+        if token == right:
+            token = right + "0"
+        return Case(f"forged token ({choice})", event(raw, token), must_refuse=True)
+
+    @st.composite
+    def refused(draw: st.DrawFn) -> Case:
+        choice = draw(st.sampled_from(["other-account", "other-affiliate", "other-path", "garbage", "huge"]))
+        notification = body(draw)
+        if choice == "other-account":
+            notification["an" if "an" in notification else "An"] = "another" + draw(st.text("abc", max_size=5))
+        if choice == "other-affiliate":
+            notification["idAffiliate" if "idAffiliate" in notification else "IdAffiliate"] = "ZZZ"
+        raw = json.dumps(notification).encode()
+        if choice == "garbage":
+            raw = draw(st.one_of(st.binary(max_size=200), st.sampled_from([b"", b"{", b"null", b"[]", b"{}"])))
+        if choice == "huge":
+            raw = json.dumps({**notification, "pad": "x" * draw(st.integers(17_000, 40_000))}).encode()
+        rest = draw(st.sampled_from(["api/other", "x", "api/notification/extra"])) if choice == "other-path" \
+            else "api/notification/"
+        return Case(f"refused ({choice})", event(raw, rest=rest), must_refuse=True)
+
+    return st.one_of(valid(), valid(), forged(), refused())
+
+
 GENERATORS: dict[str, Callable[..., st.SearchStrategy[Case]]] = {
     "POST /tiktok/webhook": webhook_cases,
     "GET /tiktok/callback": callback_cases,
+    "POST /vtex/notification/{client_hash}/{token}/{proxy+}": notification_cases,
 }

@@ -154,7 +154,47 @@ def callback_driver(module_function_env: Callable[[str], dict[str, str]],  # noq
     callback.wiring.cache_clear()
 
 
-DRIVERS = {"POST /tiktok/webhook": "webhook_driver", "GET /tiktok/callback": "callback_driver"}
+@pytest.fixture
+def notification_driver(module_moto: Any, module_function_env: Callable[[str], dict[str, str]],  # noqa: F811
+                        stack_env: dict[str, str]) -> Iterator[Driver]:
+    """The VTEX notification intake (issue 16) with the demo client's VTEX secret; side effects = queue sends."""
+    import json as _json
+
+    import boto3
+
+    from tests.fuzz.routes import notification_cases
+    from tiktok_vtex.clients.vtex.credentials import vtex_secret_name
+
+    env = module_function_env("VtexNotificationFunction")
+    from notifications import handler
+
+    client_hash = stack_env["DEMO_CLIENT_HASH"]
+    secrets = boto3.client("secretsmanager")
+    name = vtex_secret_name(client_hash, env["VTEX_SECRET_PREFIX"])
+    value = _json.dumps({"account": stack_env["VTEX_ACCOUNT"], "app_key": stack_env["VTEX_APP_KEY"],
+                         "app_token": stack_env["VTEX_APP_TOKEN"], "affiliate_id": stack_env["VTEX_AFFILIATE_ID"]})
+    with contextlib.suppress(secrets.exceptions.ResourceExistsException):  # module moto: made once
+        secrets.create_secret(Name=name, SecretString=value)
+    handler.intake.cache_clear()
+    intake = handler.intake()
+    sends = [0]
+    real = intake.queue
+
+    class CountingQueue:
+        def send(self, messages: Any) -> int:
+            sends[0] += len(messages)
+            return real.send(messages)
+
+    intake.queue = CountingQueue()
+    yield Driver(call=lambda event: handler.lambda_handler(event, LambdaContextStub()),
+                 side_effects=lambda: sends[0], strategy=notification_cases(client_hash),
+                 secrets=[stack_env["TIKTOK_APP_SECRET"], stack_env["INTERNAL_WEBHOOK_SECRET"],
+                          stack_env["OAUTH_STATE_SECRET"], stack_env["VTEX_APP_TOKEN"]])
+    handler.intake.cache_clear()
+
+
+DRIVERS = {"POST /tiktok/webhook": "webhook_driver", "GET /tiktok/callback": "callback_driver",
+           "POST /vtex/notification/{client_hash}/{token}/{proxy+}": "notification_driver"}
 
 
 def _leaks(text: str, secrets: list[str], cpfs: set[str]) -> list[str]:

@@ -74,6 +74,20 @@ class MemoryStateStore:
                 self._update(client_hash, seller_sku, **{f"{kind}_error": {"code": code, "message": message,
                                                                            "at": at}}, **attributes)
 
+    def record_vtex_availability(self, client_hash: str, seller_sku: str, *, unavailable: bool, at_ms: int) -> bool:
+        with self._lock:
+            row = self.rows.get((client_hash, seller_sku))
+            if row is None or (row.vtex_unavailable_at_ms is not None and row.vtex_unavailable_at_ms >= at_ms):
+                return False
+            self._update(client_hash, seller_sku, vtex_unavailable=unavailable, vtex_unavailable_at_ms=at_ms)
+            return True
+
+    def record_catalog_modified(self, client_hash: str, seller_sku: str, at_ms: int) -> None:
+        with self._lock:
+            row = self.rows.get((client_hash, seller_sku))
+            if row is not None and (row.catalog_modified_at_ms is None or row.catalog_modified_at_ms < at_ms):
+                self._update(client_hash, seller_sku, catalog_modified_at_ms=at_ms)
+
 
 class MemoryChangeLog:
     def __init__(self) -> None:

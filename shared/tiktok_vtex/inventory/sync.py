@@ -114,10 +114,11 @@ class StockSync:
 
     # ----------------------------------------------------------------------------------- fan-out
 
-    def prepare_stock(self, client_hash: str, fetch_queue: Dispatcher, *, force: bool = False) -> SyncReport:
+    def prepare_stock(self, client_hash: str, fetch_queue: Dispatcher, *, force: bool = False,
+                      reconcile: bool = False) -> SyncReport:
         """triggerPrepareStock: every SKU of the client (Query, paginated) in batches to the fetch queue."""
         return prepare_batches(self.state, client_hash, fetch_queue, message_type=PREPARE_SKU_STOCK_BATCH,
-                               batch_size=self.fetch_batch_size, force=force)
+                               batch_size=self.fetch_batch_size, force=force, reconcile=reconcile)
 
     # ----------------------------------------------------------------------------------- fetch
 
@@ -158,11 +159,20 @@ class StockSync:
 
     def fetch(self, ctx: ClientSyncContext, seller_skus: Sequence[str], vtex: InventoryReader,
               pending: PendingOrderUnits, *, force: bool = False) -> tuple[SyncReport, list[dict[str, Any]]]:
-        """triggerPepareSkuStockBatch without the send: the update messages of the changed products."""
+        """triggerPepareSkuStockBatch without the send: the update messages of the changed products.
+
+        A SKU VTEX took out of the affiliate or deactivated (`vtex_unavailable`, set by its notification) is
+        not read: TikTok gets 0 in every warehouse, the same diff-only, claimed path as any reading."""
         report = SyncReport(ctx.client_hash)
         rows = self._engine.linked_rows(ctx, seller_skus, report, force=force)
+        unavailable = [r for r in rows if r.vtex_unavailable]
+        rows = [r for r in rows if not r.vtex_unavailable]
         units = pending.units_by_seller_sku(ctx.client_hash) if rows else {}
         values, failures, calls = self.read_skus(ctx, rows, vtex, units)
+        now = now_ms(self.clock)
+        for row in unavailable:
+            values[row.seller_sku] = (dict.fromkeys(ctx.tiktok_warehouses, 0), now)
+        rows = [*rows, *unavailable]
         report.vtex_calls += calls
         report.failures.extend(failures)
         report.read = len(values)

@@ -123,9 +123,10 @@ class PriceSync:
         self._engine = SendEngine(self.state, self.log,
                                   PriceChannel(self.state, self.log, self.product_log, self.clock), self.clock)
 
-    def prepare(self, client_hash: str, fetch_queue: Dispatcher, *, force: bool = False) -> SyncReport:
+    def prepare(self, client_hash: str, fetch_queue: Dispatcher, *, force: bool = False,
+                reconcile: bool = False) -> SyncReport:
         return prepare_batches(self.state, client_hash, fetch_queue, message_type=PREPARE_SKU_PRICE_BATCH,
-                               batch_size=self.fetch_batch_size, force=force)
+                               batch_size=self.fetch_batch_size, force=force, reconcile=reconcile)
 
     def fetch(self, ctx: ClientSyncContext, seller_skus: Sequence[str], vtex: PriceReader, *,
               force: bool = False) -> tuple[SyncReport, list[dict[str, Any]]]:

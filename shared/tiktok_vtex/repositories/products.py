@@ -48,6 +48,11 @@ class SellerSku(BaseModel):
     # A product in a promotion (12052038 / 12019045): price updates are skipped until this time.
     price_locked_until: int | None = None
     price_locked_code: int | None = None
+    # VTEX affiliate notifications (issue 16): the SKU was taken out of the affiliate or deactivated (TikTok
+    # then gets stock 0 until a notification says it is back), and when VTEX last changed its catalog data.
+    vtex_unavailable: bool | None = None
+    vtex_unavailable_at_ms: int | None = None
+    catalog_modified_at_ms: int | None = None
 
     def sent(self, kind: SyncKind) -> dict[str, Any] | None:
         return self.stock_sent if kind == "stock" else self.price_sent
@@ -160,3 +165,30 @@ class ProductRepository:
                                       condition="attribute_exists(client_hash)", return_values="NONE")
         except ConditionFailed:
             return  # the SKU row is gone: nothing to annotate
+
+    # --- VTEX affiliate notifications (issue 16) ------------------------------------------------
+
+    def record_vtex_availability(self, client_hash: str, seller_sku: str, *, unavailable: bool, at_ms: int) -> bool:
+        """Stores whether VTEX offers the SKU to the affiliate, unless a newer notification already did
+        (notifications arrive out of order). False when refused or the row is gone."""
+        try:
+            self._table.update(
+                {"client_hash": client_hash, "seller_sku": seller_sku}, "SET #u = :u, #t = :t",
+                names={"#u": "vtex_unavailable", "#t": "vtex_unavailable_at_ms"},
+                values={":u": unavailable, ":t": at_ms},
+                condition="attribute_exists(client_hash) AND (attribute_not_exists(#t) OR #t < :t)",
+                return_values="NONE")
+        except ConditionFailed:
+            return False
+        return True
+
+    def record_catalog_modified(self, client_hash: str, seller_sku: str, at_ms: int) -> None:
+        """VTEX changed the SKU's catalog data (name, images, ...): kept for the catalog flow to pick up."""
+        try:
+            self._table.update(
+                {"client_hash": client_hash, "seller_sku": seller_sku}, "SET #c = :t",
+                names={"#c": "catalog_modified_at_ms"}, values={":t": at_ms},
+                condition="attribute_exists(client_hash) AND (attribute_not_exists(#c) OR #c < :t)",
+                return_values="NONE")
+        except ConditionFailed:
+            return

@@ -38,11 +38,13 @@ def product_batches(rows: Iterable[SellerSku], max_skus: int) -> list[list[str]]
 
 
 def prepare_batches(state: SyncStateStore, client_hash: str, fetch_queue: Dispatcher, *, message_type: str,
-                    batch_size: int, force: bool = False) -> SyncReport:
+                    batch_size: int, force: bool = False, reconcile: bool = False) -> SyncReport:
     """The fan-out step: every linked SKU of the client (Query, paginated) in batches of whole products, one
-    `message_type` message each, to the fetch queue."""
+    `message_type` message each, to the fetch queue. `reconcile` marks the nightly run's batches: their fetch
+    reports how many SKUs it found out of date (issue 16: near 0 while VTEX notifications flow)."""
     rows = [r for r in state.iter_client_skus(client_hash) if r.tik_tok_product_id]
-    messages = [{"type": message_type, "clientHash": client_hash, "sku": batch, "force": force}
+    extra = {"reconcile": True} if reconcile else {}
+    messages = [{"type": message_type, "clientHash": client_hash, "sku": batch, "force": force, **extra}
                 for batch in product_batches(rows, batch_size)]
     report = SyncReport(client_hash, read=len(rows), messages=len(messages))
     if messages:

@@ -40,6 +40,7 @@ def sku_list(value: Any) -> list[str]:
 
 class SkuMessage(ClientMessage):
     sku: list[str] = Field(min_length=1, max_length=500)
+    reconcile: bool = False  # a batch of the nightly run: its fetch reports the SKUs it found out of date
 
     @field_validator("sku", mode="before")
     @classmethod

@@ -110,7 +110,21 @@ def run_message(domain: SyncDomain, message: BaseModel, deps: SyncWiring, *,
     except (ClientDeauthorized, ClientNotAuthorized) as error:
         # Raised while calling TikTok (token refresh refused, push 6 meanwhile): same as an unusable client.
         return record_unavailable(domain, deps, ClientUnavailable(client_hash, str(error)), message_type)
-    return outcome if isinstance(outcome, dict) else finish(domain, outcome, message_type)
+    if isinstance(outcome, dict):
+        return outcome
+    if getattr(message, "reconcile", False):
+        report_out_of_date(domain, outcome)
+    return finish(domain, outcome, message_type)
+
+
+def report_out_of_date(domain: SyncDomain, report: SyncReport) -> None:
+    """A nightly batch: the SKUs whose VTEX value differed from what TikTok held. With VTEX notifications
+    flowing this stays near 0; `<Prefix>ReconcileOutOfDate` above the threshold alarms (template.yaml)."""
+    metrics.add_metric(name=f"{domain.metric_prefix}ReconcileOutOfDate", unit=MetricUnit.Count, value=report.changed)
+    if report.changed:
+        logger.warning(f"nightly {domain.name} run found SKUs out of date",
+                       extra={"client_hash": report.client_hash, "out_of_date": report.changed,
+                              "read": report.read})
 
 
 def fan_out(domain: SyncDomain, deps: SyncWiring, message_type: str,
@@ -177,7 +191,7 @@ class SyncFunction:
         """Nightly: the full run of every active client; one client failing does not stop the others."""
         prepare, queue = self._prepare(deps), deps.queue(self._fetch_queue)
         result = fan_out(self.domain, deps, self._nightly_type,
-                         lambda client_hash: prepare(client_hash, queue, force=force))
+                         lambda client_hash: prepare(client_hash, queue, force=force, reconcile=True))
         logger.info(f"nightly {self.domain.name} fan-out",
                     extra={"clients": len(result["clients"]), "failed": len(result["failed"])})
         return result

@@ -161,7 +161,9 @@ def test_http_api_routes_are_throttled_in_the_template() -> None:
     assert api["DefaultRouteSettings"]["ThrottlingBurstLimit"] > 0
     assert api["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
     routes = api["RouteSettings"]
-    assert set(routes) == {"POST /tiktok/webhook", "GET /tiktok/callback"}
+    notification = "POST /vtex/notification/{client_hash}/{token}/{proxy+}"  # issue 16: its own limits
+    assert set(routes) == {"POST /tiktok/webhook", "GET /tiktok/callback", notification}
+    assert routes[notification]["ThrottlingBurstLimit"] > 0 and routes[notification]["ThrottlingRateLimit"] > 0
     assert routes["GET /tiktok/callback"]["ThrottlingRateLimit"] < routes["POST /tiktok/webhook"]["ThrottlingRateLimit"]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tiktok_vtex.clients.vtex.errors import VtexApiError, VtexDuplicateOrder, VtexUnavailableItem
+from tiktok_vtex.clients.vtex.errors import VtexApiError, VtexDuplicateOrder, VtexNotFound, VtexUnavailableItem
 from tiktok_vtex.clients.vtex.models import (
     FulfillResult,
     MarketplaceOrder,
@@ -79,6 +79,20 @@ class CheckoutApi(VtexTransport):
             data = data[0] if data else {}
         return FulfillResult.model_validate(data or {"orderId": vtex_order_id})
 
+
+    # --- affiliate (catalog-change notifications, issue 16) -------------------------------------------
+
+    def get_affiliate(self, affiliate_id: str) -> dict[str, Any] | None:
+        """The affiliate's configuration (`searchURIEndpoint`, ...), or None when it does not exist."""
+        try:
+            data = self._get(f"/api/fulfillment/pvt/affiliates/{path_segment(affiliate_id)}")
+        except VtexNotFound:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def put_affiliate(self, affiliate_id: str, affiliate: Mapping[str, Any]) -> None:
+        """Creates or replaces the affiliate (VTEX answers 204); safe to repeat with the same body."""
+        self._request("PUT", f"/api/fulfillment/pvt/affiliates/{path_segment(affiliate_id)}", body=dict(affiliate))
 
 def _placed_order(data: Any, marketplace_order_id: str, status: int, path: str) -> PlacedOrder:
     """Read either reply shape: an array of orders, or an object `{orderId, ..., orderData?}`."""
