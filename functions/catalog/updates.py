@@ -27,11 +27,12 @@ from catalog.wiring import CatalogWiring
 from tiktok_vtex.catalog.feed import FeedError
 from tiktok_vtex.catalog.messages import CatalogMessageError, parse
 from tiktok_vtex.catalog.sources import open_feed
-from tiktok_vtex.catalog_updates.edit import deactivate, update_group
+from tiktok_vtex.catalog_updates.edit import deactivate, restore, update_group
 from tiktok_vtex.catalog_updates.messages import (
     COMPARE_FEEDS,
     CompareFeeds,
     DeactivateProducts,
+    RestoreItems,
     UpdateProductGroup,
 )
 from tiktok_vtex.catalog_updates.run import UpdateQueues, compare_feeds
@@ -103,11 +104,14 @@ def compare(message: CompareFeeds, deps: UpdateWiring) -> dict[str, Any]:
 
 
 def handle_record(payload: Any, deps: UpdateWiring) -> dict[str, Any]:
-    message = parse(payload, UpdateProductGroup, DeactivateProducts)
+    message = parse(payload, UpdateProductGroup, DeactivateProducts, RestoreItems)
     tiktok = deps.tiktok(message.client_hash)  # type: ignore[attr-defined]
     if isinstance(message, DeactivateProducts):
         context = deps.group_context(message.client_hash, "-", tiktok)
         return deactivate(context, message, api=tiktok, skus=deps.sync.products, state=deps.state)
+    if isinstance(message, RestoreItems):
+        context = deps.group_context(message.client_hash, "-", tiktok)
+        return restore(context, message, api=tiktok, skus=deps.sync.products, state=deps.state, clock=time.time)
     assert isinstance(message, UpdateProductGroup)
     context = deps.group_context(message.client_hash, message.warehouse_id, tiktok)
     outcome = update_group(context, message, api=tiktok, skus=deps.sync.products, state=deps.state, clock=time.time)

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from tiktok_vtex.catalog.grouping import ProductGroup
 from tiktok_vtex.catalog.listing import GroupContext
 from tiktok_vtex.catalog.preflight import preflight
-from tiktok_vtex.catalog_updates.messages import DeactivateProducts, UpdateProductGroup
+from tiktok_vtex.catalog_updates.messages import DeactivateProducts, RestoreItems, UpdateProductGroup
 from tiktok_vtex.clients.tiktok.errors import TikTokValidationError
 from tiktok_vtex.repositories.feed_state import FeedStateRepository
 from tiktok_vtex.repositories.products import ProductRepository
@@ -62,6 +62,8 @@ class EditApi(Protocol):
     def update_inventory(self, product_id: str, skus: Any) -> Any: ...
 
     def deactivate_products(self, product_ids: Iterable[str]) -> Any: ...
+
+    def activate_products(self, product_ids: Iterable[str]) -> Any: ...
 
 
 @dataclass
@@ -190,6 +192,29 @@ def deactivate(ctx: GroupContext, message: DeactivateProducts, *, api: EditApi, 
     ctx.log.append(ctx.client_hash, "products_deactivated", message.run_id,
                    {"run_id": message.run_id, "deactivated": done, "failed": failed})
     return {"deactivated": len(done), "failed": failed}
+
+
+def restore(ctx: GroupContext, message: RestoreItems, *, api: EditApi, skus: ProductRepository,
+            state: FeedStateRepository, clock: Callable[[], float]) -> dict[str, Any]:
+    """Items back in the feed: deactivated products activated again, rows unmarked, stock handed over."""
+    failed: dict[str, str] = {}
+    if message.activate:
+        result = api.activate_products(list(message.activate))
+        failed = {str(e.id_of("product_id")): f"{e.code}: {e.message}"[:200] for e in result.errors}
+    done = [pid for pid in message.products if pid not in failed]
+    items = [item for pid in done for item in message.products[pid]]
+    for product_id in done:
+        reactivated = {"product_status": None} if product_id in message.activate else {}
+        for seller_sku in message.products[product_id]:
+            skus.update(ctx.client_hash, seller_sku, removed_from_feed=None, **reactivated)
+    if items:
+        ctx.creator.hand_over(items)  # their stock (0 while they were gone) comes back from VTEX
+    state.accept(ctx.client_hash, {i: message.fingerprints[i] for i in items if i in message.fingerprints},
+                 now=int(clock()))
+    ctx.log.append(ctx.client_hash, "products_restored", message.run_id,
+                   {"run_id": message.run_id, "restored": done, "activated": [p for p in done if p in message.activate],
+                    "failed": failed})
+    return {"restored": len(items), "failed": failed}
 
 
 def _log(ctx: GroupContext, message: UpdateProductGroup, outcome: EditOutcome, **extra: Any) -> None:

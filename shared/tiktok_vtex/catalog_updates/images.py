@@ -100,7 +100,7 @@ def products_of(skus: Iterable[Any]) -> dict[str, list[str]]:
     products: dict[str, list[str]] = {}
     for sku in skus:
         product_id = getattr(sku, "tik_tok_product_id", None)
-        if not product_id or getattr(sku, "model_extra", {}).get("removed_from_feed"):
+        if not product_id or getattr(sku, "removed_from_feed", None):
             continue
         products.setdefault(str(product_id), []).append(str(sku.vtex_id))
     return products

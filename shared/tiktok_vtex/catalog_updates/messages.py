@@ -15,6 +15,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 COMPARE_FEEDS = "triggerCompareFeeds"
 UPDATE_GROUP = "triggerUpdateProductGroup"
 DEACTIVATE_PRODUCTS = "triggerDeactivateProducts"
+RESTORE_ITEMS = "triggerRestoreItems"
 SEARCH_IMAGES = "triggerSearchImagesVtex"
 ADD_IMAGES = "triggerAddVtexImages"
 DEACTIVATE_BATCH = 20  # TikTok: products/deactivate takes at most 20 product ids
@@ -57,6 +58,16 @@ class DeactivateProducts(_Message):
     type: Literal["triggerDeactivateProducts"]
     run_id: str = Field(max_length=64)
     products: dict[str, list[str]] = Field(min_length=1, max_length=DEACTIVATE_BATCH)  # product id -> item ids
+
+
+class RestoreItems(_Message):
+    """Items back in the feed after they left it: their rows unmarked, deactivated products activated."""
+
+    type: Literal["triggerRestoreItems"]
+    run_id: str = Field(max_length=64)
+    products: dict[str, list[str]] = Field(min_length=1, max_length=DEACTIVATE_BATCH)  # product id -> item ids
+    activate: list[str] = Field(default_factory=list, max_length=DEACTIVATE_BATCH)      # deactivated ones
+    fingerprints: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
 class SearchImagesVtex(_Message):

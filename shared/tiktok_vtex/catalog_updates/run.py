@@ -14,6 +14,8 @@ One pass over the new feed: every raw item is fingerprinted and compared (FeedDi
   PRODUTOS-lista-produtos queues); once the listing wrote its SKU rows, the next run finds the item "added"
   with a SKU row and stores its state (so a listing the pre-flight blocked is tried again each run);
 * products whose every item left the feed -> `triggerDeactivateProducts` in batches of 20;
+* an item back in the feed after it left it -> `triggerRestoreItems`: its row unmarked, its product activated
+  again if it had been deactivated, its stock handed to the stock flow;
 * an item moved to another item_group_id -> reported (`product_update_refused`), its state not advanced.
 
 Nothing is stored for what was not taken: the next run compares it again.
@@ -33,7 +35,7 @@ from tiktok_vtex.catalog.grouping import Grouper
 from tiktok_vtex.catalog.messages import LIST_GROUP
 from tiktok_vtex.catalog_updates.diff import ChangeKind, FeedDiff, ItemChange, Route, digest_items
 from tiktok_vtex.catalog_updates.fingerprint import Fingerprint
-from tiktok_vtex.catalog_updates.messages import DEACTIVATE_BATCH, DEACTIVATE_PRODUCTS, UPDATE_GROUP
+from tiktok_vtex.catalog_updates.messages import DEACTIVATE_BATCH, DEACTIVATE_PRODUCTS, RESTORE_ITEMS, UPDATE_GROUP
 from tiktok_vtex.dispatch import Dispatcher
 from tiktok_vtex.repositories.feed_state import FeedStateRepository
 from tiktok_vtex.repositories.logs import LogRepository
@@ -59,6 +61,7 @@ class UpdateReport:
     product_edits: int = 0
     new_products: int = 0
     deactivations: int = 0
+    restored: int = 0
     stored: int = 0
     refused: list[dict[str, str]] = field(default_factory=list)
     duplicates: int = 0
@@ -74,6 +77,19 @@ class _GroupWork:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     fingerprints: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class _Pending:
+    """What one run found, before it is sent."""
+
+    work: dict[str, _GroupWork] = field(default_factory=lambda: defaultdict(_GroupWork))
+    accepted_now: dict[str, dict[str, Any]] = field(default_factory=dict)
+    price: list[str] = field(default_factory=list)
+    stock: list[str] = field(default_factory=list)
+    new_groups: set[str] = field(default_factory=set)
+    restore: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # product -> items
+    restore_fingerprints: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def load_state(state: FeedStateRepository, client_hash: str) -> dict[str, Fingerprint]:
@@ -96,11 +112,7 @@ def compare_feeds(client_hash: str, new_feed: IO[bytes], *, old_feed: IO[bytes] 
                 else load_state(state, client_hash))
     rows = {row.seller_sku: row for row in skus.iter_client_skus(client_hash)}
     differ = FeedDiff(previous)
-    work: dict[str, _GroupWork] = defaultdict(_GroupWork)
-    accepted_now: dict[str, dict[str, Any]] = {}
-    price: list[str] = []
-    stock: list[str] = []
-    new_groups: set[str] = set()
+    found = _Pending()
     with Grouper() as grouper:
         def spooled() -> Iterator[dict[str, Any]]:
             for position, raw in FeedReader(new_feed).raw_items():
@@ -108,36 +120,35 @@ def compare_feeds(client_hash: str, new_feed: IO[bytes], *, old_feed: IO[bytes] 
                 yield raw
 
         for change in differ.compare(spooled()):
-            _route(change, rows, work, accepted_now, price, stock, new_groups, report)
-        removed_products = _removed_products(work, rows, previous, report)
-        _send_sync(queues.price, PRICE_BATCH, client_hash, price)
-        _send_sync(queues.stock, STOCK_BATCH, client_hash, stock)
-        report.price_skus, report.stock_skus = len(price), len(stock)
-        bodies = {key: body for key, body in grouper.messages() if key in work or key in new_groups}
-    _queue_edits(client_hash, report, work, rows, bodies, queues, warehouse_id)
-    for key in sorted(new_groups):
+            _route(change, rows, found, report)
+        removed_products = _removed_products(found.work, rows)
+        _send_sync(queues.price, PRICE_BATCH, client_hash, found.price)
+        _send_sync(queues.stock, STOCK_BATCH, client_hash, found.stock)
+        report.price_skus, report.stock_skus = len(found.price), len(found.stock)
+        bodies = {key: body for key, body in grouper.messages() if key in found.work or key in found.new_groups}
+    _queue_edits(client_hash, report, found.work, rows, bodies, queues, warehouse_id)
+    for key in sorted(found.new_groups):
         queues.listing.send([{"type": LIST_GROUP, "clientHash": client_hash, "runId": report.run_id,
                               "warehouseId": warehouse_id, "group": bodies[key].decode()}])
         report.new_products += 1
     _queue_deactivations(client_hash, report, removed_products, queues)
-    state.accept(client_hash, accepted_now, now=int(clock()))
-    report.stored = len(accepted_now)
+    _queue_restores(client_hash, report, found, rows, queues)
+    state.accept(client_hash, found.accepted_now, now=int(clock()))
+    report.stored = len(found.accepted_now)
     report.counts = dict(differ.summary.counts)
     report.duplicates, report.invalid = len(differ.summary.duplicates), len(differ.summary.invalid)
     log.append(client_hash, "update_run", report.run_id, report.as_log())
     return report
 
 
-def _route(change: ItemChange, rows: dict[str, SellerSku], work: dict[str, _GroupWork],
-           accepted_now: dict[str, dict[str, Any]], price: list[str], stock: list[str], new_groups: set[str],
-           report: UpdateReport) -> None:
+def _route(change: ItemChange, rows: dict[str, SellerSku], found: _Pending, report: UpdateReport) -> None:
     item_id, group = change.item_id, change.group_id
     row = rows.get(item_id)
     if change.kind is ChangeKind.UNCHANGED:
         return
     if change.kind is ChangeKind.REMOVED:
-        if row is not None and row.tik_tok_product_id:
-            work[group].removed.append(item_id)
+        if row is not None and row.tik_tok_product_id and not row.removed_from_feed:
+            found.work[group].removed.append(item_id)
         return
     assert change.stored is not None
     record = change.stored.as_record()
@@ -145,33 +156,50 @@ def _route(change: ItemChange, rows: dict[str, SellerSku], work: dict[str, _Grou
         report.refused.append({"item_id": item_id, "reason": f"moved from item_group_id {change.previous_group_id} "
                                                              f"to {group}; TikTok cannot move a SKU between products"})
         return
+    if row is not None and row.tik_tok_product_id and row.removed_from_feed:  # back in the feed
+        found.restore[str(row.tik_tok_product_id)].append(item_id)
+        found.restore_fingerprints[item_id] = record
+        return
     if change.kind is ChangeKind.ADDED:
-        _route_added(item_id, group, record, row, rows, work, accepted_now, new_groups)
+        _route_added(item_id, group, record, row, rows, found)
         return
     if row is None or not row.tik_tok_product_id:  # changed before its listing succeeded: list it
-        new_groups.add(group)
+        found.new_groups.add(group)
         return
     if Route.PRICE in change.routes:
-        price.append(item_id)
+        found.price.append(item_id)
     if Route.STOCK in change.routes:
-        stock.append(item_id)
+        found.stock.append(item_id)
     if Route.PRODUCT_EDIT in change.routes:
-        work[group].changed[item_id] = sorted(change.changed_fields)
-        work[group].fingerprints[item_id] = record
+        found.work[group].changed[item_id] = sorted(change.changed_fields)
+        found.work[group].fingerprints[item_id] = record
     else:
-        accepted_now[item_id] = record
+        found.accepted_now[item_id] = record
 
 
 def _route_added(item_id: str, group: str, record: dict[str, Any], row: SellerSku | None,
-                 rows: dict[str, SellerSku], work: dict[str, _GroupWork], accepted_now: dict[str, dict[str, Any]],
-                 new_groups: set[str]) -> None:
+                 rows: dict[str, SellerSku], found: _Pending) -> None:
     if row is not None and row.tik_tok_product_id:
-        accepted_now[item_id] = record  # listed since the last run (or before the state existed)
+        found.accepted_now[item_id] = record  # listed since the last run (or before the state existed)
     elif any(r.tik_tok_product_id for r in _group_rows(group, rows)):
-        work[group].added.append(item_id)  # a new variant of a listed product
-        work[group].fingerprints[item_id] = record
+        found.work[group].added.append(item_id)  # a new variant of a listed product
+        found.work[group].fingerprints[item_id] = record
     else:
-        new_groups.add(group)
+        found.new_groups.add(group)
+
+
+def _queue_restores(client_hash: str, report: UpdateReport, found: _Pending, rows: dict[str, SellerSku],
+                    queues: UpdateQueues) -> None:
+    ids = sorted(found.restore)
+    for start in range(0, len(ids), DEACTIVATE_BATCH):
+        chunk = {pid: found.restore[pid] for pid in ids[start:start + DEACTIVATE_BATCH]}
+        activate = sorted({pid for pid, items in chunk.items()
+                           if any(rows[i].product_status == "DEACTIVATED" for i in items)})
+        queues.updates.send([{"type": RESTORE_ITEMS, "clientHash": client_hash, "run_id": report.run_id,
+                              "products": chunk, "activate": activate,
+                              "fingerprints": {i: found.restore_fingerprints[i] for items in chunk.values()
+                                               for i in items}}])
+        report.restored += sum(len(items) for items in chunk.values())
 
 
 def _group_rows(group: str, rows: dict[str, SellerSku]) -> list[SellerSku]:
@@ -179,8 +207,7 @@ def _group_rows(group: str, rows: dict[str, SellerSku]) -> list[SellerSku]:
     return [r for r in rows.values() if r.product_id == group]
 
 
-def _removed_products(work: dict[str, _GroupWork], rows: dict[str, SellerSku], previous: dict[str, Fingerprint],
-                      report: UpdateReport) -> dict[str, list[str]]:
+def _removed_products(work: dict[str, _GroupWork], rows: dict[str, SellerSku]) -> dict[str, list[str]]:
     """Products whose every SKU left the feed (deactivated) are taken out of `work`; the others keep
     their removed variants (the edit consumer zeroes them)."""
     products: dict[str, list[str]] = {}
@@ -192,7 +219,7 @@ def _removed_products(work: dict[str, _GroupWork], rows: dict[str, SellerSku], p
             by_product[str(rows[item_id].tik_tok_product_id)].append(item_id)
         for product_id, gone in by_product.items():
             remaining = [r for r in rows.values() if r.tik_tok_product_id == product_id
-                         and r.seller_sku not in gone and not (r.model_extra or {}).get("removed_from_feed")]
+                         and r.seller_sku not in gone and not r.removed_from_feed]
             if not remaining and not todo.changed and not todo.added:
                 products[product_id] = gone
                 todo.removed = [i for i in todo.removed if i not in gone]

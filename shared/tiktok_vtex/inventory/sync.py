@@ -161,12 +161,13 @@ class StockSync:
               pending: PendingOrderUnits, *, force: bool = False) -> tuple[SyncReport, list[dict[str, Any]]]:
         """triggerPepareSkuStockBatch without the send: the update messages of the changed products.
 
-        A SKU VTEX took out of the affiliate or deactivated (`vtex_unavailable`, set by its notification) is
-        not read: TikTok gets 0 in every warehouse, the same diff-only, claimed path as any reading."""
+        A SKU VTEX took out of the affiliate or deactivated (`vtex_unavailable`, set by its notification), or
+        one that left the client's feed (`removed_from_feed`, set by the catalog updates), is not read: TikTok
+        gets 0 in every warehouse, the same diff-only, claimed path as any reading."""
         report = SyncReport(ctx.client_hash)
         rows = self._engine.linked_rows(ctx, seller_skus, report, force=force)
-        unavailable = [r for r in rows if r.vtex_unavailable]
-        rows = [r for r in rows if not r.vtex_unavailable]
+        unavailable = [r for r in rows if not r.offered]
+        rows = [r for r in rows if r.offered]
         units = pending.units_by_seller_sku(ctx.client_hash) if rows else {}
         values, failures, calls = self.read_skus(ctx, rows, vtex, units)
         now = now_ms(self.clock)

@@ -53,6 +53,14 @@ class SellerSku(BaseModel):
     vtex_unavailable: bool | None = None
     vtex_unavailable_at_ms: int | None = None
     catalog_modified_at_ms: int | None = None
+    # Catalog updates (issue 17): the item left the client's feed; the row is kept (orders still map it) and
+    # TikTok holds stock 0 for it until the item comes back.
+    removed_from_feed: bool | None = None
+
+    @property
+    def offered(self) -> bool:
+        """Whether TikTok may sell it at all: VTEX offers it to the affiliate and the feed still lists it."""
+        return not (self.vtex_unavailable or self.removed_from_feed)
 
     def sent(self, kind: SyncKind) -> dict[str, Any] | None:
         return self.stock_sent if kind == "stock" else self.price_sent

@@ -14,8 +14,14 @@ import pytest
 from tests.integration.catalog.test_catalog_listing import CLIENT, Collect, World, item
 from tiktok_vtex.catalog.grouping import ProductGroup
 from tiktok_vtex.catalog.listing import list_group, split_feed
-from tiktok_vtex.catalog_updates.edit import deactivate, update_group
-from tiktok_vtex.catalog_updates.messages import DEACTIVATE_PRODUCTS, DeactivateProducts, UpdateProductGroup
+from tiktok_vtex.catalog_updates.edit import deactivate, restore, update_group
+from tiktok_vtex.catalog_updates.messages import (
+    DEACTIVATE_PRODUCTS,
+    RESTORE_ITEMS,
+    DeactivateProducts,
+    RestoreItems,
+    UpdateProductGroup,
+)
 from tiktok_vtex.catalog_updates.run import UpdateQueues, compare_feeds
 from tiktok_vtex.repositories.feed_state import FeedStateRepository
 
@@ -64,6 +70,9 @@ class Updates:
             if message["type"] == DEACTIVATE_PRODUCTS:
                 outcomes.append(deactivate(ctx, DeactivateProducts.model_validate(message), api=client,
                                            skus=self.world.products, state=self.state))
+            elif message["type"] == RESTORE_ITEMS:
+                outcomes.append(restore(ctx, RestoreItems.model_validate(message), api=client,
+                                        skus=self.world.products, state=self.state, clock=lambda: 1.8e9))
             else:
                 outcomes.append(update_group(ctx, UpdateProductGroup.model_validate(message), api=client,
                                              skus=self.world.products, state=self.state, clock=lambda: 1.8e9))
@@ -115,7 +124,7 @@ def test_only_the_differences_reach_tiktok_and_a_rerun_changes_nothing(world: Wo
     new_row = world.products.get(CLIENT, "880406")
     assert new_row is not None and new_row.tik_tok_product_id == vestido["id"]
     removed = world.products.get(CLIENT, "880407")
-    assert removed is not None and removed.model_extra.get("removed_from_feed") is True  # kept for orders
+    assert removed is not None and removed.removed_from_feed is True and not removed.offered  # kept for orders
     assert world.tt.sb.products[removed.tik_tok_product_id]["status"] != "ACTIVATE"
 
     again = updates.compare(NEW)
@@ -133,3 +142,28 @@ def test_a_refused_or_blocked_edit_is_compared_again_next_run(world: World, upda
     [outcome] = updates.consume()
     assert outcome.status == "blocked" and outcome.reasons
     assert updates.compare(broken).product_edits == 1  # not stored: the same edit is due again
+
+
+def test_an_item_back_in_the_feed_is_restored_and_a_removed_one_keeps_stock_zero(world: World,
+                                                                                updates: Updates) -> None:
+    updates.list(OLD)
+    updates.compare(OLD)
+    updates.compare(NEW)
+    updates.consume()
+    gone = world.products.get(CLIENT, "880407")
+    assert gone is not None and gone.removed_from_feed and not gone.offered
+    product_id = gone.tik_tok_product_id
+    back = feed(item("880400", "Vestido Azul P", item_group_id="V1", color="Azul", size="P", price="139,90 BRL"),
+                item("880401", "Vestido Azul M", item_group_id="V1", color="Azul", size="M"),
+                item("880406", "Vestido Azul G", item_group_id="V1", color="Azul", size="G"),
+                item("880402", "Camisa Social Slim"),
+                item("880407", "Saia Longa"))
+    world.stock_queue.messages.clear()
+    report = updates.compare(back)
+    assert report.restored == 1 and report.product_edits == 0 and report.new_products == 0
+    updates.consume()
+    row = world.products.get(CLIENT, "880407")
+    assert row is not None and not row.removed_from_feed and row.offered
+    assert world.tt.sb.products[product_id]["status"] == "ACTIVATE"
+    assert ["880407"] in [m["sku"] for m in world.stock_queue.messages]  # its stock comes back from VTEX
+    assert updates.compare(back).restored == 0  # stored: nothing to do any more

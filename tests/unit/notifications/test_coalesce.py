@@ -182,3 +182,15 @@ def test_a_flood_of_10000_notifications_is_coalesced() -> None:
     report = world.run(flood)
     assert len(world.vtex.stock_calls) == 100 and report.unknown == 500
     assert len(world.stock_updates.messages) == 20  # one per product
+
+
+def test_a_sku_gone_from_the_feed_keeps_stock_zero_in_the_nightly_run() -> None:
+    """Issue 17: a variant the catalog updates marked `removed_from_feed` is not given its VTEX stock back."""
+    world = World()
+    gone = world.rows[0].seller_sku
+    world.state._update(CLIENT, gone, removed_from_feed=True)
+    queue = MemoryQueue()
+    world.stock.fetch_and_dispatch(world.ctx, [gone], world.vtex, NoPendingOrders(), queue, force=True)
+    assert world.vtex.stock_calls == []
+    [message] = queue.messages
+    assert [s["inventory"] for s in message["skus"]] == [[{"warehouseIdTTK": "TW1", "quantity": 0}]]
