@@ -87,6 +87,7 @@ def run(ctx: DemoContext) -> None:
     renewal = (answer or {}).get("body", {}).get("renewTokens", {})
     ctx.expect(renewal.get("failed") == 0, f"token renewal failed: {renewal}")
     token = ctx.table("TokenTable").get_item(Key={"client_hash": ctx.client_hash}, ConsistentRead=True)["Item"]
-    ctx.report(f"renewTokens: {renewal.get('due', 0)} due in the 8-day window, {renewal.get('renewed', 0)} renewed, "
+    ctx.report(f"renewTokens: {renewal.get('due', 0)} due in the renewal window (TOKEN_RENEWAL_WINDOW_DAYS), "
+               f"{renewal.get('renewed', 0)} renewed, "
                f"{renewal.get('refresh_expiring', 0)} refresh tokens expiring within 30 days; access token now "
                f"expires {_date(token['access_token_expire_in'])}")
