@@ -43,6 +43,9 @@ def samples() -> dict[str, dict[str, Any]]:
             "type": "triggerPrepareProductList", "client_hash": client, "feed": inline, "warehouse_id": warehouse},
         "ProductListFunction/trigger-prepare-product-list-s3.json": {
             "type": "triggerPrepareProductList", "clientHash": client, "url": f"s3://catalog-feeds/{client}/feed.xml.gz"},
+        "ProductListFunction/trigger-send-product-sandbox.json": {
+            "type": "triggerSendProductSandbox", "client_hash": client,
+            "url": "https://loja-demo.example/feeds/tiktok.xml"},
         "ProductListFunction/sqs-list-product-group.json": _sqs(_group_message(client, warehouse),
                                                                 queue="produtos-lista-grupos"),
         "ProductListFunction/bad-missing-client.json": {"type": "triggerPrepareProductList", "url": "https://x.example/f"},

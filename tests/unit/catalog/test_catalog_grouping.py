@@ -3,11 +3,10 @@ groups, the spool file, messages that read back as ProductGroups."""
 
 from __future__ import annotations
 
+from tests.unit.catalog.test_catalog_feed import rss
 from tiktok_vtex.catalog.feed import FeedReader
 from tiktok_vtex.catalog.grouping import Grouper, ProductGroup
 from tiktok_vtex.catalog.models import FeedItem, FeedItemError
-
-from .test_catalog_feed import rss
 
 
 def item(item_id: str, group: str | None = None, price: str = "10 BRL", color: str = "") -> str:
