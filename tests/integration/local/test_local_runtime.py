@@ -245,7 +245,7 @@ def test_sqs_batch_with_partial_failure_then_dlq(
         messages = sqs.receive_message(QueueUrl=provisioned.physical_ids["WorkDLQ"], MaxNumberOfMessages=10)
         return [m for m in messages.get("Messages", []) if run in m["Body"]]
 
-    (dead_message,) = wait_until(dead, timeout=15)
+    (dead_message,) = wait_until(dead, timeout=30)
     assert json.loads(dead_message["Body"])["id"] == f"{run}-bad"
     seen = {r["sk"]: r["data"] for r in _records(moto_client, provisioned, "sqs") if r["sk"].startswith(run)}
     # successes were delivered once (deleted); the failed item came back after the visibility timeout
