@@ -268,7 +268,7 @@ def test_sqs_whole_batch_fails_on_exception(
         messages = sqs.receive_message(QueueUrl=provisioned.physical_ids["WorkDLQ"], MaxNumberOfMessages=10)
         return [m for m in messages.get("Messages", []) if run in m["Body"]]
 
-    wait_until(dead, timeout=15)
+    wait_until(dead, timeout=30)
     pollers = [p for p in runtime.pollers if p.function.name == "rt-worker"]
     assert len(pollers) == 2  # one per warm worker of the pool
     assert sum(p.batches for p in pollers) >= 2
