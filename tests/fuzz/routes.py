@@ -310,3 +310,91 @@ GENERATORS: dict[str, Callable[..., st.SearchStrategy[Case]]] = {
     "POST /tiktok/webhook": webhook_cases,
     "GET /tiktok/callback": callback_cases,
 }
+
+
+# --- POST /vtex/orderhook/{client_hash} -----------------------------------------------------------------
+
+def _hook_event(client_hash: str, raw: bytes, headers: dict[str, str]) -> dict[str, Any]:
+    event = _event_with_body(raw, headers)
+    path = f"/vtex/orderhook/{client_hash}"
+    route = "POST /vtex/orderhook/{client_hash}"
+    event.update(routeKey=route, rawPath=path, pathParameters={"client_hash": client_hash})
+    event["requestContext"]["http"]["path"] = path
+    event["requestContext"]["routeKey"] = route
+    return event
+
+
+def _hook_delivery(draw: st.DrawFn) -> dict[str, Any]:
+    state = draw(st.sampled_from(["ready-for-handling", "handling", "invoiced", "canceled", "cancel",
+                                  "window-to-cancel", "payment-approved"]))
+    second = draw(st.integers(0, 59))
+    return {"Domain": "Fulfillment", "OrderId": f"TTK-{draw(st.integers(10**17, 10**18))}-01", "State": state,
+            "LastState": "window-to-cancel", "LastChange": f"2026-12-01T13:00:{second:02d}.1234567Z",
+            "CurrentChange": f"2026-12-01T13:00:{second:02d}.1234567Z",
+            "Origin": {"Account": "demostore", "Key": "vtexappkey-demostore-FUZZ"}}
+
+
+def hook_cases(secret: str, other_secret: str, client_hash: str) -> st.SearchStrategy[Case]:
+    from tiktok_vtex.vtex_orders.hook_secrets import HOOK_SECRET_HEADER
+
+    header = HOOK_SECRET_HEADER.lower()
+
+    @st.composite
+    def valid(draw: st.DrawFn) -> Case:
+        body: Any = {"hookConfig": "ping"} if draw(st.booleans()) else _hook_delivery(draw)
+        name = draw(st.sampled_from([header, HOOK_SECRET_HEADER, header.upper()]))
+        value = draw(st.sampled_from([secret, f" {secret} "]))
+        return Case("valid delivery or ping", _hook_event(client_hash, generate.encode(body), {name: value}))
+
+    @st.composite
+    def mutated(draw: st.DrawFn) -> Case:
+        body = _hook_delivery(draw)
+        buyer = draw(cpf())
+        body["buyer_document"] = buyer
+        for _ in range(draw(st.integers(1, 3))):
+            body[draw(st.sampled_from([*body.keys(), draw(st.text(max_size=8))]))] = draw(json_value)
+        raw = json.dumps(body, ensure_ascii=draw(st.booleans())).encode("utf-8", "surrogatepass")
+        return Case("mutated delivery, right secret", _hook_event(client_hash, raw, {header: secret}), cpfs=[buyer])
+
+    @st.composite
+    def malformed(draw: st.DrawFn) -> Case:
+        raw = draw(st.one_of(st.binary(max_size=300), json_value.map(lambda v: json.dumps(v).encode()),
+                             st.sampled_from([b"", b"{", b"null", b"[]", b"\xef\xbb\xbf{}", b"x" * 20_000,
+                                              b"[" * 5000 + b"]" * 5000])))
+        return Case("malformed body, right secret", _hook_event(client_hash, raw, {header: secret}))
+
+    @st.composite
+    def forged(draw: st.DrawFn) -> Case:
+        body = _hook_delivery(draw)
+        choice = draw(st.sampled_from(["none", "empty", "random", "other-client", "truncated", "garbage",
+                                       "unknown-client", "weird-client"]))
+        target = client_hash
+        headers: dict[str, str] = {header: secret}
+        if choice == "none":
+            headers = {}
+        elif choice == "empty":
+            headers = {header: ""}
+        elif choice == "random":
+            headers = {header: draw(st.text(alphabet=string.ascii_letters + string.digits, min_size=43,
+                                            max_size=43))}
+        elif choice == "other-client":
+            headers = {header: other_secret}
+        elif choice == "truncated":
+            headers = {header: secret[:draw(st.integers(0, len(secret) - 1))]}
+        elif choice == "garbage":
+            headers = {header: draw(st.text(alphabet=string.printable + "çé€", max_size=200))}
+        elif choice == "unknown-client":
+            target = f"unknown-{draw(st.integers(0, 10**6))}"
+        else:
+            target = draw(st.text(alphabet=string.ascii_letters + "%.~!*()'$&+,;=:@", min_size=1, max_size=40))
+        return Case(f"forged hook ({choice})", _hook_event(target, generate.encode(body), headers), must_refuse=True)
+
+    @st.composite
+    def replayed(draw: st.DrawFn) -> Case:
+        first = _hook_event(client_hash, generate.encode(_hook_delivery(draw)), {header: secret})
+        return Case("replayed delivery (same order, state, change)", first, then=json.loads(json.dumps(first)))
+
+    return st.one_of(valid(), mutated(), malformed(), forged(), forged(), replayed())
+
+
+GENERATORS["POST /vtex/orderhook/{client_hash}"] = hook_cases

@@ -154,7 +154,45 @@ def callback_driver(module_function_env: Callable[[str], dict[str, str]],  # noq
     callback.wiring.cache_clear()
 
 
-DRIVERS = {"POST /tiktok/webhook": "webhook_driver", "GET /tiktok/callback": "callback_driver"}
+@pytest.fixture
+def hook_driver(module_function_env: Callable[[str], dict[str, str]],  # noqa: F811
+                stack_env: dict[str, str]) -> Iterator[Driver]:
+    env = module_function_env("VtexOrderHookFunction")
+    from vtex_orders import hook
+
+    from tests.fuzz.routes import hook_cases
+    from tests.unit.vtexorders.conftest import drain, forget_secret
+    from tiktok_vtex import aws
+    from tiktok_vtex.vtex_orders.hook_secrets import HookSecretStore
+
+    hook.intake.cache_clear()
+    hook.once.cache_clear()
+    store = HookSecretStore(aws.client("secretsmanager"), env["VTEX_SECRET_PREFIX"])
+    client, other = stack_env["DEMO_CLIENT_HASH"], "fuzz-other-client"
+    for name in (client, other):
+        forget_secret(store, name)
+    secret, _ = store.ensure(client)
+    other_secret, _ = store.ensure(other)
+    drain(aws.client("sqs"), env["VTEX_ORDERS_QUEUE_URL"])
+    intake = hook.intake()
+    sends = [0]
+    real = intake.queue
+
+    class CountingQueue:
+        def send(self, messages: Any) -> int:
+            sends[0] += len(messages)
+            return real.send(messages)
+
+    intake.queue = CountingQueue()
+    yield Driver(call=lambda event: hook.lambda_handler(event, LambdaContextStub()), side_effects=lambda: sends[0],
+                 strategy=hook_cases(secret.current, other_secret.current, client),
+                 secrets=[secret.current, other_secret.current, stack_env["TIKTOK_APP_SECRET"]])
+    hook.intake.cache_clear()
+    hook.once.cache_clear()
+
+
+DRIVERS = {"POST /tiktok/webhook": "webhook_driver", "GET /tiktok/callback": "callback_driver",
+           "POST /vtex/orderhook/{client_hash}": "hook_driver"}
 
 
 def _leaks(text: str, secrets: list[str], cpfs: set[str]) -> list[str]:
