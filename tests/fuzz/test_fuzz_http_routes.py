@@ -191,8 +191,41 @@ def hook_driver(module_function_env: Callable[[str], dict[str, str]],  # noqa: F
     hook.once.cache_clear()
 
 
+@pytest.fixture
+def marketplace_driver(module_function_env: Callable[[str], dict[str, str]],  # noqa: F811
+                       stack_env: dict[str, str], request: pytest.FixtureRequest,
+                       monkeypatch: pytest.MonkeyPatch) -> Iterator[Driver]:
+    env = module_function_env("VtexMarketplaceFunction")
+    from vtex_orders import marketplace, wiring
+
+    from tests.fuzz.routes import GENERATORS, MARKETPLACE_ORDER
+    from tests.unit.vtexorders.test_vtex_order_sync import FakeTikTokCancel
+    from tiktok_vtex.repositories.orders import OrderRepository, SyncState
+    from tiktok_vtex.vtex_orders.callbacks import MarketplaceCallbacks
+    from tiktok_vtex.vtex_orders.tiktok_cancel import TikTokCanceller
+
+    route: Route = request.node.callspec.params["route"]
+    client = stack_env["DEMO_CLIENT_HASH"]
+    wiring.wiring.cache_clear()
+    orders = OrderRepository(env["ORDERS_TABLE"])
+    orders.record_status(client, MARKETPLACE_ORDER, status="AWAITING_SHIPMENT", update_time=1, now=1,
+                         initial_state=SyncState.NEW)
+    tiktok = FakeTikTokCancel()
+    invoices = RecordingDispatcher()
+    callbacks = MarketplaceCallbacks(orders=orders, canceller=TikTokCanceller(orders, lambda _: tiktok),
+                                     invoice_queue=invoices)
+    monkeypatch.setattr(marketplace, "callbacks", lambda: callbacks)
+    yield Driver(call=lambda event: marketplace.lambda_handler(event, LambdaContextStub()),
+                 side_effects=lambda: len(invoices.sent) + len(tiktok.cancels),
+                 strategy=GENERATORS[route.key](stack_env["INTERNAL_WEBHOOK_SECRET"], client),
+                 secrets=[stack_env["TIKTOK_APP_SECRET"], stack_env["INTERNAL_WEBHOOK_SECRET"],
+                          stack_env["OAUTH_STATE_SECRET"]])
+    wiring.wiring.cache_clear()
+
+
 DRIVERS = {"POST /tiktok/webhook": "webhook_driver", "GET /tiktok/callback": "callback_driver",
-           "POST /vtex/orderhook/{client_hash}": "hook_driver"}
+           "POST /vtex/orderhook/{client_hash}": "hook_driver",
+           **{key: "marketplace_driver" for key in GENERATORS if key.startswith("POST /vtex/marketplace/")}}
 
 
 def _leaks(text: str, secrets: list[str], cpfs: set[str]) -> list[str]:

@@ -97,3 +97,13 @@ def hook_world(module_moto: ModuleMoto, module_function_env: Callable[[str], dic
                     ledger=WebhookEventRepository(env["WEBHOOK_EVENTS_TABLE"]))
     hook.intake.cache_clear()
     hook.once.cache_clear()
+
+
+def marketplace_event(segment: str, tail: str, body: bytes | dict[str, Any] | None,
+                      scope: str = "pvt") -> dict[str, Any]:
+    raw = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else b"")
+    event = generate.http_event(raw, {"user-agent": "VTEX"})
+    path = f"/vtex/marketplace/{segment}/{scope}/orders/{tail}"
+    event.update(rawPath=path, routeKey=f"POST {path}")
+    event["requestContext"]["http"]["path"] = path
+    return event
