@@ -26,26 +26,46 @@ from tiktok_vtex.orders.models import (
     OrderMessage,
     RecordUnitsMessage,
 )
+from tiktok_vtex.vtex_orders.after_sales import (
+    AfterSales,
+    AfterSalesMessage,
+    BuyerCancellationMessage,
+    ReturnInvoiceMessage,
+    ReturnRequestMessage,
+)
 
 processor = BatchProcessor(event_type=EventType.SQS)
-_MESSAGE: TypeAdapter[OrderMessage] = TypeAdapter(OrderMessage)
+# issue 15: the after-sales answers (pushes 11 / 12) ride the same queue; logic in vtex_orders.after_sales
+_MESSAGE: TypeAdapter[OrderMessage | AfterSalesMessage] = TypeAdapter(OrderMessage | AfterSalesMessage)
 
 
 class InvalidOrderMessage(ValueError):
     pass
 
 
-def parse(payload: Any) -> OrderMessage:
+def parse(payload: Any) -> OrderMessage | AfterSalesMessage:
     try:
         return _MESSAGE.validate_python(payload)
     except ValidationError as error:
         raise InvalidOrderMessage(f"invalid orders message: {describe_validation(error)}") from None
 
 
-def run(message: OrderMessage, deps: OrdersWiring) -> str:
+def after_sales(deps: OrdersWiring) -> AfterSales:
+    return AfterSales(orders=deps.orders, tiktok=deps.tiktok, vtex=deps.vtex, skus=deps.products,
+                      client_settings=deps.client_settings, log=deps.order_log)
+
+
+def run(message: OrderMessage | AfterSalesMessage, deps: OrdersWiring) -> str:
     placer = deps.placer()
     try:
-        if isinstance(message, NewOrderMessage):
+        if isinstance(message, BuyerCancellationMessage):
+            outcome = after_sales(deps).answer_cancellation(message.client_hash, message.order_id, message.cancel_id)
+        elif isinstance(message, ReturnRequestMessage):
+            outcome = after_sales(deps).answer_return(message.client_hash, message.order_id, message.return_id,
+                                                      message.return_type)
+        elif isinstance(message, ReturnInvoiceMessage):
+            outcome = after_sales(deps).return_invoice(message.client_hash, message.order_id, message.return_id)
+        elif isinstance(message, NewOrderMessage):
             outcome = placer.create(message.client_hash, message.order_id)
         elif isinstance(message, CancelOrderMessage):
             outcome = placer.cancel(message.client_hash, message.order_id, message.reason)

@@ -13,8 +13,8 @@ def placed_order(world: VtexWorld) -> tuple[str, str]:
     """A TikTok order created in VTEX through the orders flow: (TikTok order id, VTEX order id)."""
     sku = world.flow.catalog["products"][0]["skus"][0]["seller_sku"]
     order = world.flow.create_order([(sku, 1)])
-    world.flow.push(1, {"order_id": order["id"], "order_status": "AWAITING_SHIPMENT",
-                        "update_time": order["update_time"]}, notification_id=f"n-{order['id']}")
+    world.push(1, {"order_id": order["id"], "order_status": "AWAITING_SHIPMENT",
+                   "update_time": order["update_time"]}, notification_id=f"n-{order['id']}")
     world.pump()
     [vtex_order] = world.flow.vtex_orders(order["id"])
     return order["id"], vtex_order["orderId"]
@@ -99,3 +99,50 @@ def test_invoiced_in_vtex_reaches_the_invoice_flow(vtex_world: VtexWorld) -> Non
     assert message["type"] == "vtexInvoice" and message["orderId"] == order_id
     assert message["invoice"]["embeddedInvoice"].lstrip().startswith("<")
     assert vtex_world.order_record(order_id)["vtex_status"] == "invoiced"
+
+
+def tiktok_state(world: VtexWorld, kind: str, key: str) -> dict[str, Any]:
+    answer = world.flow.http.get(f"{world.flow.tiktok.base_url}/sandbox/state/{kind}/{key}")
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_a_buyer_cancellation_request_is_approved_and_cancels_vtex(vtex_world: VtexWorld) -> None:
+    order_id, _vtex_id = placed_order(vtex_world)
+    http, tiktok = vtex_world.flow.http, vtex_world.flow.tiktok.base_url
+    answer = http.post(f"{tiktok}/sandbox/orders/{order_id}/cancellations", json={"reason": "Comprei errado"})
+    assert answer.status_code in (200, 201), answer.text
+    cancel_id = answer.json()["cancel_id"]
+    vtex_world.push(11, {"order_id": order_id, "cancellations_role": "BUYER", "cancel_id": cancel_id,
+                              "cancel_status": "CANCELLATION_REQUEST_PENDING"}, notification_id=f"c-{cancel_id}")
+    vtex_world.pump()
+    assert tiktok_state(vtex_world, "cancellations", cancel_id)["cancel_status"] == "CANCELLATION_REQUEST_SUCCESS"
+    assert vtex_world.order_record(order_id)["after_sales_buyer_cancellation"]["outcome"] == "approved"
+    # TikTok's outcome push (the sandbox records it; delivered here as TikTok would) cancels the VTEX order
+    vtex_world.push(11, {"order_id": order_id, "cancellations_role": "BUYER", "cancel_id": cancel_id,
+                              "cancel_status": "CANCELLATION_REQUEST_SUCCESS"}, notification_id=f"s-{cancel_id}")
+    vtex_world.pump()
+    [vtex_order] = vtex_world.flow.vtex_orders(order_id)
+    assert vtex_order["status"] in ("cancel", "canceled")
+
+
+def test_a_return_on_a_shipped_order_creates_one_input_invoice(vtex_world: VtexWorld) -> None:
+    order_id, vtex_id = placed_order(vtex_world)
+    http, tiktok = vtex_world.flow.http, vtex_world.flow.tiktok.base_url
+    vtex_world.advance(vtex_id, "invoiced")
+    answer = http.post(f"{tiktok}/sandbox/orders/{order_id}/status", json={"status": "IN_TRANSIT", "force": True})
+    assert answer.status_code == 200, answer.text
+    answer = http.post(f"{tiktok}/sandbox/orders/{order_id}/returns", json={"return_type": "REFUND"})
+    assert answer.status_code in (200, 201), answer.text
+    return_id = answer.json()["return_id"]
+    http.post(f"{tiktok}/sandbox/returns/{return_id}/status", json={"status": "RETURN_OR_REFUND_REQUEST_SUCCESS"})
+    for n in range(2):  # TikTok may deliver the same outcome twice: one invoice
+        vtex_world.push(12, {"order_id": order_id, "return_role": "BUYER", "return_type": "REFUND",
+                                  "return_status": "RETURN_OR_REFUND_REQUEST_SUCCESS", "return_id": return_id},
+                             notification_id=f"r-{return_id}-{n}")
+        vtex_world.pump()
+    detail = http.get(f"{vtex_world.flow.vtex.base_url}/sandbox/state/orders/{vtex_id}").json()
+    inputs = [p for p in detail["packageAttachment"]["packages"] if p["type"] == "Input"]
+    assert [p["invoiceNumber"] for p in inputs] == [f"DEV-{return_id}"]
+    assert inputs[0]["invoiceValue"] > 0 and inputs[0]["items"]
+    assert vtex_world.order_record(order_id)["after_sales_return_invoice"]["outcome"] == "already_posted"
