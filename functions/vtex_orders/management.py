@@ -11,19 +11,28 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from tiktok_vtex import aws
+from tiktok_vtex.clients.vtex.client import VtexClient
+from tiktok_vtex.clients.vtex.credentials import load_vtex_credentials
 from tiktok_vtex.clients.vtex.errors import VtexApiError, VtexCredentialsError
 from tiktok_vtex.observability import logger, metrics, tracer
-from tiktok_vtex.settings import get_settings
+from tiktok_vtex.settings import fetch_json_secret, get_settings
 from tiktok_vtex.vtex_orders.hook_config import HookConfigMessage, HookConfigurator
 from tiktok_vtex.vtex_orders.hook_secrets import HookSecretStore
 from tiktok_vtex.vtex_orders.intake import describe
-from vtex_orders.wiring import wiring
+
+
+def vtex(client_hash: str) -> VtexClient:
+    # Only the VTEX client: this function imports nothing of the TikTok side (a light cold start).
+    settings = get_settings()
+    credentials = load_vtex_credentials(client_hash, fetch_json_secret, settings.vtex_secret_prefix)
+    return VtexClient(credentials, base_url_template=settings.vtex_base_url_template,
+                      pricing_base_url_template=settings.vtex_pricing_base_url_template, timeout=10.0)
 
 
 def configurator() -> HookConfigurator:
     settings = get_settings()
     return HookConfigurator(secrets=HookSecretStore(aws.client("secretsmanager"), settings.vtex_secret_prefix),
-                            vtex=wiring().vtex, public_base_url=settings.public_base_url)
+                            vtex=vtex, public_base_url=settings.public_base_url)
 
 
 @logger.inject_lambda_context(clear_state=True)

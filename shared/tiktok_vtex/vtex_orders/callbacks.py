@@ -173,6 +173,8 @@ class MarketplaceCallbacks:
             return self._ok(client_hash, order_id, "cancel")
         if outcome.outcome == "unknown_order":
             return error(404, f"order {order_id} is not a TikTok order of this store")
+        if outcome.outcome == "in_progress":  # the hook is cancelling it right now: VTEX retries, then 200
+            return error(503, "the cancellation is being applied on TikTok; retry shortly")
         return error(409, f"TikTok did not accept the cancellation: {outcome.detail}")
 
     def _log(self, client_hash: str, order_id: str, kind: str, details: Mapping[str, Any]) -> None:

@@ -178,10 +178,17 @@ class HookSecretCache:
         """A new value when a re-read is allowed and found something different; None otherwise."""
         with self._lock:
             now = self._clock()
-            if now - self._forced.get(client_hash, float("-inf")) < self._retry_interval:
-                return None
-            self._forced[client_hash] = now
             before = self._values.get(client_hash, (None, 0.0))[0]
+            if before is None:
+                # Not known when last read: ORDERHOOK-MANAGEMENT may have just created it (VTEX pings at once).
+                # Bounded by the shared cold-read budget, not the per-client interval: a refused delivery
+                # just before the configuration must not make VTEX's ping fail for a minute.
+                if not self._cold_read_allowed(now):
+                    return None
+            elif now - self._forced.get(client_hash, float("-inf")) < self._retry_interval:
+                return None
+            else:
+                self._forced[client_hash] = now
             after = self._read(client_hash, keep=before)
             return after if after is not None and after != before else None
 

@@ -19,6 +19,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from tiktok_vtex.clients.tiktok.errors import TikTokApiError
 from tiktok_vtex.observability import logger, metrics
+from tiktok_vtex.repositories.base import ConditionFailed
 from tiktok_vtex.repositories.orders import OrderRepository
 
 METRIC_REFUSED = "VtexCancelRefusedOnTikTok"
@@ -29,6 +30,7 @@ TIKTOK_SHIPPED = frozenset({"PARTIALLY_SHIPPING", "AWAITING_COLLECTION", "IN_TRA
 # TikTok's seller reason code for a store-side cancellation (the store could not fulfil the order).
 SELLER_CANCEL_REASON = "seller_cancel_reason_out_of_stock"
 DONE = frozenset({"accepted", "already_cancelled"})
+CANCEL_LEASE_SECONDS = 60  # > one TikTok call at its worst (retry budget + attempt)
 
 
 class TikTokCancelPort(Protocol):
@@ -42,7 +44,7 @@ class OrderLog(Protocol):
 
 @dataclass(frozen=True)
 class CancelOutcome:
-    outcome: str  # accepted | already_cancelled | refused_shipped | refused | unknown_order
+    outcome: str  # accepted | already_cancelled | refused_shipped | refused | unknown_order | in_progress
     detail: str = ""
     cancel_id: str | None = None
 
@@ -59,7 +61,8 @@ class TikTokCanceller:
     clock: Callable[[], float] = time.time
     reason_code: str = SELLER_CANCEL_REASON
 
-    def cancel(self, client_hash: str, order_id: str, *, source: str, vtex_reason: str | None = None) -> CancelOutcome:
+    def cancel(self, client_hash: str, order_id: str, *, source: str,  # noqa: PLR0911 (one per outcome)
+               vtex_reason: str | None = None) -> CancelOutcome:
         record = self.orders.get(client_hash, order_id)
         if record is None:
             self._log(client_hash, order_id, "vtex_cancel_unknown_order", {"source": source})
@@ -75,10 +78,25 @@ class TikTokCanceller:
             return self._refused(client_hash, order_id, CancelOutcome(
                 "refused_shipped", f"TikTok order is {status}: a cancellation is no longer allowed; the return "
                 "path applies"), source, vtex_reason)
+        # One caller at a time talks to TikTok for this order (VTEX sends `cancel` then `canceled`, and the
+        # callback may race the hook): a lease, so a crashed holder does not block the order for long.
+        now = int(self.clock())
+        try:
+            self.orders.set_attributes(
+                client_hash, order_id, vtex_cancel_lease=now + CANCEL_LEASE_SECONDS,
+                condition="attribute_exists(order_id) AND (attribute_not_exists(vtex_cancel_lease) "
+                          "OR vtex_cancel_lease < :now)", condition_values={":now": now})
+        except ConditionFailed:
+            stored = self.orders.get(client_hash, order_id)
+            done = ((stored.model_extra or {}).get("vtex_cancel") or {}) if stored else {}
+            if done.get("outcome") in DONE:
+                return CancelOutcome(done["outcome"], done.get("detail", ""), done.get("cancel_id"))
+            return CancelOutcome("in_progress", "another worker is cancelling this order on TikTok")
         try:
             answer = self.tiktok(client_hash).cancel_order(order_id, self.reason_code)
         except TikTokApiError as error:
             if error.retryable:
+                self.orders.update_existing(client_hash, order_id, vtex_cancel_lease=0)
                 raise
             return self._refused(client_hash, order_id, CancelOutcome(
                 "refused", f"TikTok refused the cancellation (code {error.code})"), source, vtex_reason,
@@ -106,8 +124,19 @@ class TikTokCanceller:
             entry["code"] = code
         if vtex_reason:
             entry["vtex_reason"] = vtex_reason[:300]
-        self.orders.update_existing(client_hash, order_id, vtex_cancel=entry, last_action={
-            "action": "cancel_on_tiktok", "outcome": outcome.outcome, "at": now})
+        try:  # a DONE outcome is never replaced (a late refusal of a racing caller must not undo it)
+            self.orders.set_attributes(
+                client_hash, order_id, vtex_cancel=entry, vtex_cancel_lease=0,
+                last_action={"action": "cancel_on_tiktok", "outcome": outcome.outcome, "at": now},
+                condition="attribute_exists(order_id) AND (attribute_not_exists(vtex_cancel) "
+                          "OR NOT vtex_cancel.outcome IN (:accepted, :already))",
+                condition_values={":accepted": "accepted", ":already": "already_cancelled"})
+        except ConditionFailed:
+            stored = self.orders.get(client_hash, order_id)
+            done = ((stored.model_extra or {}).get("vtex_cancel") or {}) if stored else {}
+            if done.get("outcome") in DONE:
+                return CancelOutcome(done["outcome"], done.get("detail", ""), done.get("cancel_id"))
+            return outcome  # the order vanished: nothing to record
         self._log(client_hash, order_id, f"vtex_cancel_{outcome.outcome}", entry)
         return outcome
 

@@ -112,3 +112,15 @@ def test_the_cache_reads_once_and_bounds_reads_for_unknown_clients() -> None:
     assert len(reads) == 3  # 1 known + 2 unknown before the per-minute budget ran out
     assert cache.refresh_after_failure("known") is None  # same value: nothing new to try
     assert cache.refresh_after_failure("known") is None and len(reads) == 4  # second one within the interval
+
+
+def test_a_refused_delivery_before_configuration_does_not_block_the_first_ping(hook_world: HookWorld) -> None:
+    from tests.unit.vtexorders.conftest import forget_secret
+
+    forget_secret(hook_world.store, "new-client")
+    try:
+        assert hook_world.post({"hookConfig": "ping"}, secret="guess-" * 8, client_hash="new-client")[0] == 401
+        created, _ = hook_world.store.ensure("new-client")  # ORDERHOOK-MANAGEMENT, then VTEX pings at once
+        assert hook_world.post({"hookConfig": "ping"}, secret=created.current, client_hash="new-client")[0] == 200
+    finally:
+        forget_secret(hook_world.store, "new-client")

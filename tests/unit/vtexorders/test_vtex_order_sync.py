@@ -200,3 +200,20 @@ def test_orders_of_other_channels_and_unknown_orders_are_ignored(world: World) -
     assert world.hook("canceled", vtex_id="TTK-888-01") == "not_our_affiliate"
     assert world.tiktok.cancels == [] and world.orders.get(CLIENT, "999") is None
     assert world.log_kinds().count("vtex_hook_unknown_order") == 2
+
+
+def test_a_cancel_racing_another_one_never_calls_tiktok_twice_nor_undoes_it(world: World) -> None:
+    canceller = world.sync.canceller
+    now = int(world.clock())
+    world.orders.set_attributes(CLIENT, ORDER, vtex_cancel_lease=now + 30)  # another worker is on it
+    assert canceller.cancel(CLIENT, ORDER, source="vtex_callback").outcome == "in_progress"
+    assert world.tiktok.cancels == []
+    world.clock.advance(31)  # its lease expired (it crashed): the next caller takes over
+    assert canceller.cancel(CLIENT, ORDER, source="vtex_hook").outcome == "accepted"
+    # a racer that called TikTok meanwhile and got "already cancelled" refused: the accepted outcome stays
+    from tiktok_vtex.vtex_orders.tiktok_cancel import CancelOutcome
+
+    late = canceller._refused(CLIENT, ORDER, CancelOutcome("refused", "code 25001003"), "vtex_hook", None)
+    assert late.outcome == "accepted"
+    assert world.record().model_extra["vtex_cancel"]["outcome"] == "accepted"
+    assert len(world.tiktok.cancels) == 1
