@@ -18,11 +18,21 @@ from tests.integration.orders.conftest import FlowWorld, flow, sqs_record  # noq
 from tests.unit.orders.fakes_orders import LambdaContextStub
 
 
-def gateway_app(hook_handler: Any) -> Flask:
-    """POST /vtex/orderhook/<client_hash> -> the VTEX-ORDERHOOK handler with an HTTP API v2 event."""
+def gateway_app(hook_handler: Any, marketplace_handler: Any) -> Flask:
+    """POST /vtex/orderhook/<client_hash> -> VTEX-ORDERHOOK, POST /vtex/marketplace/... -> VTEX-MARKETPLACE, with
+    HTTP API v2 events (what API Gateway does)."""
     from events.generate import http_event
 
     app = Flask("vtex-orderhook-under-test")
+
+    @app.post("/vtex/marketplace/<path:rest>")
+    def marketplace(rest: str) -> Response:
+        event = http_event(request.get_data(), {k.lower(): v for k, v in request.headers.items()})
+        path = f"/vtex/marketplace/{rest}"
+        event.update(rawPath=path, routeKey=f"POST {path}")
+        event["requestContext"]["http"]["path"] = path
+        answer = marketplace_handler.lambda_handler(event, LambdaContextStub())
+        return Response(answer["body"], status=answer["statusCode"], content_type="application/json")
 
     @app.post("/vtex/orderhook/<client_hash>")
     def orderhook(client_hash: str) -> Response:
@@ -55,11 +65,15 @@ class VtexWorld:
     def deliveries(self) -> list[dict[str, Any]]:
         return self.flow.http.get(f"{self.flow.vtex.base_url}/sandbox/state/hook/deliveries").json()["deliveries"]
 
-    def wait_deliveries(self, timeout: float = 10.0) -> list[dict[str, Any]]:
+    def callbacks(self) -> list[dict[str, Any]]:
+        return self.flow.http.get(f"{self.flow.vtex.base_url}/sandbox/state/marketplace/deliveries").json()[
+            "deliveries"]
+
+    def wait_deliveries(self, timeout: float = 20.0) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = self.deliveries()
-            if not any(d["pending"] for d in found):
+            if not any(d["pending"] for d in [*found, *self.callbacks()]):
                 return found
             time.sleep(0.05)
         raise AssertionError("VTEX sandbox hook deliveries still pending")
@@ -102,21 +116,22 @@ class VtexWorld:
 @pytest.fixture
 def vtex_world(flow: FlowWorld, monkeypatch: pytest.MonkeyPatch) -> Iterator[VtexWorld]:  # noqa: F811
     from orders import wiring as orders_wiring
-    from vtex_orders import hook, management, worker
+    from vtex_orders import hook, management, marketplace, worker
     from vtex_orders import wiring as vtex_wiring
 
     from local.httpserver import serve_in_thread
     from tiktok_vtex.settings import get_settings
 
-    for logical_id in ("VtexOrderHookFunction", "VtexOrdersProcessorFunction", "OrderHookManagementFunction"):
+    for logical_id in ("VtexOrderHookFunction", "VtexOrdersProcessorFunction", "OrderHookManagementFunction",
+                       "VtexMarketplaceFunction"):
         for key, value in flow.stack.function_environment(logical_id).items():
             if key not in ("VTEX_BASE_URL_TEMPLATE", "VTEX_PRICING_BASE_URL_TEMPLATE", "TIKTOK_API_BASE_URL",
                            "TIKTOK_AUTH_BASE_URL", "PUBLIC_BASE_URL"):
                 monkeypatch.setenv(key, value)
-    base_url, stop = serve_in_thread(gateway_app(hook))
+    base_url, stop = serve_in_thread(gateway_app(hook, marketplace))
     monkeypatch.setenv("PUBLIC_BASE_URL", base_url)
     caches: list[Callable[..., Any]] = [get_settings, hook.intake, hook.once, vtex_wiring.wiring,
-                                        orders_wiring.wiring]
+                                        orders_wiring.wiring, marketplace.callbacks]
     for cache in caches:
         cache.cache_clear()  # type: ignore[attr-defined]
     yield VtexWorld(flow, {"hook": hook, "worker": worker, "management": management}, base_url)

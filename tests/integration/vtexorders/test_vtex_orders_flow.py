@@ -80,6 +80,10 @@ def test_a_cancellation_in_vtex_reaches_tiktok(vtex_world: VtexWorld) -> None:
     deliveries = vtex_world.wait_deliveries()
     states = [d["payload"]["State"] for d in deliveries if d["payload"]["OrderId"] == vtex_id]
     assert "canceled" in states and all(d["delivered"] for d in deliveries)
+    # VTEX also called the order's marketplaceServicesEndpoint back (VTEX-MARKETPLACE): answered 200 once
+    # TikTok accepted (or 503 while the hook held the cancel lease, then 200 on VTEX's retry)
+    [callback] = vtex_world.callbacks()
+    assert callback["url"].endswith(f"/pvt/orders/{order_id}/cancel") and callback["attempts"][-1]["status"] == 200
     vtex_world.pump()
     tiktok_order = vtex_world.flow.http.get(f"{vtex_world.flow.tiktok.base_url}/sandbox/state/orders/{order_id}")
     assert tiktok_order.json()["status"] == "CANCELLED"
@@ -95,8 +99,14 @@ def test_invoiced_in_vtex_reaches_the_invoice_flow(vtex_world: VtexWorld) -> Non
     vtex_world.advance(vtex_id, "invoiced")
     vtex_world.wait_deliveries()
     vtex_world.pump()
-    [message] = vtex_world.invoice_messages()
+    # the hook (invoiced) and VTEX's invoice callback both forward it; INVOICE is idempotent per access key
+    messages = vtex_world.invoice_messages()
+    assert len(messages) == 2 and {m["invoice"]["invoiceNumber"] for m in messages} == {
+        messages[0]["invoice"]["invoiceNumber"]}
+    message = messages[0]
     assert message["type"] == "vtexInvoice" and message["orderId"] == order_id
+    [callback] = vtex_world.callbacks()
+    assert callback["url"].endswith(f"/pvt/orders/{order_id}/invoice") and callback["delivered"]
     assert message["invoice"]["embeddedInvoice"].lstrip().startswith("<")
     assert vtex_world.order_record(order_id)["vtex_status"] == "invoiced"
 
