@@ -20,7 +20,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from tiktok_vtex.clients.tiktok.errors import TikTokApiError
 from tiktok_vtex.observability import logger, metrics
 from tiktok_vtex.repositories.base import ConditionFailed
-from tiktok_vtex.repositories.orders import OrderRepository
+from tiktok_vtex.repositories.orders import OrderRepository, SyncState
 
 METRIC_REFUSED = "VtexCancelRefusedOnTikTok"
 METRIC_CANCELLED = "VtexCancelSentToTikTok"
@@ -30,6 +30,7 @@ TIKTOK_SHIPPED = frozenset({"PARTIALLY_SHIPPING", "AWAITING_COLLECTION", "IN_TRA
 # TikTok's seller reason code for a store-side cancellation (the store could not fulfil the order).
 SELLER_CANCEL_REASON = "seller_cancel_reason_out_of_stock"
 DONE = frozenset({"accepted", "already_cancelled"})
+TIKTOK_CANCEL_DONE = frozenset({"CANCELLATION_REQUEST_SUCCESS", "CANCELLATION_REQUEST_COMPLETE"})
 CANCEL_LEASE_SECONDS = 60  # > one TikTok call at its worst (retry budget + attempt)
 
 
@@ -71,7 +72,13 @@ class TikTokCanceller:
         if previous.get("outcome") in DONE:
             return CancelOutcome(previous["outcome"], previous.get("detail", ""), previous.get("cancel_id"))
         status = (record.status or "").upper()
-        if status in ("CANCELLED", "CANCEL"):
+        tiktok_cancel = ((record.model_extra or {}).get("cancellation") or {}).get("cancel_status", "")
+        # Cancelled from the TikTok side (push 1 / 11, or a buyer request we approved), whose VTEX cancel
+        # VTEX now reports back: nothing to ask TikTok (it would refuse: a false alarm).
+        if status in ("CANCELLED", "CANCEL") or record.sync_state == SyncState.CANCELLED \
+                or str(tiktok_cancel).upper() in TIKTOK_CANCEL_DONE \
+                or ((record.model_extra or {}).get("after_sales_buyer_cancellation") or {}).get("outcome") \
+                == "approved":
             return self._store(client_hash, order_id, CancelOutcome("already_cancelled", "TikTok order already "
                                                                     "cancelled"), source, vtex_reason)
         if status in TIKTOK_SHIPPED:

@@ -217,3 +217,16 @@ def test_a_cancel_racing_another_one_never_calls_tiktok_twice_nor_undoes_it(worl
     assert late.outcome == "accepted"
     assert world.record().model_extra["vtex_cancel"]["outcome"] == "accepted"
     assert len(world.tiktok.cancels) == 1
+
+
+@pytest.mark.parametrize("cancelled_on_tiktok", [
+    {"sync_state": "CANCELLED"},
+    {"cancellation": {"cancel_status": "CANCELLATION_REQUEST_SUCCESS", "cancel_id": "c1"}},
+    {"after_sales_buyer_cancellation": {"outcome": "approved", "cancel_id": "c1"}},
+])
+def test_a_vtex_cancel_caused_by_a_tiktok_cancellation_is_not_sent_back(world: World,
+                                                                       cancelled_on_tiktok: dict[str, Any]) -> None:
+    world.orders.set_attributes(CLIENT, ORDER, **cancelled_on_tiktok)
+    world.tiktok.refuse_with = TikTokApiError(25001003, "already cancelled")  # what TikTok would answer
+    assert world.hook("canceled") == "tiktok_cancel_already_cancelled"
+    assert world.tiktok.cancels == []
