@@ -21,6 +21,7 @@ from tiktok_vtex.repositories.logs import LogRepository
 from tiktok_vtex.repositories.orders import OrderRepository
 from tiktok_vtex.repositories.products import ProductRepository
 from tiktok_vtex.settings import AppSecrets, Settings, fetch_json_secret, get_settings, load_app_secrets
+from tiktok_vtex.vtex_orders.after_sales import post_full_return
 from tiktok_vtex.vtex_orders.callback_auth import services_endpoint as callback_endpoint
 
 # --- time arithmetic of PEDIDOS-novo-pedido-TTK (tests/unit/orders/test_orders_template.py checks it
@@ -94,8 +95,7 @@ class OrdersWiring:
         return OrderPlacer(orders=self.orders, skus=self.products, tiktok=self.tiktok, vtex=self.vtex,
                            client_settings=self.client_settings,
                            services_endpoint=lambda h: services_endpoint(self.settings, h, self.secrets),
-                           log=self.order_log,
-                           lease_seconds=LEASE_SECONDS)
+                           log=self.order_log, lease_seconds=LEASE_SECONDS, full_return=post_full_return)
 
     def events(self) -> OrderEvents:
         queue = QueuePublisher(self.settings.require("ORDERS_QUEUE_URL"))

@@ -27,7 +27,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from tiktok_vtex.clients.tiktok.errors import TikTokApiError
-from tiktok_vtex.clients.vtex.errors import VtexNotFound
+from tiktok_vtex.clients.vtex.errors import VtexApiError, VtexNotFound
 from tiktok_vtex.clients.vtex.models import Invoice, InvoiceItem, OmsReceipt, VtexOrder
 from tiktok_vtex.models.client import ClientSettings
 from tiktok_vtex.observability import logger, metrics
@@ -244,3 +244,30 @@ class AfterSales:
 
 
 AfterSalesMessage = BuyerCancellationMessage | ReturnRequestMessage | ReturnInvoiceMessage
+
+
+def post_full_return(vtex: VtexReturnsPort, order: VtexOrder, *, clock: Callable[[], float] = time.time) -> bool:
+    """A TikTok cancellation reached an invoiced VTEX order (issue 15): VTEX refuses to cancel an invoiced order
+    until a return (Input) invoice is posted, so one is posted for every item (`DEV-<VTEX order id>`, at the
+    prices VTEX holds; VTEX restocks them). True when the order now has it (posted now or before: a repeat
+    posts nothing); False when there is nothing to return or VTEX refused (the caller records and alerts)."""
+    number = f"DEV-{order.orderId}"
+    if any(p.invoiceNumber == number and p.type == "Input" for p in order.packages):
+        return True
+    items = [InvoiceItem(id=i.id, quantity=i.quantity, description=i.name,
+                         price=i.sellingPrice if i.sellingPrice is not None else (i.price or 0))
+             for i in order.items if i.quantity > 0]
+    if not items:
+        return False
+    invoice = Invoice(type="Input", invoiceNumber=number, invoiceValue=sum(i.price * i.quantity for i in items),
+                      issuanceDate=datetime.fromtimestamp(clock(), UTC).date().isoformat(), items=items)
+    try:
+        vtex.send_invoice(order.orderId, invoice)
+    except VtexApiError as error:
+        if error.retryable or error.status is None:
+            raise
+        logger.error("VTEX refused the return invoice of a cancelled order",
+                     extra={"vtex_order": order.orderId, "status": error.status})
+        return False
+    metrics.add_metric(name=METRIC_RETURN_INVOICED, unit=MetricUnit.Count, value=1)
+    return True

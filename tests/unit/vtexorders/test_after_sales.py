@@ -56,6 +56,12 @@ class FakeVtex:
     def get_order(self, vtex_order_id: str) -> VtexOrder:
         return self.order
 
+    def cancel_order(self, vtex_order_id: str, reason: str | None = None) -> OmsReceipt:
+        returned = any(p.type == "Input" for p in self.order.packages)
+        assert self.order.status != "invoiced" or returned, "VTEX refuses to cancel an invoiced order"
+        self.order = self.order.model_copy(update={"status": "canceled"})
+        return OmsReceipt(orderId=vtex_order_id)
+
     def send_invoice(self, vtex_order_id: str, invoice: Invoice | Mapping[str, Any]) -> OmsReceipt:
         assert isinstance(invoice, Invoice)
         self.invoices.append(invoice)
@@ -164,3 +170,30 @@ def test_a_return_for_an_order_we_never_placed_is_recorded_not_applied(world: Wo
     assert world.orders.get(CLIENT, "999") is None
     assert world.sales.return_invoice(CLIENT, ORDER, "unknown-return") == "return_invoice:not_posted"
     assert world.vtex.invoices == []
+
+
+def test_a_tiktok_cancel_of_an_invoiced_vtex_order_posts_a_full_return_then_cancels(world: World) -> None:
+    from tiktok_vtex.orders.placement import OrderPlacer
+    from tiktok_vtex.vtex_orders.after_sales import post_full_return
+
+    world.vtex.order = world.vtex.order.model_copy(update={"status": "invoiced"})
+    placer = OrderPlacer(orders=world.orders, skus=Skus(), tiktok=lambda _: world.tiktok,  # type: ignore[arg-type]
+                         vtex=lambda _: world.vtex, client_settings=lambda _: ClientSettings(),  # type: ignore[arg-type]
+                         services_endpoint=lambda h: h, full_return=post_full_return)
+    assert placer.cancel(CLIENT, ORDER, "Pedido cancelado no TikTok Shop") == "returned_and_cancelled_in_vtex"
+    [invoice] = world.vtex.invoices
+    assert (invoice.type, invoice.invoiceNumber) == ("Input", f"DEV-{VTEX_ID}")
+    assert invoice.invoiceValue == 2 * 4490 + 1000 and world.vtex.order.status == "canceled"
+    assert world.orders.get(CLIENT, ORDER).sync_state == SyncState.CANCELLED  # type: ignore[union-attr]
+    assert post_full_return(world.vtex, world.vtex.order) is True and len(world.vtex.invoices) == 1  # once
+
+
+def test_without_the_full_return_the_invoiced_cancel_stays_blocked(world: World) -> None:
+    from tiktok_vtex.orders.placement import OrderPlacer
+
+    world.vtex.order = world.vtex.order.model_copy(update={"status": "invoiced"})
+    placer = OrderPlacer(orders=world.orders, skus=Skus(), tiktok=lambda _: world.tiktok,  # type: ignore[arg-type]
+                         vtex=lambda _: world.vtex, client_settings=lambda _: ClientSettings(),  # type: ignore[arg-type]
+                         services_endpoint=lambda h: h)
+    assert placer.cancel(CLIENT, ORDER) == "cancel_blocked_invoiced"
+    assert world.vtex.invoices == [] and world.vtex.order.status == "invoiced"
