@@ -23,22 +23,43 @@ from tiktok_vtex.orders.models import (
     RecordUnitsMessage,
 )
 from tiktok_vtex.parsing import MessageParser
+from tiktok_vtex.vtex_orders.after_sales import (
+    AfterSales,
+    AfterSalesMessage,
+    BuyerCancellationMessage,
+    ReturnInvoiceMessage,
+    ReturnRequestMessage,
+)
 
 
 class InvalidOrderMessage(ValueError):
     pass
 
 
-# SQS bodies and invoke payloads are parsed by Powertools into OrderMessage (tiktok_vtex.parsing).
-PARSER: MessageParser[OrderMessage] = MessageParser("orders", OrderMessage, InvalidOrderMessage)
+# SQS bodies and invoke payloads are parsed by Powertools into an OrderMessage, or (issue 15) one of the
+# after-sales answers (pushes 11 / 12) that ride the same queue (tiktok_vtex.parsing).
+PARSER: MessageParser[OrderMessage | AfterSalesMessage] = MessageParser(
+    "orders", OrderMessage | AfterSalesMessage, InvalidOrderMessage)  # type: ignore[arg-type]
 processor = PARSER.processor()
 parse = PARSER.parse
 
 
-def run(message: OrderMessage, deps: OrdersWiring) -> str:
+def after_sales(deps: OrdersWiring) -> AfterSales:
+    return AfterSales(orders=deps.orders, tiktok=deps.tiktok, vtex=deps.vtex, skus=deps.products,
+                      client_settings=deps.client_settings, log=deps.order_log)
+
+
+def run(message: OrderMessage | AfterSalesMessage, deps: OrdersWiring) -> str:
     placer = deps.placer()
     try:
-        if isinstance(message, NewOrderMessage):
+        if isinstance(message, BuyerCancellationMessage):
+            outcome = after_sales(deps).answer_cancellation(message.client_hash, message.order_id, message.cancel_id)
+        elif isinstance(message, ReturnRequestMessage):
+            outcome = after_sales(deps).answer_return(message.client_hash, message.order_id, message.return_id,
+                                                      message.return_type)
+        elif isinstance(message, ReturnInvoiceMessage):
+            outcome = after_sales(deps).return_invoice(message.client_hash, message.order_id, message.return_id)
+        elif isinstance(message, NewOrderMessage):
             outcome = placer.create(message.client_hash, message.order_id)
         elif isinstance(message, CancelOrderMessage):
             outcome = placer.cancel(message.client_hash, message.order_id, message.reason)

@@ -21,6 +21,8 @@ from tiktok_vtex.repositories.logs import LogRepository
 from tiktok_vtex.repositories.orders import OrderRepository
 from tiktok_vtex.repositories.products import ProductRepository
 from tiktok_vtex.settings import AppSecrets, Settings, get_settings, load_app_secrets
+from tiktok_vtex.vtex_orders.after_sales import post_full_return
+from tiktok_vtex.vtex_orders.callback_auth import services_endpoint as callback_endpoint
 
 # --- time arithmetic of PEDIDOS-novo-pedido-TTK (tests/unit/orders/test_orders_template.py checks it
 # against template.yaml: BatchSize x MESSAGE_WORST_SECONDS < Timeout < LEASE_SECONDS, VisibilityTimeout).
@@ -40,10 +42,11 @@ MESSAGE_WORST_SECONDS = MAX_CALLS_PER_MESSAGE * CALL_WORST_SECONDS
 LEASE_SECONDS = 240  # > the orders function timeout (a live worker never loses its claim); < visibility
 
 
-def services_endpoint(settings: Settings, client_hash: str) -> str:
-    """VTEX posts invoice / tracking / cancel callbacks here. The route itself (`/vtex/marketplace/...`)
-    belongs to the fulfillment issue; until it exists VTEX's callbacks to it fail (known gap)."""
-    return f"{settings.public_base_url.rstrip('/')}/vtex/marketplace/{client_hash}"
+def services_endpoint(settings: Settings, client_hash: str, secrets: AppSecrets) -> str:
+    """VTEX posts invoice / tracking / cancel callbacks here (VTEX-MARKETPLACE); the URL carries the client's
+    callback token (tiktok_vtex.vtex_orders.callback_auth)."""
+    return callback_endpoint(settings.public_base_url, secrets.internal_webhook_secret.get_secret_value(),
+                             client_hash)
 
 
 class _NoShipping:
@@ -90,8 +93,8 @@ class OrdersWiring:
     def placer(self) -> OrderPlacer:
         return OrderPlacer(orders=self.orders, skus=self.products, tiktok=self.tiktok, vtex=self.vtex,
                            client_settings=self.client_settings,
-                           services_endpoint=lambda h: services_endpoint(self.settings, h), log=self.order_log,
-                           lease_seconds=LEASE_SECONDS)
+                           services_endpoint=lambda h: services_endpoint(self.settings, h, self.secrets),
+                           log=self.order_log, lease_seconds=LEASE_SECONDS, full_return=post_full_return)
 
     def events(self) -> OrderEvents:
         queue = QueuePublisher(self.settings.require("ORDERS_QUEUE_URL"))

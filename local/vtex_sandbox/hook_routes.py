@@ -12,6 +12,14 @@ from local.vtex_sandbox.state import SandboxError, bad
 
 def register_hook_routes(app: Flask, dispatcher: HookDispatcher, app_key: str) -> None:
     prefix = "/<account>/api"
+    # invoices, tracking and cancellations are called back to each order's marketplaceServicesEndpoint
+    store = app.extensions.get("vtex_sandbox", {}).get("store")
+    if store is not None:
+        store.marketplace_callback = dispatcher.marketplace
+
+    @app.get("/sandbox/state/marketplace/deliveries", endpoint="state_marketplace_deliveries")
+    def marketplace_deliveries() -> Response:
+        return reply({"deliveries": dispatcher.callback_snapshot(), "idle": dispatcher.idle()})
 
     # --- orders hook -----------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Orders hook of the VTEX sandbox: configuration with its ping, and deliveries on every status change.
+"""Orders hook of the VTEX sandbox: configuration with its ping, deliveries on every status change the filter
+selects, and the marketplace callbacks (invoice, tracking, cancel) to each order's marketplaceServicesEndpoint.
 
 Deliveries run in one background thread (FIFO, so a consumer sees changes in order), each retried a few
 times with growing delays, and every attempt is recorded for `GET /sandbox/state/hook/deliveries`.
@@ -41,6 +42,7 @@ class HookDispatcher:
         self._lock = threading.Lock()
         self.config: dict[str, Any] | None = None
         self.deliveries: list[dict[str, Any]] = []
+        self.callbacks: list[dict[str, Any]] = []  # marketplace callbacks (marketplaceServicesEndpoint)
         self._ids = itertools.count(1)
         self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._worker: threading.Thread | None = None
@@ -102,6 +104,38 @@ class HookDispatcher:
                 self._worker = threading.Thread(target=self._run, name="vtex-sandbox-hook", daemon=True)
                 self._worker.start()
 
+    # --- marketplace callbacks -----------------------------------------------------------------
+
+    def marketplace(self, order: Mapping[str, Any], tail: str, body: Mapping[str, Any]) -> None:
+        """What VTEX does for a marketplace order: POST `{marketplaceServicesEndpoint}/pvt/orders/
+        {marketplaceOrderId}/{tail}` (invoice, invoice/{n}, invoice/{n}/tracking, cancel), from the same FIFO
+        thread as the hook (in order), retried on failure and recorded like a hook delivery (kind
+        "marketplace", listed apart: `GET /sandbox/state/marketplace/deliveries`). Orders without an http(s)
+        endpoint get nothing."""
+        endpoint = str(order.get("marketplaceServicesEndpoint") or "")
+        if not endpoint.startswith(("http://", "https://")) or not order.get("marketplaceOrderId"):
+            return
+        with self._lock:
+            delivery = {
+                "id": next(self._ids),
+                "kind": "marketplace",
+                "url": f"{endpoint.rstrip('/')}/pvt/orders/{order['marketplaceOrderId']}/{tail}",
+                "payload": dict(body),
+                "headers": {},
+                "attempts": [],
+                "delivered": False,
+                "pending": True,
+            }
+            self.callbacks.append(delivery)
+            self._queue.put(delivery)
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._run, name="vtex-sandbox-hook", daemon=True)
+                self._worker.start()
+
+    def callback_snapshot(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [{**d, "attempts": list(d["attempts"])} for d in self.callbacks]
+
     def _run(self) -> None:
         while True:
             try:
@@ -149,10 +183,11 @@ class HookDispatcher:
         with self._lock:
             self.config = None
             self.deliveries.clear()
+            self.callbacks.clear()
 
     def idle(self) -> bool:
         with self._lock:
-            return not any(d["pending"] for d in self.deliveries)
+            return not any(d["pending"] for d in (*self.deliveries, *self.callbacks))
 
     def close(self) -> None:
         # Stop the worker before closing its HTTP client: a delivery in flight must not hit a closed client.

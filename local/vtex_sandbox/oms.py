@@ -59,7 +59,14 @@ class OmsArea(FulfillmentArea):
             record.window_due = None
             self._move(record, "cancel")
             self._move(record, "canceled")
+            self._callback(record, "cancel", {"reason": reason})
             return {"date": now_iso(), "orderId": order_id, "receipt": self._receipt()}
+
+    def _callback(self, record: OrderRecord, tail: str, body: Mapping[str, Any]) -> None:
+        """VTEX calls the marketplace back (vtex-api.md 5.7); wired by hook_routes (None: nobody listens)."""
+        send = getattr(self, "marketplace_callback", None)
+        if send is not None:
+            send(record.data, tail, body)
 
     def _release(self, record: OrderRecord) -> None:
         if record.reserved:
@@ -140,6 +147,8 @@ class OmsArea(FulfillmentArea):
                 "receipt": self._receipt(),
             }
             record.data["packageAttachment"]["packages"].append(package)
+            self._callback(record, "invoice", {k: v for k, v in body.items() if k != "items"} | {
+                "invoiceValue": value, "items": [dict(i) for i in items]})
             if invoice_type == "Input":
                 record.returned = True
                 record.data["allowCancellation"] = True
@@ -175,6 +184,8 @@ class OmsArea(FulfillmentArea):
                 if body.get(name) is not None:
                     package[name] = body[name]
             record.data["lastChange"] = now_iso()
+            self._callback(record, f"invoice/{invoice_number}", {
+                k: package.get(k) for k in ("trackingNumber", "trackingUrl", "dispatchedDate", "courier")})
             return {"date": now_iso(), "orderId": order_id, "receipt": self._receipt()}
 
     def tracking_events(self, order_id: str, invoice_number: str, body: Any) -> dict[str, Any]:
@@ -189,6 +200,9 @@ class OmsArea(FulfillmentArea):
                 "deliveredDate": body.get("deliveredDate"),
                 "data": list(body.get("events") or []),
             }
+            self._callback(record, f"invoice/{invoice_number}/tracking", {
+                "isDelivered": body["isDelivered"], "deliveredDate": body.get("deliveredDate"),
+                "events": list(body.get("events") or [])})
             return {"date": now_iso(), "orderId": order_id, "receipt": self._receipt()}
 
     def list_orders(self, status: str | None, affiliate_id: str | None) -> dict[str, Any]:

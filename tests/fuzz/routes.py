@@ -372,3 +372,188 @@ GENERATORS: dict[str, Callable[..., st.SearchStrategy[Case]]] = {
     "GET /tiktok/callback": callback_cases,
     "POST /vtex/notification/{client_hash}/{token}/{proxy+}": notification_cases,
 }
+
+
+# --- POST /vtex/orderhook/{client_hash} -----------------------------------------------------------------
+
+def _hook_event(client_hash: str, raw: bytes, headers: dict[str, str]) -> dict[str, Any]:
+    event = _event_with_body(raw, headers)
+    path = f"/vtex/orderhook/{client_hash}"
+    route = "POST /vtex/orderhook/{client_hash}"
+    event.update(routeKey=route, rawPath=path, pathParameters={"client_hash": client_hash})
+    event["requestContext"]["http"]["path"] = path
+    event["requestContext"]["routeKey"] = route
+    return event
+
+
+def _hook_delivery(draw: st.DrawFn) -> dict[str, Any]:
+    state = draw(st.sampled_from(["ready-for-handling", "handling", "invoiced", "canceled", "cancel",
+                                  "window-to-cancel", "payment-approved"]))
+    second = draw(st.integers(0, 59))
+    return {"Domain": "Fulfillment", "OrderId": f"TTK-{draw(st.integers(10**17, 10**18))}-01", "State": state,
+            "LastState": "window-to-cancel", "LastChange": f"2026-12-01T13:00:{second:02d}.1234567Z",
+            "CurrentChange": f"2026-12-01T13:00:{second:02d}.1234567Z",
+            "Origin": {"Account": "demostore", "Key": "vtexappkey-demostore-FUZZ"}}
+
+
+def hook_cases(secret: str, other_secret: str, client_hash: str) -> st.SearchStrategy[Case]:
+    from tiktok_vtex.vtex_orders.hook_secrets import HOOK_SECRET_HEADER
+
+    header = HOOK_SECRET_HEADER.lower()
+
+    @st.composite
+    def valid(draw: st.DrawFn) -> Case:
+        body: Any = {"hookConfig": "ping"} if draw(st.booleans()) else _hook_delivery(draw)
+        name = draw(st.sampled_from([header, HOOK_SECRET_HEADER, header.upper()]))
+        value = draw(st.sampled_from([secret, f" {secret} "]))
+        return Case("valid delivery or ping", _hook_event(client_hash, generate.encode(body), {name: value}))
+
+    @st.composite
+    def mutated(draw: st.DrawFn) -> Case:
+        body = _hook_delivery(draw)
+        buyer = draw(cpf())
+        body["buyer_document"] = buyer
+        for _ in range(draw(st.integers(1, 3))):
+            body[draw(st.sampled_from([*body.keys(), draw(st.text(max_size=8))]))] = draw(json_value)
+        raw = json.dumps(body, ensure_ascii=draw(st.booleans())).encode("utf-8", "surrogatepass")
+        return Case("mutated delivery, right secret", _hook_event(client_hash, raw, {header: secret}), cpfs=[buyer])
+
+    @st.composite
+    def malformed(draw: st.DrawFn) -> Case:
+        raw = draw(st.one_of(st.binary(max_size=300), json_value.map(lambda v: json.dumps(v).encode()),
+                             st.sampled_from([b"", b"{", b"null", b"[]", b"\xef\xbb\xbf{}", b"x" * 20_000,
+                                              b"[" * 5000 + b"]" * 5000])))
+        return Case("malformed body, right secret", _hook_event(client_hash, raw, {header: secret}))
+
+    @st.composite
+    def forged(draw: st.DrawFn) -> Case:
+        body = _hook_delivery(draw)
+        choice = draw(st.sampled_from(["none", "empty", "random", "other-client", "truncated", "garbage",
+                                       "unknown-client", "weird-client"]))
+        target = client_hash
+        headers: dict[str, str] = {header: secret}
+        if choice == "none":
+            headers = {}
+        elif choice == "empty":
+            headers = {header: ""}
+        elif choice == "random":
+            headers = {header: draw(st.text(alphabet=string.ascii_letters + string.digits, min_size=43,
+                                            max_size=43))}
+        elif choice == "other-client":
+            headers = {header: other_secret}
+        elif choice == "truncated":
+            headers = {header: secret[:draw(st.integers(0, len(secret) - 1))]}
+        elif choice == "garbage":
+            headers = {header: draw(st.text(alphabet=string.printable + "çé€", max_size=200))}
+        elif choice == "unknown-client":
+            target = f"unknown-{draw(st.integers(0, 10**6))}"
+        else:
+            target = draw(st.text(alphabet=string.ascii_letters + "%.~!*()'$&+,;=:@", min_size=1, max_size=40))
+        return Case(f"forged hook ({choice})", _hook_event(target, generate.encode(body), headers), must_refuse=True)
+
+    @st.composite
+    def replayed(draw: st.DrawFn) -> Case:
+        first = _hook_event(client_hash, generate.encode(_hook_delivery(draw)), {header: secret})
+        return Case("replayed delivery (same order, state, change)", first, then=json.loads(json.dumps(first)))
+
+    return st.one_of(valid(), mutated(), malformed(), forged(), forged(), replayed())
+
+
+GENERATORS["POST /vtex/orderhook/{client_hash}"] = hook_cases
+
+
+# --- POST /vtex/marketplace/{client_hash}/{pvt|pub}/orders/{marketplaceOrderId}/... ------------------------
+
+MARKETPLACE_ORDER = "576600000000000001"
+
+
+def _marketplace_event(route_path: str, segment: str, order_id: str, invoice_number: str,
+                       raw: bytes) -> dict[str, Any]:
+    path = route_path.replace("{client_hash}", segment).replace("{marketplaceOrderId}", order_id) \
+        .replace("{invoiceNumber}", invoice_number)
+    event = _event_with_body(raw, {"user-agent": "VTEX"})
+    event.update(routeKey=f"POST {route_path}", rawPath=path,
+                 pathParameters={"client_hash": segment, "marketplaceOrderId": order_id})
+    event["requestContext"]["http"]["path"] = path
+    event["requestContext"]["routeKey"] = f"POST {route_path}"
+    return event
+
+
+def _marketplace_body(route_path: str, draw: st.DrawFn) -> dict[str, Any]:
+    if route_path.endswith("/cancel"):
+        return {"reason": draw(st.sampled_from(["Sem estoque", "Cliente desistiu", ""]))}
+    if route_path.endswith("/tracking"):
+        return {"isDelivered": draw(st.booleans()), "events": [{"city": "São Paulo", "state": "SP",
+                                                                 "description": "Em trânsito", "date": "2026-12-02"}]}
+    if route_path.endswith("/invoice"):
+        number = str(draw(st.integers(1, 10**6)))
+        return {"type": draw(st.sampled_from(["Output", "Input"])), "invoiceNumber": number,
+                "invoiceValue": draw(st.integers(0, 10**7)), "issuanceDate": "2026-12-01",
+                "invoiceKey": f"{draw(st.integers(0, 10**43)):044d}", "embeddedInvoice": "<nfeProc/>", "items": []}
+    return {"courier": "Correios", "trackingNumber": f"BR{draw(st.integers(0, 10**9))}",
+            "trackingUrl": "https://rastreio.example/x"}
+
+
+def marketplace_cases(route_path: str, secret: str, client_hash: str) -> st.SearchStrategy[Case]:
+    from tiktok_vtex.vtex_orders.callback_auth import callback_token
+
+    good = f"{client_hash}.{callback_token(secret, client_hash)}"
+
+    def event(draw: st.DrawFn, segment: str, raw: bytes, order_id: str = MARKETPLACE_ORDER) -> dict[str, Any]:
+        return _marketplace_event(route_path, segment, order_id, str(draw(st.integers(1, 10**6))), raw)
+
+    @st.composite
+    def valid(draw: st.DrawFn) -> Case:
+        order_id = draw(st.sampled_from([MARKETPLACE_ORDER, "576600000000009999"]))  # ours / never placed
+        return Case("valid callback", event(draw, good, generate.encode(_marketplace_body(route_path, draw)),
+                                            order_id))
+
+    @st.composite
+    def mutated(draw: st.DrawFn) -> Case:
+        body = _marketplace_body(route_path, draw)
+        buyer = draw(cpf())
+        body["buyer_document"] = buyer
+        for _ in range(draw(st.integers(1, 3))):
+            body[draw(st.sampled_from([*body.keys(), draw(st.text(max_size=8))]))] = draw(json_value)
+        raw = json.dumps(body, ensure_ascii=draw(st.booleans())).encode("utf-8", "surrogatepass")
+        return Case("mutated callback body, right token", event(draw, good, raw), cpfs=[buyer])
+
+    @st.composite
+    def malformed(draw: st.DrawFn) -> Case:
+        raw = draw(st.one_of(st.binary(max_size=300), json_value.map(lambda v: json.dumps(v).encode()),
+                             st.sampled_from([b"", b"{", b"null", b"[]", b"x" * 300_000, b"[" * 5000 + b"]" * 5000])))
+        order_id = draw(st.sampled_from([MARKETPLACE_ORDER, "..", "a" * 80, "%00", "é"]))
+        return Case("malformed callback, right token", event(draw, good, raw, order_id))
+
+    @st.composite
+    def forged(draw: st.DrawFn) -> Case:
+        token = good.split(".")[1]
+        choice = draw(st.sampled_from(["no-token", "random", "other-client", "wrong-secret", "truncated",
+                                       "garbage", "upper"]))
+        segment = {
+            "no-token": client_hash,
+            "random": f"{client_hash}.{draw(st.text(alphabet='0123456789abcdef', min_size=32, max_size=32))}",
+            "other-client": f"other-client.{token}",
+            "wrong-secret": f"{client_hash}.{callback_token('guessed-secret', client_hash)}",
+            "truncated": f"{client_hash}.{token[:draw(st.integers(0, 31))]}",
+            "garbage": draw(st.text(alphabet=string.ascii_letters + string.digits + "._~!*()'$&+,;=:@-",
+                                    min_size=1, max_size=80)),
+            "upper": f"{client_hash.upper()}.{token}",
+        }[choice]
+        if segment == good:
+            segment += "x"
+        return Case(f"forged callback ({choice})",
+                    event(draw, segment, generate.encode(_marketplace_body(route_path, draw))), must_refuse=True)
+
+    @st.composite
+    def replayed(draw: st.DrawFn) -> Case:
+        first = event(draw, good, generate.encode(_marketplace_body(route_path, draw)))
+        return Case("replayed callback", first, then=json.loads(json.dumps(first)))
+
+    return st.one_of(valid(), mutated(), malformed(), forged(), forged(), replayed())
+
+
+for _scope in ("pvt", "pub"):
+    for _tail in ("invoice", "invoice/{invoiceNumber}", "invoice/{invoiceNumber}/tracking", "cancel"):
+        _path = f"/vtex/marketplace/{{client_hash}}/{_scope}/orders/{{marketplaceOrderId}}/{_tail}"
+        GENERATORS[f"POST {_path}"] = lambda *a, _p=_path: marketplace_cases(_p, *a)

@@ -193,8 +193,79 @@ def notification_driver(module_moto: Any, module_function_env: Callable[[str], d
     handler.intake.cache_clear()
 
 
+@pytest.fixture
+def hook_driver(module_function_env: Callable[[str], dict[str, str]],  # noqa: F811
+                stack_env: dict[str, str]) -> Iterator[Driver]:
+    env = module_function_env("VtexOrderHookFunction")
+    from vtex_orders import hook
+
+    from tests.fuzz.routes import hook_cases
+    from tests.unit.vtexorders.conftest import drain, forget_secret
+    from tiktok_vtex import aws
+    from tiktok_vtex.vtex_orders.hook_secrets import HookSecretStore
+
+    hook.intake.cache_clear()
+    hook.once.cache_clear()
+    store = HookSecretStore(aws.client("secretsmanager"), env["VTEX_SECRET_PREFIX"])
+    client, other = stack_env["DEMO_CLIENT_HASH"], "fuzz-other-client"
+    for name in (client, other):
+        forget_secret(store, name)
+    secret, _ = store.ensure(client)
+    other_secret, _ = store.ensure(other)
+    drain(aws.client("sqs"), env["VTEX_ORDERS_QUEUE_URL"])
+    intake = hook.intake()
+    sends = [0]
+    real = intake.queue
+
+    class CountingQueue:
+        def send(self, messages: Any) -> int:
+            sends[0] += len(messages)
+            return real.send(messages)
+
+    intake.queue = CountingQueue()
+    yield Driver(call=lambda event: hook.lambda_handler(event, LambdaContextStub()), side_effects=lambda: sends[0],
+                 strategy=hook_cases(secret.current, other_secret.current, client),
+                 secrets=[secret.current, other_secret.current, stack_env["TIKTOK_APP_SECRET"]])
+    hook.intake.cache_clear()
+    hook.once.cache_clear()
+
+
+@pytest.fixture
+def marketplace_driver(module_function_env: Callable[[str], dict[str, str]],  # noqa: F811
+                       stack_env: dict[str, str], request: pytest.FixtureRequest,
+                       monkeypatch: pytest.MonkeyPatch) -> Iterator[Driver]:
+    env = module_function_env("VtexMarketplaceFunction")
+    from vtex_orders import marketplace, wiring
+
+    from tests.fuzz.routes import GENERATORS, MARKETPLACE_ORDER
+    from tests.unit.vtexorders.test_vtex_order_sync import FakeTikTokCancel
+    from tiktok_vtex.repositories.orders import OrderRepository, SyncState
+    from tiktok_vtex.vtex_orders.callbacks import MarketplaceCallbacks
+    from tiktok_vtex.vtex_orders.tiktok_cancel import TikTokCanceller
+
+    route: Route = request.node.callspec.params["route"]
+    client = stack_env["DEMO_CLIENT_HASH"]
+    wiring.wiring.cache_clear()
+    orders = OrderRepository(env["ORDERS_TABLE"])
+    orders.record_status(client, MARKETPLACE_ORDER, status="AWAITING_SHIPMENT", update_time=1, now=1,
+                         initial_state=SyncState.NEW)
+    tiktok = FakeTikTokCancel()
+    invoices = RecordingDispatcher()
+    callbacks = MarketplaceCallbacks(orders=orders, canceller=TikTokCanceller(orders, lambda _: tiktok),
+                                     invoice_queue=invoices)
+    monkeypatch.setattr(marketplace, "callbacks", lambda: callbacks)
+    yield Driver(call=lambda event: marketplace.lambda_handler(event, LambdaContextStub()),
+                 side_effects=lambda: len(invoices.sent) + len(tiktok.cancels),
+                 strategy=GENERATORS[route.key](stack_env["INTERNAL_WEBHOOK_SECRET"], client),
+                 secrets=[stack_env["TIKTOK_APP_SECRET"], stack_env["INTERNAL_WEBHOOK_SECRET"],
+                          stack_env["OAUTH_STATE_SECRET"]])
+    wiring.wiring.cache_clear()
+
+
 DRIVERS = {"POST /tiktok/webhook": "webhook_driver", "GET /tiktok/callback": "callback_driver",
-           "POST /vtex/notification/{client_hash}/{token}/{proxy+}": "notification_driver"}
+           "POST /vtex/notification/{client_hash}/{token}/{proxy+}": "notification_driver",
+           "POST /vtex/orderhook/{client_hash}": "hook_driver",
+           **{key: "marketplace_driver" for key in GENERATORS if key.startswith("POST /vtex/marketplace/")}}
 
 
 def _leaks(text: str, secrets: list[str], cpfs: set[str]) -> list[str]:

@@ -6,7 +6,9 @@
   requested (recordOrderUnits) so the stock sync counts them before payment. The effect is derived from
   the stored state, and a redelivery of the same (status, update_time) re-emits it: a delivery that died
   between the status write and the send loses nothing (every effect is idempotent downstream);
-- types 2, 11, 12: recorded on the order; a successful cancellation cancels the VTEX order (queue);
+- types 2, 11, 12: recorded on the order; a successful cancellation cancels the VTEX order (queue); a pending
+  buyer cancellation or return request is answered per policy, a completed refund becomes a VTEX Input
+  invoice (queue: vtex_orders.after_sales, issue 15);
 - type 3: the address refresh is queued;
 - type 4: the package ids of each order are refreshed; for an order already shipped, `syncTracking` goes to
   SHIPPING-PACKAGE (tracking number and events to the VTEX invoice);
@@ -32,6 +34,9 @@ from tiktok_vtex.shipping.models import ShippingState
 
 CREATION_PENDING = (SyncState.NEW, SyncState.HELD, SyncState.ERROR, SyncState.PENDING_PAYMENT)
 CANCEL_DONE = frozenset({"CANCELLATION_REQUEST_SUCCESS", "CANCELLATION_REQUEST_COMPLETE"})
+CANCEL_PENDING = "CANCELLATION_REQUEST_PENDING"
+RETURN_PENDING = frozenset({"RETURN_OR_REFUND_REQUEST_PENDING", "REPLACEMENT_REQUEST_PENDING"})
+RETURN_DONE = frozenset({"RETURN_OR_REFUND_REQUEST_SUCCESS", "RETURN_OR_REFUND_REQUEST_COMPLETE"})
 INVOICE_FAILED = frozenset({"INVALID", "FAILED"})
 METRIC_INVOICE_REJECTED = "InvoiceRejected"
 SHIPPED_STATES = frozenset({ShippingState.SHIPPED.value, ShippingState.DONE.value})
@@ -117,6 +122,11 @@ class OrderEvents:
             self.orders_queue.send([cancel_message(client_hash, order_id,
                                                    f"Cancelamento TikTok {cancel_id or ''} ({role or 'n/a'})")])
             return "cancel_requested"
+        if cancel_status.upper() == CANCEL_PENDING and (role or "").upper() == "BUYER" and cancel_id:
+            # issue 15: answered per the client's policy by the orders function (vtex_orders.after_sales)
+            self.orders_queue.send([{"type": "answerBuyerCancellation", "clientHash": client_hash,
+                                     "orderId": order_id, "cancelId": cancel_id}])
+            return "answer_requested"
         return "recorded"
 
     def return_status(self, client_hash: str, order_id: str, *, return_status: str, return_id: str | None,
@@ -124,6 +134,22 @@ class OrderEvents:
         self.orders.set_attributes(client_hash, order_id, return_request={
             "return_id": return_id, "return_status": return_status, "return_type": return_type, "role": role,
             "received_at": now})
+        status, kind = return_status.upper(), (return_type or "").upper()
+        if not return_id:
+            return "recorded"
+        # issue 15: requests answered per policy, completed refunds become an Input invoice in VTEX (once)
+        if status in RETURN_PENDING:
+            self.orders_queue.send([{"type": "answerReturnRequest", "clientHash": client_hash, "orderId": order_id,
+                                     "returnId": return_id, "returnType": kind or None}])
+            return "answer_requested"
+        if status in RETURN_DONE and kind in ("REFUND", "RETURN_AND_REFUND"):
+            self.orders_queue.send([{"type": "returnInvoiceInVtex", "clientHash": client_hash, "orderId": order_id,
+                                     "returnId": return_id}])
+            return "return_invoice_requested"
+        if status == "REPLACEMENT_REQUEST_COMPLETE":
+            metrics.add_metric(name="ReturnReplacementNeedsSeller", unit=MetricUnit.Count, value=1)
+            logger.warning("TikTok replacement agreed: ship it from VTEX", extra={"client_hash": client_hash,
+                                                                                "order_id": order_id})
         return "recorded"
 
     # --- type 3 --------------------------------------------------------------------------------------

@@ -113,6 +113,9 @@ class OrderPlacer:
     clock: Callable[[], float] = time.time
     lease_seconds: int = 180
     new_token: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
+    # Invoiced VTEX order + TikTok cancellation: post a full return (Input) invoice, True when it is there
+    # (vtex_orders.after_sales.post_full_return); None keeps "cancel_blocked_invoiced" + alert.
+    full_return: Callable[[Any, VtexOrder], bool] | None = None
 
     # ------------------------------------------------------------------ creation
     def create(self, client_hash: str, order_id: str) -> str:  # noqa: PLR0911 (one return per outcome)
@@ -381,7 +384,15 @@ class OrderPlacer:
     def _cancel_vtex(self, client_hash: str, order_id: str, vtex_id: str, reason: str) -> str:
         now = int(self.clock())
         vtex = self.vtex(client_hash)
-        status = vtex.get_order(vtex_id).status
+        vtex_order = vtex.get_order(vtex_id)
+        status = vtex_order.status
+        if status in INVOICED_STATUSES and self.full_return is not None and self.full_return(vtex, vtex_order):
+            # issue 15: a return (Input) invoice for every item first; VTEX then allows the cancel
+            vtex.cancel_order(vtex_id, reason)
+            self.orders.mark_cancelled(client_hash, order_id, now=now, vtex_status="cancellation-requested",
+                                       reason=reason, vtex_order=vtex_id)
+            self._log(client_hash, order_id, "returned_and_cancelled_in_vtex", {"vtex_order": vtex_id})
+            return "returned_and_cancelled_in_vtex"
         if status in INVOICED_STATUSES:
             self.orders.set_attributes(client_hash, order_id, vtex_status=status, updated_at=now,
                                        cancel_blocked="VTEX order already invoiced: needs a return (Input invoice)")

@@ -9,6 +9,7 @@ from boto3.dynamodb.conditions import Key
 
 from tests.integration.orders.conftest import FlowWorld
 from tiktok_vtex.repositories.orders import OrderRepository, SyncState
+from tiktok_vtex.vtex_orders.callback_auth import callback_token
 
 
 def _orders(flow: FlowWorld) -> OrderRepository:
@@ -32,7 +33,10 @@ def test_paid_order_pushed_twice_becomes_one_authorized_vtex_order(flow: FlowWor
     first, second = flow.catalog["products"][0]["skus"][:2]
     assert sorted((i["id"], i["quantity"]) for i in detail["items"]) == sorted(
         [(str(first["id"]), 2), (str(second["id"]), 1)])
-    assert detail["marketplaceServicesEndpoint"] == f"http://127.0.0.1:3000/vtex/marketplace/{flow.client_hash}"
+    # issue 15: the endpoint carries the client's callback token (tiktok_vtex.vtex_orders.callback_auth)
+    token = callback_token(flow.stack_env["INTERNAL_WEBHOOK_SECRET"], flow.client_hash)
+    assert detail["marketplaceServicesEndpoint"] == \
+        f"http://127.0.0.1:3000/vtex/marketplace/{flow.client_hash}.{token}"
     record = _orders(flow).get(flow.client_hash, order["id"])
     assert record is not None and record.sync_state == SyncState.AUTHORIZED
     assert record.vtex_order == vtex_order["orderId"] and record.status == "AWAITING_SHIPMENT"

@@ -84,8 +84,13 @@ def test_cancel_spellings_both_request_cancellation(world: OrdersWorld) -> None:
 
 def test_cancellation_return_reverse_package_invoice_and_vtex_pushes(world: OrdersWorld) -> None:
     events = world.events()
+    # issue 15: a pending buyer request is answered per policy (orders function, vtex_orders.after_sales)
     assert events.cancellation(CLIENT, ORDER, cancel_status="CANCELLATION_REQUEST_PENDING", cancel_id="c1",
-                               role="BUYER", now=1) == "recorded"
+                               role="BUYER", now=1) == "answer_requested"
+    assert world.queue.take() == [{"type": "answerBuyerCancellation", "clientHash": CLIENT, "orderId": ORDER,
+                                   "cancelId": "c1"}]
+    assert events.cancellation(CLIENT, ORDER, cancel_status="CANCELLATION_REQUEST_PENDING", cancel_id="c1",
+                               role="SELLER", now=1) == "recorded"
     assert world.queue.sent == []
     assert events.cancellation(CLIENT, ORDER, cancel_status="CANCELLATION_REQUEST_COMPLETE", cancel_id="c1",
                                role="BUYER", now=2) == "cancel_requested"

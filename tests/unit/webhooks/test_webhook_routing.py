@@ -96,7 +96,9 @@ def test_type_1_order_status_requests_creation_and_is_in_the_ledger(routing: Rou
 
 def test_type_2_reverse_and_type_12_return_are_recorded(routing: RoutingWorld) -> None:
     assert routing.process(SAMPLES["type-02-reverse-status"]) == "recorded"
-    assert routing.process(SAMPLES["type-12-return"]) == "recorded"
+    # issue 15: a pending return request is answered per the client's policy (orders queue)
+    assert routing.process(SAMPLES["type-12-return"]) == "answer_requested"
+    assert routing.orders_queue.sent[-1]["type"] == "answerReturnRequest"
     extra = routing.orders.get(routing.client_hash, ORDER).model_extra  # type: ignore[union-attr]
     assert extra["return_request"]["return_status"] == "RETURN_OR_REFUND_REQUEST_PENDING"
     assert extra["reverse_event"]["reverse_event_type"] == "ORDER_REQUEST_CANCEL"

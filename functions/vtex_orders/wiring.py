@@ -1,0 +1,29 @@
+"""Adapters of the VTEX orders functions: the orders wiring (TikTok and VTEX clients per client, the orders
+table and log) plus the TikTok canceller and the invoice queue."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from orders.wiring import OrdersWiring
+
+from tiktok_vtex.dispatch import QueuePublisher
+from tiktok_vtex.settings import get_settings, load_app_secrets
+from tiktok_vtex.vtex_orders.sync import VtexOrderSync
+from tiktok_vtex.vtex_orders.tiktok_cancel import TikTokCanceller
+
+
+class VtexOrdersWiring(OrdersWiring):
+    def canceller(self) -> TikTokCanceller:
+        return TikTokCanceller(orders=self.orders, tiktok=self.tiktok, log=self.order_log)
+
+    def sync(self) -> VtexOrderSync:
+        return VtexOrderSync(orders=self.orders, vtex=self.vtex, canceller=self.canceller(),
+                             invoice_queue=QueuePublisher(self.settings.require("INVOICE_QUEUE_URL")),
+                             log=self.order_log)
+
+
+@cache
+def wiring() -> VtexOrdersWiring:
+    settings = get_settings()
+    return VtexOrdersWiring(settings, load_app_secrets(settings))

@@ -1,0 +1,1 @@
+"""The VTEX side of orders: hook intake and configuration, marketplace callbacks, VTEX -> TikTok cancellations."""
