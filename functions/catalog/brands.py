@@ -108,12 +108,20 @@ def _record(record: SQSRecord) -> dict[str, Any]:
     return prepare(message, wiring(), None)  # type: ignore[arg-type]
 
 
+def _vtex_invoke(payload: Any) -> Any:
+    # The backend's dispatchGenerateBrands sends {type: triggerPrepareBrandData, clientHash} to BRANDS-VTEX
+    # (legacy-system.md, "Invocação via PHP"): for this function it means "copy the VTEX brands, then chain".
+    if isinstance(payload, dict) and payload.get("type") == "triggerPrepareBrandData":
+        payload = {**payload, "type": "triggerGenerateBrands"}
+    return parse(payload, GenerateBrands)
+
+
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @logger.inject_lambda_context
 def vtex_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     return route_event(event, context, processor=processor, record_handler=_record,
-                       parse=lambda payload: parse(payload, GenerateBrands), invalid=CatalogMessageError,
+                       parse=_vtex_invoke, invalid=CatalogMessageError,
                        invalid_log="invalid BRANDS-VTEX invoke",
                        invoke=lambda message: generate(message, wiring()))  # type: ignore[arg-type]
 

@@ -27,8 +27,9 @@ from tiktok_vtex.notifications.affiliate import AffiliateSetupError, setup_clien
 from tiktok_vtex.notifications.coalesce import DEFAULT_STALE_MARGIN_MS, RealtimeSync, merge
 from tiktok_vtex.notifications.models import QueuedChange
 from tiktok_vtex.observability import logger, metrics, tracer
+from tiktok_vtex.parsing import field_names
 from tiktok_vtex.sync.outcomes import ClientUnavailable
-from tiktok_vtex.sync_functions.wiring import SyncWiring, describe_validation, wiring
+from tiktok_vtex.sync_functions.wiring import SyncWiring, wiring
 
 
 @cache
@@ -99,7 +100,7 @@ def setup(payload: dict[str, Any], deps: SyncWiring) -> dict[str, Any]:
             public_base_url=request.public_base_url or deps.settings.public_base_url, apply=request.apply,
             name=request.name, follow_up_email=request.follow_up_email)
     except (ValidationError, AffiliateSetupError, VtexCredentialsError, VtexApiError) as error:
-        text = describe_validation(error) if isinstance(error, ValidationError) else str(error)[:500]
+        text = field_names(error) if isinstance(error, ValidationError) else str(error)[:500]
         logger.warning("vtex affiliate setup refused", extra={"error": text})
         return {"statusCode": 400, "body": {"status": "error", "message": text}}
     logger.info("vtex affiliate setup", extra={"client_hash": request.client_hash, "action": result.action,

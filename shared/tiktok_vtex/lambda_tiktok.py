@@ -49,10 +49,6 @@ class FeedArgs(_Args):
     warehouse_id: TikTokId = Field(description="the TikTok warehouse (tik_tok_shop_warehouse_id)")
 
 
-class SandboxFeedArgs(FeedArgs):
-    sandbox_client_hash: ClientHash = Field(description="the integrator's test shop client that lists the feed")
-
-
 class CompareFeedsArgs(_Args):
     old_xml: str = Field(min_length=1, description="old feed: inline XML, an s3:// object or an https:// URL")
     new_xml: str = Field(min_length=1, description="new feed: inline XML, an s3:// object or an https:// URL")
@@ -91,10 +87,11 @@ def _generate_products(a: FeedArgs) -> dict[str, Any]:
             "warehouse_id": a.warehouse_id}
 
 
-def _sandbox_products(a: SandboxFeedArgs) -> dict[str, Any]:
-    # The same listing payload, run by the integrator's test shop client on the seller's feed.
-    return {"type": "triggerPrepareProductList", "client_hash": a.sandbox_client_hash, "url": a.url,
-            "warehouse_id": a.warehouse_id, "sandbox": True, "source_client_hash": a.client_hash}
+def _sandbox_products(a: FeedArgs) -> dict[str, Any]:
+    # PRODUTOS-lista-produtos' own message (tiktok_vtex.catalog.messages.SendProductSandbox): the seller's feed
+    # listed in the integrator's test shop, which the function's CATALOG_TRIAL_CLIENT_HASH setting names.
+    return {"type": "triggerSendProductSandbox", "clientHash": a.client_hash, "url": a.url,
+            "warehouse_id": a.warehouse_id}
 
 
 def _get_order(a: GetOrderArgs) -> dict[str, Any]:
@@ -153,7 +150,7 @@ OPERATIONS: dict[str, Operation] = {op.name: op for op in [
     Operation("package", "dispatchPackage", "SHIPPING-PACKAGE", PackageArgs,
               lambda a: {"clientHash": a.client_hash, "orderId": a.order_id, "packageId": a.package_id},
               "ship a package whose invoice TikTok accepted"),
-    Operation("send-product-sandbox", "dispatchSendProductSandbox", "PRODUTOS-lista-produtos", SandboxFeedArgs,
+    Operation("send-product-sandbox", "dispatchSendProductSandbox", "PRODUTOS-lista-produtos", FeedArgs,
               _sandbox_products, "list a client's feed on the integrator's test shop first",
               documented=False, built_by="issue 14 (catalog listing)"),
     Operation("upload-invoice", "uploadInvoice", "INVOICE", InvoiceArgs, _invoice,
@@ -259,10 +256,8 @@ class LambdaTiktok:
     def dispatch_package(self, client_hash: str, order_id: str, package_id: str) -> Dispatched:
         return self.dispatch("package", client_hash=client_hash, order_id=order_id, package_id=package_id)
 
-    def dispatch_send_product_sandbox(self, client_hash: str, sandbox_client_hash: str, url: str,
-                                      warehouse_id: str) -> Dispatched:
-        return self.dispatch("send-product-sandbox", client_hash=client_hash, sandbox_client_hash=sandbox_client_hash,
-                             url=url, warehouse_id=warehouse_id)
+    def dispatch_send_product_sandbox(self, client_hash: str, url: str, warehouse_id: str) -> Dispatched:
+        return self.dispatch("send-product-sandbox", client_hash=client_hash, url=url, warehouse_id=warehouse_id)
 
     def upload_invoice(self, client_hash: str, order_id: str, invoice_xml: str,
                        package_id: str | None = None) -> Dispatched:

@@ -66,6 +66,22 @@ CATALOG: tuple[MetricSpec, ...] = (
     MetricSpec("ApiErrors", "apis", "failed TikTok / VTEX calls by code (TikTok code, VTEX HTTP status)",
                ("service", "api", "code")),
     MetricSpec("RateLimitWaits", "apis", "429 answers (the caller waits and retries)", ("service", "api")),
+    # VTEX side of orders (issue 15)
+    MetricSpec("VtexCancelRefusedOnTikTok", "vtex_orders", "a VTEX cancellation TikTok refused (shipped); alarm"),
+    MetricSpec("BuyerCancellationNeedsSeller", "vtex_orders", "a buyer cancellation left to the seller; alarm"),
+    MetricSpec("ReturnInvoiceNotPosted", "vtex_orders", "a completed refund's Input invoice failed; alarm"),
+    MetricSpec("ReturnReplacementNeedsSeller", "vtex_orders", "a replacement return left to the seller; alarm"),
+    # near-real-time stock and price (issue 16)
+    MetricSpec("VtexNotificationRefused", "notifications", "a VTEX notification refused (token, body); alarm"),
+    MetricSpec("StockReconcileOutOfDate", "stock", "SKUs the nightly stock run found out of date; alarm"),
+    MetricSpec("PriceReconcileOutOfDate", "prices", "SKUs the nightly price run found out of date; alarm"),
+    # catalog (issues 14, 17)
+    MetricSpec("CatalogFeedUnreadable", "catalog", "a feed that could not be read (422, not retried)"),
+    MetricSpec("CatalogGroupsQueued", "catalog", "product groups queued for listing"),
+    MetricSpec("CatalogItemsChanged", "catalog", "feed items a comparison found changed"),
+    MetricSpec("CatalogProductEditsQueued", "catalog", "partial edits queued by a feed comparison"),
+    MetricSpec("CatalogDeactivationsQueued", "catalog", "products queued for deactivation (gone from the feed)"),
+    MetricSpec("CatalogImageProductsQueued", "catalog", "products queued for their VTEX images"),
 )
 
 BY_NAME = {spec.name: spec for spec in CATALOG}

@@ -62,7 +62,7 @@ def test_queues_with_redrive_to_the_dlq(stack: ProvisionedStack) -> None:
     url = stack.physical_ids["WorkQueue"]
     assert url == stack.attribute("WorkQueue", "QueueUrl") and url.endswith("/rt-work")
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    assert attributes["VisibilityTimeout"] == "1"
+    assert attributes["VisibilityTimeout"] == "4"
     assert attributes["MessageRetentionPeriod"] == "3600"
     redrive = json.loads(attributes["RedrivePolicy"])
     assert redrive["deadLetterTargetArn"] == stack.attribute("WorkDLQ", "Arn")

@@ -44,12 +44,10 @@ CASES: dict[str, tuple[dict[str, Any], str, dict[str, Any]]] = {
     "package": ({"client_hash": HASH, "order_id": "580192503814523040", "package_id": "1153132168123859"},
                 "SHIPPING-PACKAGE",
                 {"clientHash": HASH, "orderId": "580192503814523040", "packageId": "1153132168123859"}),
-    "send-product-sandbox": ({"client_hash": HASH, "sandbox_client_hash": "daxgo-sandbox",
-                              "url": "https://feeds.example.com/f.xml", "warehouse_id": "7068"},
+    "send-product-sandbox": ({"client_hash": HASH, "url": "https://feeds.example.com/f.xml", "warehouse_id": "7068"},
                              "PRODUTOS-lista-produtos",
-                             {"type": "triggerPrepareProductList", "client_hash": "daxgo-sandbox",
-                              "url": "https://feeds.example.com/f.xml", "warehouse_id": "7068", "sandbox": True,
-                              "source_client_hash": HASH}),
+                             {"type": "triggerSendProductSandbox", "clientHash": HASH,
+                              "url": "https://feeds.example.com/f.xml", "warehouse_id": "7068"}),
     "upload-invoice": ({"client_hash": HASH, "order_id": "580192503814523040", "package_id": "123456789",
                         "invoice_xml": NFE}, "INVOICE",
                        {"clientHash": HASH, "packageId": "123456789", "orderId": "580192503814523040",
@@ -88,15 +86,32 @@ def test_payload_function_and_invocation_type(name: str) -> None:
     assert result.payload_bytes == len(call["Payload"]) and "nfeProc" not in json.dumps(result.as_dict())
 
 
+class _Invoke:
+    """A function's own invoke parser, where it is a function rather than one model."""
+
+    def __init__(self, parse: Any) -> None:
+        self._parse = parse
+
+    def model_validate(self, payload: Any) -> Any:
+        return self._parse(payload)
+
+
 def _consumer_parsers() -> dict[str, Any]:
+    from catalog import brands, images, updates
+
+    from tiktok_vtex.catalog.messages import PrepareProductList, SendProductSandbox
     from tiktok_vtex.inventory.models import PrepareStock
     from tiktok_vtex.invoices.models import UploadInvoiceMessage
     from tiktok_vtex.orders.models import GetOrdersMessage, NewOrderMessage
     from tiktok_vtex.pricing.models import PrepareListPrice
     from tiktok_vtex.shipping.models import DispatchPackageMessage
+    from tiktok_vtex.vtex_orders.hook_config import HookConfigMessage
 
     return {"prepare-stock": PrepareStock, "prepare-list-price": PrepareListPrice, "send-order": NewOrderMessage,
-            "get-order": GetOrdersMessage, "package": DispatchPackageMessage, "upload-invoice": UploadInvoiceMessage}
+            "get-order": GetOrdersMessage, "package": DispatchPackageMessage, "upload-invoice": UploadInvoiceMessage,
+            "generate-products": PrepareProductList, "send-product-sandbox": SendProductSandbox,
+            "generate-brands": _Invoke(brands._vtex_invoke), "update-products": _Invoke(updates._parse_invoke),
+            "search-images-vtex": _Invoke(images._parse_invoke), "generate-order-hook": HookConfigMessage}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -95,7 +95,7 @@ def test_log_entries_are_ordered_and_expire(settings) -> None:
 def test_a_none_attribute_is_removed_not_a_failed_update(settings) -> None:
     """Defect: `set_attributes(..., invoice_reason=None)` sent an unbound `:vN` (the resource API drops None
     values) and the whole UpdateItem failed. None now REMOVES the attribute (it no longer applies); the
-    other attributes of the same call are written, and `#a0` still names the first one for conditions."""
+    other attributes of the same call are written, and a caller's condition still applies."""
     from tiktok_vtex.repositories.orders import OrderRepository
 
     orders = OrderRepository(settings.tables.orders)
@@ -104,8 +104,8 @@ def test_a_none_attribute_is_removed_not_a_failed_update(settings) -> None:
     assert (record.invoice_status, record.invoice_reason) == ("SUCCESS", None)
     stored = orders.table.get({"client_hash": "h", "order_id": "o1"})
     assert stored is not None and "invoice_reason" not in stored and stored["invoice_status"] == "SUCCESS"
-    with pytest.raises(ConditionFailed):  # a condition on #a0 still works when a later value is None
-        orders.set_attributes("h", "o1", condition="#a0 = :x", condition_values={":x": "other"},
+    with pytest.raises(ConditionFailed):  # a condition still works when a later value is None
+        orders.set_attributes("h", "o1", condition="invoice_status = :x", condition_values={":x": "other"},
                               invoice_status="X", invoice_reason=None)
 
     products = ProductRepository(settings.tables.products_seller_sku)
