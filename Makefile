@@ -58,7 +58,8 @@ invoke: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
-# Chaos + leaks (local/chaos, free ports). `make test` runs the smoke size through pytest (tests/chaos).
+# Chaos + leaks (local/chaos, free ports). The smoke size is tests/chaos (`make chaos-smoke`; not in `make test`
+# yet: pyproject's testpaths leave it out until it fits the budget).
 chaos: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider \
 		"tests/integration/auth/test_auth_tokens.py::test_fifty_concurrent_callers_with_an_expired_token_cause_one_refresh"

@@ -152,12 +152,12 @@ class Driver:
 
     # ------------------------------------------------------------------ the run
 
-    def run(self, workload: Workload, *, settle_timeout_s: float) -> dict[str, float]:
+    def run(self, workload: Workload, *, settle_timeout_s: float, stock_spread_s: float) -> dict[str, float]:
         """Every phase of the workload; returns phase durations (seconds)."""
         timings: dict[str, float] = {}
         started = time.monotonic()
         stop = threading.Event()
-        pace = max(0.05, min(2.0, 30.0 / max(1, len(workload.stock_waves))))
+        pace = max(0.05, stock_spread_s / max(1, len(workload.stock_waves)))
         stock = threading.Thread(target=self._stock, args=(workload.stock_waves, stop, pace), daemon=True,
                                  name="chaos-stock")
         stock.start()
@@ -184,8 +184,9 @@ class Driver:
                 order = self._set_status(plan, "CANCELLED")
                 self._event(plan, "CANCELLED", int(order["update_time"]))
         timings["status_changes"] = time.monotonic() - started - timings["create"]
-        self.wait_idle(settle_timeout_s / 3)  # phase D: once the first wave settled (or a third of the budget)
-        for plan in plans:
+        late = [p for p in plans if p.cancel_phase == "after_settle"]
+        self._wait_in_vtex([self.log.tiktok_orders[p.index] for p in late], settle_timeout_s / 3)
+        for plan in late:  # phase D: cancellations once the order is in VTEX (or a third of the budget passed)
             if plan.cancel_phase == "after_settle":
                 order = self._set_status(plan, "CANCELLED")
                 self._event(plan, "CANCELLED", int(order["update_time"]))
@@ -196,6 +197,15 @@ class Driver:
         stock.join()
         timings["workload"] = time.monotonic() - started
         return timings
+
+    def _wait_in_vtex(self, order_ids: list[str], timeout_s: float) -> None:
+        """Until every order named has a VTEX order (the stock keeps flowing: "idle" would not come)."""
+        deadline = time.monotonic() + timeout_s
+        wanted = set(order_ids)
+        while wanted and time.monotonic() < deadline:
+            orders = self.http.get(f"{self.vtex_url}/sandbox/state/orders").json()
+            wanted -= {str(o["marketplaceOrderId"]) for o in orders}
+            time.sleep(0.5)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)

@@ -5,8 +5,8 @@ TikTok sandbox (`POST /sandbox/faults`, every API endpoint): 10% HTTP 500, 5% 42
 and added latency on every call.
 VTEX sandbox (`POST /sandbox/faults`, every route): 10% 503, 5% 429 with Retry-After, latency on every
 call, and 2% 504 Gateway Timeout on the routes the connector calls (the VTEX sandbox has no hanging fault).
-Crash injection: the runtime's `/_local/faults` control route if it exists (a worker killed mid-batch, a
-function timing out after its side effect); otherwise the figures say it was not available.
+Crash injection: the runtime's `/_local/faults` control route (local.runtime.faults): workers killed mid-batch
+and functions timing out after their side effect, before their state write (CRASH_FAULTS).
 """
 
 from __future__ import annotations
@@ -22,7 +22,23 @@ VTEX_FAULTS = {"route": "*", "error_rate_5xx": 0.10, "status_5xx": 503, "rate_42
 VTEX_TIMEOUT_ROUTES = ("inventory_sku", "inventory_item", "simulation", "place_order", "fulfill", "get_order",
                        "cancel_order", "computed_price", "price")
 VTEX_TIMEOUTS = {"error_rate_5xx": 0.02, "status_5xx": 504}
-CRASH_FAULTS = {"kill_worker_mid_batch": 0.02, "timeout_after_side_effect": 0.02}
+# Crash injection through the runtime's real hooks (`/_local/faults`, local.runtime.faults). Each size gives
+# (every, count) per fault: every n-th invocation of the function, at most `count` times.
+CRASH_FAULTS: dict[str, dict[str, Any]] = {
+    # a worker killed mid-batch: the webhook processor (batches of 10) dies after its 3rd AWS call; SQS
+    # redelivers the whole batch (what was done before the crash is done again, idempotently)
+    "kill_webhook_processor": {"function": "WebhookProcessorFunction", "kill_after_aws_calls": 3},
+    # the same for the stock update function (batches of 10 TikTok inventory updates)
+    "kill_stock_update": {"function": "StockUpdateFunction", "kill_after_aws_calls": 4},
+    # timing out after the side effect, before the state write: the webhook's queue send happened, its
+    # idempotency record's COMPLETED write hangs past the 10 s Timeout; TikTok retries the push
+    "timeout_webhook": {"function": "WebhookFunction", "timeout_before": "dynamodb.UpdateItem"},
+    # the orders function placed the VTEX order, its mark-placed write hangs past the 180 s Timeout: the order
+    # stays CLAIMED (lease 240 s); the redelivery finds the claim, the sweep re-queues it after the lease and
+    # the retry links the VTEX order it finds instead of placing a second one
+    "timeout_orders": {"function": "OrdersFunction", "timeout_before": "dynamodb.UpdateItem",
+                       "timeout_params": "*vtex_order = :vo*"},
+}
 
 
 @dataclass
@@ -32,30 +48,35 @@ class FaultState:
     crash: str  # what the figures print about crash injection
 
 
-def crash_injection(http: httpx.Client, lambda_url: str, *, enable: bool) -> str:
-    """Turns the runtime's crash injection on/off if the runtime exposes it; says what happened."""
-    try:
-        probe = http.get(f"{lambda_url}/_local/faults")
-    except httpx.HTTPError as exc:
-        return f"crash injection: not available in this runtime ({type(exc).__name__})"
-    if probe.status_code == 404 or probe.status_code >= 500:
-        return "crash injection: not available in this runtime"
-    if not enable:
-        answer = http.delete(f"{lambda_url}/_local/faults")
-        return f"crash injection: off (DELETE /_local/faults -> {answer.status_code})"
-    answer = http.post(f"{lambda_url}/_local/faults", json=CRASH_FAULTS)
-    if answer.status_code >= 300:
-        return (f"crash injection: /_local/faults exists but refused {CRASH_FAULTS} "
-                f"({answer.status_code}: {answer.text[:200]})")
-    return f"crash injection: on via POST /_local/faults {CRASH_FAULTS}"
+def crash_specs(counts: dict[str, tuple[int, int]]) -> list[dict[str, Any]]:
+    specs = []
+    for name, (every, count) in counts.items():
+        spec = CRASH_FAULTS[name]
+        kind = "timeout_every" if "timeout_before" in spec else "kill_worker_every"
+        specs.append({**spec, kind: every, "count": count})
+    return specs
 
 
-def faults_on(http: httpx.Client, tiktok_url: str, vtex_url: str, lambda_url: str) -> FaultState:
+def crash_injection(http: httpx.Client, lambda_url: str, counts: dict[str, tuple[int, int]]) -> str:
+    """Arms the runtime's crash injection (`POST /_local/faults`); a refusal is an error, not a figure."""
+    answer = http.post(f"{lambda_url}/_local/faults", json=crash_specs(counts))
+    if answer.status_code != 200:
+        raise RuntimeError(f"/_local/faults refused the crash faults: {answer.status_code} {answer.text[:300]}")
+    return ", ".join(f"{name} (every {every}, max {count})" for name, (every, count) in counts.items()) or "none"
+
+
+def crash_outcome(http: httpx.Client, lambda_url: str) -> list[dict[str, Any]]:
+    """What the runtime injected (per function: invocations seen, faults injected)."""
+    return list(http.get(f"{lambda_url}/_local/faults").json()["faults"])
+
+
+def faults_on(http: httpx.Client, tiktok_url: str, vtex_url: str, lambda_url: str,
+              crash_counts: dict[str, tuple[int, int]]) -> FaultState:
     http.post(f"{tiktok_url}/sandbox/faults", json=TIKTOK_FAULTS).raise_for_status()
     http.post(f"{vtex_url}/sandbox/faults", json=VTEX_FAULTS).raise_for_status()
     for route in VTEX_TIMEOUT_ROUTES:
         http.post(f"{vtex_url}/sandbox/faults", json={"route": route, **VTEX_TIMEOUTS}).raise_for_status()
-    crash = crash_injection(http, lambda_url, enable=True)
+    crash = crash_injection(http, lambda_url, crash_counts)
     return FaultState(http.get(f"{tiktok_url}/sandbox/faults").json(), http.get(f"{vtex_url}/sandbox/faults").json(),
                       crash)
 
@@ -63,4 +84,4 @@ def faults_on(http: httpx.Client, tiktok_url: str, vtex_url: str, lambda_url: st
 def faults_off(http: httpx.Client, tiktok_url: str, vtex_url: str, lambda_url: str) -> None:
     http.delete(f"{tiktok_url}/sandbox/faults").raise_for_status()
     http.delete(f"{vtex_url}/sandbox/faults").raise_for_status()
-    crash_injection(http, lambda_url, enable=False)
+    http.delete(f"{lambda_url}/_local/faults").raise_for_status()

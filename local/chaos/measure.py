@@ -149,7 +149,12 @@ def sku_figures(http: httpx.Client, tiktok_url: str, vtex_url: str, *, sku_rows:
         if all(actual.get(w) == q for w, q in expected.items()):
             equal += 1
         else:
-            different.append(f"{sku}: TikTok {actual} expected {expected}")
+            sold = [f"{o['status']}{'/in VTEX' if i in vtex_live else ''}" for i, o in tiktok.items()
+                    if any(str(li.get("seller_sku")) == sku for li in o.get("line_items") or [])]
+            different.append(f"{sku}: TikTok {actual} expected {expected} (VTEX available "
+                             f"{ {w: r.available for w, r in readings.items()} }, units sold on TikTok not in VTEX "
+                             f"{pending.get(sku, 0)}, its TikTok orders {sold}, last sent "
+                             f"{row.get('stock_sent')})")
     return SkuFigures(len(sku_rows), equal, different)
 
 

@@ -4,13 +4,13 @@ measure, scan the logs, print the table. `run_chaos(size)` returns a `ChaosRepor
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import hmac
 import json
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,10 +32,12 @@ from tiktok_vtex.models.client import StockRules
 
 ROOT = Path(__file__).resolve().parents[2]
 LOG_PATH = ROOT / ".local-run" / "chaos-functions.log"
-DEMO_LOG = ROOT / ".local-run" / "demo-functions.log"
+# Logs of the other runs (same stack.env secrets): `make demo`, and the fuzz suite's captured lines.
+OTHER_LOGS = (ROOT / ".local-run" / "demo-functions.log", ROOT / ".local-run" / "fuzz-functions.log")
 # The client's stock rules during the run: not the defaults, so "equal after the rules" means something.
 STOCK_RULES = {"safety_stock": 1, "percentage": 90}
 CONCURRENT_DELIVERIES = 20
+ORDERS_LEASE_S = 240  # functions/orders/wiring.py LEASE_SECONDS (the claim lease of a placement)
 
 
 @dataclass
@@ -114,23 +116,6 @@ def _onboard(ctx: DemoContext) -> None:
                       ExpressionAttributeValues={":s": {"stock": STOCK_RULES}})
 
 
-def _tokens(ctx: DemoContext, kms: Any, key_id: str) -> list[str]:
-    """The TikTok token values the connector holds (decrypted with the stack's key)."""
-    rows = ctx.table("TokenTable").scan().get("Items", [])
-    values = []
-    for row in rows:
-        for name in ("access_token", "refresh_token"):
-            value = str(row.get(name) or "")
-            if value.startswith("kms1:"):
-                blob = base64.b64decode(value[len("kms1:"):])
-                values.append(kms.decrypt(CiphertextBlob=blob, KeyId=key_id,
-                                          EncryptionContext={"client_hash": str(row["client_hash"])})
-                              ["Plaintext"].decode())
-            elif value:
-                values.append(value)
-    return values
-
-
 def concurrent_push_probe(ctx: DemoContext, sku: str, wait_idle: Any) -> dict[str, Any]:
     """20 concurrent deliveries of one push (same tts_notification_id) through the real HTTP route."""
     ctx.http.put(f"{ctx.vtex_url}/sandbox/inventory", json={  # enough stock: the probe is about duplicates
@@ -175,7 +160,9 @@ def run_chaos(size: ChaosSize | str = "smoke", *, seed: int = 10, echo: Any = No
     say = echo or (lambda _line: None)
     report = ChaosReport(size.name, seed)
     started = time.monotonic()
-    env = ephemeral_stack_env()
+    # LOCAL_VISIBILITY_TIMEOUT_SCALE (a runtime option, README "Idle, event size, fault hooks"): a message that
+    # failed under faults is retried after its scaled visibility timeout instead of the template's minutes.
+    env = ephemeral_stack_env(LOCAL_VISIBILITY_TIMEOUT_SCALE=str(size.visibility_scale), LOCAL_SQS_POLL_INTERVAL="0.2")
     capture = Capture()
     say(f"chaos {size.name}: starting the local stack on free ports...")
     with LocalStack.start(env=env, template=ROOT / "template.yaml", schedules=False, log_sink=capture,
@@ -201,28 +188,34 @@ def run_chaos(size: ChaosSize | str = "smoke", *, seed: int = 10, echo: Any = No
                                  Payload=json.dumps(payload).encode())
 
         driver = Driver(env=env, lambda_invoke=invoke_async, wait_idle=stack.wait_idle, client_hash=client_hash)
-        state = chaos_faults.faults_on(ctx.http, ctx.tiktok_url, ctx.vtex_url, runtime.lambda_url)
+        state = chaos_faults.faults_on(ctx.http, ctx.tiktok_url, ctx.vtex_url, runtime.lambda_url, size.crash_counts)
         try:
-            timings = driver.run(workload, settle_timeout_s=size.settle_timeout_s)
+            timings = driver.run(workload, settle_timeout_s=size.settle_timeout_s, stock_spread_s=size.stock_spread_s)
             settled_under_faults = stack.wait_idle(size.settle_timeout_s)
+            crashes = chaos_faults.crash_outcome(ctx.http, runtime.lambda_url)
         finally:
             chaos_faults.faults_off(ctx.http, ctx.tiktok_url, ctx.vtex_url, runtime.lambda_url)
             driver.close()
+        faults_off_at = time.monotonic()
         say(f"chaos {size.name}: workload sent in {timings['workload']:.0f} s; faults off, settling")
         settled = stack.wait_idle(size.settle_timeout_s)
         sku_table, orders_table = ctx.table("ProductsSellerSkuTable"), ctx.table("OrdersTable")
-        rows = measure.sku_rows(sku_table, client_hash)
         order_ids = list(driver.log.tiktok_orders.values())
         secret = json.loads(ctx.aws_client("secretsmanager").get_secret_value(
             SecretId=f"{stack.stack.resolve({'Ref': 'AWS::StackName'})}/vtex/{client_hash}")["SecretString"])
         rules = StockRules(**STOCK_RULES)
 
         def skus_now() -> measure.SkuFigures:
-            return measure.sku_figures(ctx.http, ctx.tiktok_url, ctx.vtex_url, sku_rows=rows, order_ids=order_ids,
+            return measure.sku_figures(ctx.http, ctx.tiktok_url, ctx.vtex_url,
+                                       sku_rows=measure.sku_rows(sku_table, client_hash), order_ids=order_ids,
                                        rules=rules, vtex_warehouses=secret["warehouse_ids"],
                                        warehouse_map=secret.get("warehouse_map") or {})
 
         before_nightly = skus_now()
+        if size.crash_counts.get("timeout_orders"):
+            # a timed-out placement keeps its claim for the lease: the sweep re-queues CLAIMED orders only once
+            # the lease is over (a claim taken before faults off ends at most ORDERS_LEASE_S after it)
+            time.sleep(max(0.0, faults_off_at + ORDERS_LEASE_S + 5 - time.monotonic()))
         runtime.fire("OrdersSweepFunction", wait=True)
         stack.wait_idle(size.settle_timeout_s)
         runtime.fire("StockFetchFunction", wait=True)
@@ -237,42 +230,56 @@ def run_chaos(size: ChaosSize | str = "smoke", *, seed: int = 10, echo: Any = No
         dlqs = measure.dlq_figures(ctx.sqs, queues, lines)
         async_counts = measure.async_figures(runtime.async_invoker.outcomes)
         probe = concurrent_push_probe(ctx, skus[-1], stack.wait_idle)
-        kms = ctx.aws_client("kms")
-        tokens = _tokens(ctx, kms, stack.stack.physical_ids["DataKey"])
-        issued = ctx.http.get(f"{ctx.tiktok_url}/sandbox/state/tokens").json()["tokens"]
-        fingerprints = [t["fingerprint"] for t in issued]
+        issued = leaks.collect_issued(aws_client=ctx.aws_client, table=ctx.table,
+                                      key_id=stack.stack.physical_ids["DataKey"], http=ctx.http,
+                                      tiktok_url=ctx.tiktok_url)
         calls_tiktok = ctx.http.get(f"{ctx.tiktok_url}/sandbox/calls").json()["total"]
         calls_vtex = ctx.http.get(f"{ctx.vtex_url}/sandbox/calls").json()["total"]
         lines = capture.snapshot()
     write_log_file(LOG_PATH, lines)
-    secrets = {key: env[key] for key in leaks.SECRET_KEYS}
-    cpfs = [p.cpf for p in workload.orders]
-    leak = leaks.scan(lines, secrets=secrets, tokens=tokens, token_fingerprints=fingerprints, cpfs=cpfs)
+    issued.cpfs |= {p.cpf for p in workload.orders}
+    leak = leaks.scan(lines, issued)
     leak.files.append(str(LOG_PATH.relative_to(ROOT)))
-    if DEMO_LOG.is_file():
-        leaks.scan(leaks.file_lines(DEMO_LOG), secrets=secrets, tokens=tokens, token_fingerprints=fingerprints,
-                   cpfs=cpfs, report=leak)
-        leak.files.append(str(DEMO_LOG.relative_to(ROOT)))
+    for other in OTHER_LOGS:  # the demo's and the fuzz run's logs, when they ran on this checkout
+        if other.is_file():
+            leaks.scan(leaks.file_lines(other), issued, report=leak)
+            leak.files.append(str(other.relative_to(ROOT)))
     report.wall_s = time.monotonic() - started
     report.leaks = leak
     report.concurrency = probe
     _fill(report, size=size, workload=workload, driver=driver, state=state, timings=timings,
           settled=(settled_under_faults, settled, settled_after), orders=orders, before=before_nightly,
-          after=after_nightly, dlqs=dlqs, backlog=backlog, async_counts=async_counts, calls=(calls_tiktok, calls_vtex))
+          after=after_nightly, dlqs=dlqs, backlog=backlog, async_counts=async_counts, calls=(calls_tiktok, calls_vtex),
+          crashes=crash_lines(lines))
+    report.add("runtime fault counters", "; ".join(
+        f"{c['function']}: {c['injected']} of {c['invocations']} invocations" for c in crashes))
     return report
+
+
+def crash_lines(lines: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """The runtime's own "[fault]" lines (printed by the worker right before it dies or hangs), by function."""
+    return {"killed": [source for source, line in lines if "[fault] worker killed" in line],
+            "timed_out": [source for source, line in lines if "[fault] hanging before" in line]}
+
+
+def _per_function(sources: list[str]) -> str:
+    return ", ".join(f"{name} {count}" for name, count in sorted(Counter(sources).items())) or "none"
 
 
 def _fill(report: ChaosReport, *, size: ChaosSize, workload: Any, driver: Driver, state: Any, timings: Any,
           settled: tuple[bool, bool, bool], orders: measure.OrderFigures, before: measure.SkuFigures,
           after: measure.SkuFigures, dlqs: list[measure.Dlq], backlog: dict[str, str], async_counts: dict[str, int],
-          calls: tuple[int, int]) -> None:
+          calls: tuple[int, int], crashes: dict[str, list[str]]) -> None:
     log = driver.log
     plans = workload.orders
     add = report.add
     add("TikTok faults", ", ".join(f"{k} {v}" for k, v in chaos_faults.TIKTOK_FAULTS.items() if k != "endpoint"))
     add("VTEX faults", ", ".join(f"{k} {v}" for k, v in chaos_faults.VTEX_FAULTS.items() if k != "route")
         + f"; 504 on {len(chaos_faults.VTEX_TIMEOUT_ROUTES)} routes at {chaos_faults.VTEX_TIMEOUTS['error_rate_5xx']}")
-    add("crash injection", state.crash)
+    add("crash injection armed", state.crash)
+    add("crash injections that happened", f"{len(crashes['killed'])} workers killed mid-invocation "
+        f"({_per_function(crashes['killed'])}), {len(crashes['timed_out'])} timeouts after the side effect "
+        f"({_per_function(crashes['timed_out'])})")
     add("orders created on TikTok", f"{orders.tiktok_created} ({sum(p.path == 'paid' for p in plans)} paid at once, "
         f"{sum(p.path == 'unpaid_then_paid' for p in plans)} unpaid then paid, "
         f"{sum(p.path == 'unpaid_then_cancelled' for p in plans)} cancelled unpaid, "
@@ -327,6 +334,11 @@ def _fill(report: ChaosReport, *, size: ChaosSize, workload: Any, driver: Driver
           "with no failure destination (issue 10 #3)")
     check("20 concurrent deliveries -> 1 VTEX order", probe["vtex_orders"] == 1 and all(
         s in (200, 409) for s in probe["statuses"]), f"{probe['vtex_orders']} VTEX orders, answers {probe['statuses']}")
+    armed_kills = sum(1 for name in size.crash_counts if name.startswith("kill_"))
+    armed_timeouts = sum(1 for name in size.crash_counts if name.startswith("timeout_"))
+    check("crash injection happened", len(crashes["killed"]) >= min(1, armed_kills)
+          and len(crashes["timed_out"]) >= min(1, armed_timeouts),
+          f"{len(crashes['killed'])} kills, {len(crashes['timed_out'])} timeouts")
     check("0 secrets, tokens or CPFs in the logs", not leak.findings, f"{len(leak.findings)} found"
           + (f": {sorted(set(leak.findings))[:5]}" if leak.findings else ""))
 

@@ -31,11 +31,23 @@ class ChaosSize:
     orders: int
     stock_changes: int
     settle_timeout_s: float  # bounded waits: the run reports "not settled" instead of hanging
+    stock_spread_s: float  # the stock waves are spread over this time while the orders flow
+    # LOCAL_VISIBILITY_TIMEOUT_SCALE of the run: a failed message is retried after VisibilityTimeout x this
+    visibility_scale: float
+    # local.chaos.faults.CRASH_FAULTS name -> (every n-th invocation, at most count times)
+    crash_counts: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 SIZES = {
-    "smoke": ChaosSize("smoke", orders=20, stock_changes=200, settle_timeout_s=60.0),
-    "full": ChaosSize("full", orders=1000, stock_changes=10_000, settle_timeout_s=900.0),
+    # smoke: no orders timeout (it hangs 180 s and holds its claim 240 s: the full size covers it)
+    "smoke": ChaosSize("smoke", orders=20, stock_changes=200, settle_timeout_s=45.0, stock_spread_s=4.0,
+                       visibility_scale=0.02,
+                       crash_counts={"kill_webhook_processor": (3, 1), "kill_stock_update": (3, 1),
+                                     "timeout_webhook": (5, 1)}),
+    "full": ChaosSize("full", orders=1000, stock_changes=10_000, settle_timeout_s=900.0, stock_spread_s=60.0,
+                      visibility_scale=0.1,
+                      crash_counts={"kill_webhook_processor": (9, 10), "kill_stock_update": (15, 5),
+                                    "timeout_webhook": (40, 5), "timeout_orders": (60, 3)}),
 }
 
 

@@ -1,4 +1,5 @@
-"""The chaos suite at smoke size (`make chaos` runs it at full size): the whole local stack on free ports
+"""The chaos suite at smoke size (`make chaos-smoke`; not in the default pytest run yet, see pyproject;
+`make chaos` runs it at full size): the whole local stack on free ports
 under faults on both sandboxes, ~20 TikTok orders (duplicated, out-of-order and missing pushes, cancellations
 at random points) and ~200 VTEX stock changes, then faults off, one sweep and one nightly run.
 
@@ -60,6 +61,6 @@ def test_no_secret_token_or_cpf_in_the_logs(report: ChaosReport) -> None:
     _invariant(report, "0 secrets, tokens or CPFs in the logs")
 
 
-def test_crash_injection_is_reported_either_way(report: ChaosReport) -> None:
-    crash = dict(report.figures)["crash injection"]
-    assert crash.startswith("crash injection: "), crash
+def test_crash_injection_happened(report: ChaosReport) -> None:
+    """The runtime's hooks really killed workers mid-batch and timed a function out after its side effect."""
+    _invariant(report, "crash injection happened")
