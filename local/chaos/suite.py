@@ -31,9 +31,9 @@ from tiktok_vtex.auth.state import issue_state
 from tiktok_vtex.models.client import StockRules
 
 ROOT = Path(__file__).resolve().parents[2]
-LOG_PATH = ROOT / ".local-run" / "chaos-functions.log"
-# Logs of the other runs (same stack.env secrets): `make demo`, and the fuzz suite's captured lines.
-OTHER_LOGS = (ROOT / ".local-run" / "demo-functions.log", ROOT / ".local-run" / "fuzz-functions.log")
+LOG_DIR = ROOT / ".local-run"  # chaos-<size>-functions.log
+# Logs of the other runs (same stack.env secrets): `make demo`, and the fuzz suite's captured lines (per route).
+OTHER_LOGS = ("demo-functions.log", "fuzz-*.log")
 # The client's stock rules during the run: not the defaults, so "equal after the rules" means something.
 STOCK_RULES = {"safety_stock": 1, "percentage": 90}
 CONCURRENT_DELIVERIES = 20
@@ -164,6 +164,14 @@ def run_chaos(size: ChaosSize | str = "smoke", *, seed: int = 10, echo: Any = No
     # failed under faults is retried after its scaled visibility timeout instead of the template's minutes.
     env = ephemeral_stack_env(LOCAL_VISIBILITY_TIMEOUT_SCALE=str(size.visibility_scale), LOCAL_SQS_POLL_INTERVAL="0.2")
     capture = Capture()
+    phases: dict[str, float] = {}
+    last = [started]
+
+    def mark(phase: str) -> None:
+        now = time.monotonic()
+        phases[phase] = now - last[0]
+        last[0] = now
+
     say(f"chaos {size.name}: starting the local stack on free ports...")
     with LocalStack.start(env=env, template=ROOT / "template.yaml", schedules=False, log_sink=capture,
                           echo_children=True) as stack:
@@ -178,6 +186,7 @@ def run_chaos(size: ChaosSize | str = "smoke", *, seed: int = 10, echo: Any = No
         catalog = demo_catalog()
         skus = [str(s["seller_sku"]) for p in catalog["products"] for s in p["skus"]]
         workload = build_workload(size, skus, seed=seed)
+        mark("start + onboarding + full sync")
         say(f"chaos {size.name}: onboarded in {time.monotonic() - started:.0f} s; {len(workload.orders)} orders, "
             f"{workload.stock_changes} stock changes, faults on")
 
@@ -191,7 +200,9 @@ def run_chaos(size: ChaosSize | str = "smoke", *, seed: int = 10, echo: Any = No
         state = chaos_faults.faults_on(ctx.http, ctx.tiktok_url, ctx.vtex_url, runtime.lambda_url, size.crash_counts)
         try:
             timings = driver.run(workload, settle_timeout_s=size.settle_timeout_s, stock_spread_s=size.stock_spread_s)
+            mark("workload")
             settled_under_faults = stack.wait_idle(size.settle_timeout_s)
+            mark("settle under faults")
             crashes = chaos_faults.crash_outcome(ctx.http, runtime.lambda_url)
         finally:
             chaos_faults.faults_off(ctx.http, ctx.tiktok_url, ctx.vtex_url, runtime.lambda_url)
@@ -199,6 +210,7 @@ def run_chaos(size: ChaosSize | str = "smoke", *, seed: int = 10, echo: Any = No
         faults_off_at = time.monotonic()
         say(f"chaos {size.name}: workload sent in {timings['workload']:.0f} s; faults off, settling")
         settled = stack.wait_idle(size.settle_timeout_s)
+        mark("settle, faults off")
         sku_table, orders_table = ctx.table("ProductsSellerSkuTable"), ctx.table("OrdersTable")
         order_ids = list(driver.log.tiktok_orders.values())
         secret = json.loads(ctx.aws_client("secretsmanager").get_secret_value(
@@ -212,14 +224,17 @@ def run_chaos(size: ChaosSize | str = "smoke", *, seed: int = 10, echo: Any = No
                                        warehouse_map=secret.get("warehouse_map") or {})
 
         before_nightly = skus_now()
+        mark("measure before nightly")
         if size.crash_counts.get("timeout_orders"):
             # a timed-out placement keeps its claim for the lease: the sweep re-queues CLAIMED orders only once
             # the lease is over (a claim taken before faults off ends at most ORDERS_LEASE_S after it)
             time.sleep(max(0.0, faults_off_at + ORDERS_LEASE_S + 5 - time.monotonic()))
+            mark("wait for the orders claim lease")
         runtime.fire("OrdersSweepFunction", wait=True)
         stack.wait_idle(size.settle_timeout_s)
         runtime.fire("StockFetchFunction", wait=True)
         settled_after = stack.wait_idle(size.settle_timeout_s)
+        mark("sweep + nightly")
         say(f"chaos {size.name}: sweep and nightly done, measuring")
         orders = measure.order_figures(ctx.http, ctx.tiktok_url, ctx.vtex_url, order_ids, orders_table, client_hash)
         after_nightly = skus_now()
@@ -229,26 +244,29 @@ def run_chaos(size: ChaosSize | str = "smoke", *, seed: int = 10, echo: Any = No
         lines = capture.snapshot()
         dlqs = measure.dlq_figures(ctx.sqs, queues, lines)
         async_counts = measure.async_figures(runtime.async_invoker.outcomes)
+        mark("measure")
         probe = concurrent_push_probe(ctx, skus[-1], stack.wait_idle)
+        mark("20 concurrent deliveries probe")
         issued = leaks.collect_issued(aws_client=ctx.aws_client, table=ctx.table,
                                       key_id=stack.stack.physical_ids["DataKey"], http=ctx.http,
                                       tiktok_url=ctx.tiktok_url)
         calls_tiktok = ctx.http.get(f"{ctx.tiktok_url}/sandbox/calls").json()["total"]
         calls_vtex = ctx.http.get(f"{ctx.vtex_url}/sandbox/calls").json()["total"]
         lines = capture.snapshot()
-    write_log_file(LOG_PATH, lines)
+    log_path = LOG_DIR / f"chaos-{size.name}-functions.log"
+    write_log_file(log_path, lines)
     issued.cpfs |= {p.cpf for p in workload.orders}
     leak = leaks.scan(lines, issued)
-    leak.files.append(str(LOG_PATH.relative_to(ROOT)))
-    for other in OTHER_LOGS:  # the demo's and the fuzz run's logs, when they ran on this checkout
-        if other.is_file():
-            leaks.scan(leaks.file_lines(other), issued, report=leak)
-            leak.files.append(str(other.relative_to(ROOT)))
+    leak.files.append(str(log_path.relative_to(ROOT)))
+    for other in sorted(p for pattern in OTHER_LOGS for p in LOG_DIR.glob(pattern)):  # when they ran here
+        leaks.scan(leaks.file_lines(other), issued, report=leak)
+        leak.files.append(str(other.relative_to(ROOT)))
+    mark("leak scan")
     report.wall_s = time.monotonic() - started
     report.leaks = leak
     report.concurrency = probe
     _fill(report, size=size, workload=workload, driver=driver, state=state, timings=timings,
-          settled=(settled_under_faults, settled, settled_after), orders=orders, before=before_nightly,
+          settled=(settled_under_faults, settled, settled_after), orders=orders, phases=phases, before=before_nightly,
           after=after_nightly, dlqs=dlqs, backlog=backlog, async_counts=async_counts, calls=(calls_tiktok, calls_vtex),
           crashes=crash_lines(lines))
     report.add("runtime fault counters", "; ".join(
@@ -269,7 +287,7 @@ def _per_function(sources: list[str]) -> str:
 def _fill(report: ChaosReport, *, size: ChaosSize, workload: Any, driver: Driver, state: Any, timings: Any,
           settled: tuple[bool, bool, bool], orders: measure.OrderFigures, before: measure.SkuFigures,
           after: measure.SkuFigures, dlqs: list[measure.Dlq], backlog: dict[str, str], async_counts: dict[str, int],
-          calls: tuple[int, int], crashes: dict[str, list[str]]) -> None:
+          calls: tuple[int, int], crashes: dict[str, list[str]], phases: dict[str, float]) -> None:
     log = driver.log
     plans = workload.orders
     add = report.add
@@ -311,7 +329,8 @@ def _fill(report: ChaosReport, *, size: ChaosSize, workload: Any, driver: Driver
     add("async events (ok / failed / dropped)", f"{async_counts['succeeded']} / {async_counts['failed']} / "
         f"{async_counts['dropped']} of {async_counts['events']}")
     add("driver errors", f"{len(log.errors)} {log.errors[:3] if log.errors else ''}".strip())
-    add("phases (s)", ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
+    add("workload phases (s)", ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
+    add("run phases (s)", ", ".join(f"{k} {v:.0f}" for k, v in phases.items()))
     probe = report.concurrency
     add("20 concurrent deliveries of one push", f"answers {probe['statuses']}, VTEX orders {probe['vtex_orders']}")
     leak = report.leaks
