@@ -174,7 +174,7 @@ def run_chaos(size: ChaosSize | str = "smoke", *, seed: int = 10, echo: Any = No
 
     say(f"chaos {size.name}: starting the local stack on free ports...")
     with LocalStack.start(env=env, template=ROOT / "template.yaml", schedules=False, log_sink=capture,
-                          echo_children=True) as stack:
+                          echo_children=True, pool_size=size.pool_size) as stack:
         runtime = stack.runtime
         assert runtime is not None and stack.stack is not None
         ctx = DemoContext(env=env, stack=stack.stack, fire=lambda name: runtime.fire(name, wait=True),

@@ -36,18 +36,21 @@ class ChaosSize:
     visibility_scale: float
     # local.chaos.faults.CRASH_FAULTS name -> (every n-th invocation, at most count times)
     crash_counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # warm workers (and SQS pollers) per function: placements under faults wait out retries and Retry-After,
+    # so at full size throughput is bound by how many wait at once, not by the CPU
+    pool_size: int = 2
 
 
 SIZES = {
     # smoke: no orders timeout (it hangs 180 s and holds its claim 240 s: the full size covers it)
     "smoke": ChaosSize("smoke", orders=20, stock_changes=200, settle_timeout_s=45.0, stock_spread_s=4.0,
-                       visibility_scale=0.02,
+                       visibility_scale=0.01,
                        crash_counts={"kill_webhook_processor": (3, 1), "kill_stock_update": (3, 1),
                                      "timeout_webhook": (5, 1)}),
     "full": ChaosSize("full", orders=1000, stock_changes=10_000, settle_timeout_s=900.0, stock_spread_s=60.0,
                       visibility_scale=0.1,
                       crash_counts={"kill_webhook_processor": (9, 10), "kill_stock_update": (15, 5),
-                                    "timeout_webhook": (40, 5), "timeout_orders": (60, 3)}),
+                                    "timeout_webhook": (40, 5), "timeout_orders": (60, 3)}, pool_size=5),
 }
 
 
