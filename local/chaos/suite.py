@@ -101,9 +101,9 @@ def _wait_for(predicate: Any, timeout_s: float, what: str) -> Any:
     raise TimeoutError(f"timed out after {timeout_s:.0f}s waiting for {what}")
 
 
-def _onboard(ctx: DemoContext) -> None:
+def _onboard(ctx: DemoContext, products: int | None) -> None:
     """The demo's platform + authorization steps: client row, secret, catalogs, consent through the callback."""
-    seed_demo_client(ctx)
+    seed_demo_client(ctx, products)
     state = issue_state(ctx.client_hash, secret=ctx.env["OAUTH_STATE_SECRET"], now=time.time())
     consent = ctx.http.post(f"{ctx.tiktok_url}/sandbox/consent", json={
         "shop_id": ctx.env["DEMO_SHOP_ID"], "state": state, "redirect_url": f"{ctx.api_url}/tiktok/callback"}).json()
@@ -179,11 +179,11 @@ def run_chaos(size: ChaosSize | str = "smoke", *, seed: int = 10, echo: Any = No
         assert runtime is not None and stack.stack is not None
         ctx = DemoContext(env=env, stack=stack.stack, fire=lambda name: runtime.fire(name, wait=True),
                           idle=stack.wait_idle)
-        _onboard(ctx)
+        _onboard(ctx, size.products)
         client_hash = ctx.client_hash
         ctx.invoke("ESTOQUE-VTEX-busca-estoque-sku", {"type": "triggerPrepareStock", "clientHash": client_hash})
         stack.wait_idle(120)
-        catalog = demo_catalog()
+        catalog = demo_catalog(products=size.products) if size.products else demo_catalog()
         skus = [str(s["seller_sku"]) for p in catalog["products"] for s in p["skus"]]
         workload = build_workload(size, skus, seed=seed)
         mark("start + onboarding + full sync")
@@ -261,7 +261,7 @@ def run_chaos(size: ChaosSize | str = "smoke", *, seed: int = 10, echo: Any = No
     for other in sorted(p for pattern in OTHER_LOGS for p in LOG_DIR.glob(pattern)):  # when they ran here
         leaks.scan(leaks.file_lines(other), issued, report=leak)
         leak.files.append(str(other.relative_to(ROOT)))
-    mark("leak scan")
+    mark("stop + leak scan")
     report.wall_s = time.monotonic() - started
     report.leaks = leak
     report.concurrency = probe

@@ -39,6 +39,7 @@ class ChaosSize:
     # warm workers (and SQS pollers) per function: placements under faults wait out retries and Retry-After,
     # so at full size throughput is bound by how many wait at once, not by the CPU
     pool_size: int = 2
+    products: int | None = None  # the demo catalog's size (None: the demo's 80 products, 324 SKUs)
 
 
 SIZES = {
@@ -46,7 +47,7 @@ SIZES = {
     "smoke": ChaosSize("smoke", orders=20, stock_changes=200, settle_timeout_s=45.0, stock_spread_s=4.0,
                        visibility_scale=0.01,
                        crash_counts={"kill_webhook_processor": (3, 1), "kill_stock_update": (3, 1),
-                                     "timeout_webhook": (5, 1)}),
+                                     "timeout_webhook": (5, 1)}, products=12),
     "full": ChaosSize("full", orders=1000, stock_changes=10_000, settle_timeout_s=900.0, stock_spread_s=60.0,
                       visibility_scale=0.1,
                       crash_counts={"kill_webhook_processor": (9, 10), "kill_stock_update": (15, 5),
