@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
 
 .PHONY: help venv test lint unit integration e2e demo local invoke bench bench-smoke fuzz validate build clean
+.PHONY: chaos chaos-smoke
 
 help:
 	@echo "make demo        run the end-to-end scenario on the local stack, print what happened, stop"
@@ -15,6 +16,7 @@ help:
 	@echo "                 one function, one event (the running stack, or a stack started for it)"
 	@echo "make bench       run the benchmarks at full size"
 	@echo "make fuzz        fuzz every HTTP route at full size and print the figures (make test runs a smoke size)"
+	@echo "make chaos       the chaos + leaks suite at full size (1,000 orders, 10,000 stock changes), prints figures"
 	@echo "make validate    sam validate --lint (needs the SAM CLI, see README)"
 
 $(STAMP): pyproject.toml
@@ -55,6 +57,16 @@ invoke: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# Chaos + leaks (local/chaos, free ports). The smoke size is tests/chaos (`make chaos-smoke`; not in `make test`
+# yet: pyproject's testpaths leave it out until it fits the budget).
+chaos: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider \
+		"tests/integration/auth/test_auth_tokens.py::test_fifty_concurrent_callers_with_an_expired_token_cause_one_refresh"
+	$(BIN)/python -m local.chaos --size full
+
+chaos-smoke: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -s tests/chaos
 
 bench-smoke: $(STAMP)
 	$(BIN)/python -m benchmarks --smoke

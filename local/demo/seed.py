@@ -28,7 +28,8 @@ def vtex_secret_document(env: dict[str, str] | Any) -> dict[str, Any]:
     }
 
 
-def seed_demo_client(ctx: DemoContext) -> dict[str, int]:
+def seed_demo_client(ctx: DemoContext, products: int | None = None) -> dict[str, int]:
+    """`products`: a smaller demo catalog (the chaos smoke); None: the demo's."""
     env = ctx.env
     client_hash = env["DEMO_CLIENT_HASH"]
     ctx.table("ClientTable").put_item(
@@ -49,10 +50,10 @@ def seed_demo_client(ctx: DemoContext) -> dict[str, int]:
         secrets.put_secret_value(SecretId=name, SecretString=document)
 
     for base_url in (ctx.vtex_url, ctx.tiktok_url):
-        response = ctx.http.post(f"{base_url}/sandbox/seed/demo", json={})
+        response = ctx.http.post(f"{base_url}/sandbox/seed/demo", json={"products": products} if products else {})
         response.raise_for_status()
 
-    catalog = demo_catalog()
+    catalog = demo_catalog(products=products) if products else demo_catalog()
     skus = ctx.table("ProductsSellerSkuTable")
     count = 0
     with skus.batch_writer() as writer:

@@ -172,7 +172,10 @@ def _install_fault_hook() -> None:
         fault = _fault
         if fault is not None and fault.get("timeout_before"):
             name = f"{self.meta.service_model.service_name}.{operation_name}"
-            if any(fnmatch.fnmatchcase(name, pattern) for pattern in fault["timeout_before"]):
+            if any(fnmatch.fnmatchcase(name, pattern) for pattern in fault["timeout_before"]) and (
+                not fault.get("timeout_params")
+                or fnmatch.fnmatchcase(json.dumps(api_params, default=str), fault["timeout_params"])
+            ):
                 print(f"[fault] hanging before {name} until the timeout", file=sys.stderr, flush=True)
                 time.sleep(max(0.0, _fault_deadline_ms / 1000 - time.time()) + 5)  # the runtime kills us first
         result = original(self, operation_name, api_params)

@@ -11,7 +11,9 @@ at start with ``LOCAL_FAULTS`` (a JSON list of the same objects):
         on every invocation, the first AWS call matching ``timeout_before`` (``service.Operation``, fnmatch
         patterns, a list allowed: ``["dynamodb.UpdateItem", "dynamodb.TransactWriteItems"]``) hangs past
         the function's Timeout (after its side effects, before its state write): Sandbox.Timedout, the
-        worker is replaced.
+        worker is replaced. ``timeout_params`` (optional, an fnmatch pattern) narrows the match to calls whose
+        parameters, as JSON, match it: ``"*vtex_order = :vo*"`` picks the orders function's mark-placed
+        UpdateItem (after the VTEX order was placed) among its earlier UpdateItems (claim, status).
 
 ``count`` (optional) caps how many invocations get the fault; ``every`` counters start at the POST. The hooks
 live in the worker bootstrap (a wrapper of botocore's ``BaseClient._make_api_call``, installed only when an
@@ -26,7 +28,8 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-_KEYS = {"function", "kill_worker_every", "kill_after_aws_calls", "timeout_every", "timeout_before", "count"}
+_KEYS = {"function", "kill_worker_every", "kill_after_aws_calls", "timeout_every", "timeout_before", "timeout_params",
+         "count"}
 
 
 class FaultError(ValueError):
@@ -40,6 +43,7 @@ class Fault:
     kill_after_aws_calls: int = 1
     timeout_every: int = 0
     timeout_before: list[str] = field(default_factory=list)
+    timeout_params: str = ""
     count: int | None = None
     invocations: int = 0
     injected: int = 0
@@ -54,7 +58,7 @@ class Fault:
             return {"kill_after_aws_calls": self.kill_after_aws_calls}
         if self.timeout_every and self.invocations % self.timeout_every == 0:
             self.injected += 1
-            return {"timeout_before": list(self.timeout_before)}
+            return {"timeout_before": list(self.timeout_before), "timeout_params": self.timeout_params}
         return None
 
 
@@ -83,6 +87,9 @@ def parse_fault(spec: Any, resolve: Any) -> Fault:
     before = [before] if isinstance(before, str) else before
     if timeout_every and (not isinstance(before, list) or not before or not all(isinstance(b, str) for b in before)):
         raise FaultError('timeout_every needs timeout_before: "service.Operation" or a list of them')
+    params = spec.get("timeout_params", "")
+    if not isinstance(params, str) or (params and not timeout_every):
+        raise FaultError("timeout_params is an fnmatch pattern (a string) and goes with timeout_every")
     count = spec.get("count")
     if count is not None:
         count = _positive(spec, "count", 1)
@@ -92,6 +99,7 @@ def parse_fault(spec: Any, resolve: Any) -> Fault:
         kill_after_aws_calls=_positive(spec, "kill_after_aws_calls", 1, 0),
         timeout_every=timeout_every,
         timeout_before=list(before),
+        timeout_params=params,
         count=count,
     )
 

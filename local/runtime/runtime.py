@@ -37,7 +37,7 @@ from local.runtime.faults import FaultInjector
 from local.runtime.http_api import HttpApiApp, HttpRouter
 from local.runtime.invoke_api import InvokeApiApp, function_name_from
 from local.runtime.schedules import Scheduler
-from local.runtime.sqs import SqsPoller
+from local.runtime.sqs import SqsPoller, scale_visibility_timeouts
 from local.runtime.workers import FunctionPool, InvokeResult, LogSink, WorkerSettings, console_sink
 
 log = logging.getLogger("local.runtime")
@@ -88,6 +88,10 @@ class RuntimeConfig:
     clock: Callable[[], float] = time.time
     extra_environment: dict[str, str] = field(default_factory=dict)  # added to every worker
     faults: str = ""  # LOCAL_FAULTS: JSON list of crash injections (local.runtime.faults)
+    # LOCAL_VISIBILITY_TIMEOUT_SCALE: the template's VisibilityTimeout of every SQS source queue times this
+    # factor (floor 1 s). A failed message waits out its visibility timeout before its retry (orders: 1080 s);
+    # a short run (the chaos smoke) scales that wait down instead of waiting for it. Default 1: the template.
+    visibility_timeout_scale: float = 1.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: Any) -> RuntimeConfig:
@@ -105,6 +109,7 @@ class RuntimeConfig:
             "sqs_poll_interval_s": float(setting("LOCAL_SQS_POLL_INTERVAL", "1")),
             "async_retry_delays_s": tuple(float(d) for d in delays.split(",") if d.strip()),
             "faults": setting("LOCAL_FAULTS", ""),
+            "visibility_timeout_scale": float(setting("LOCAL_VISIBILITY_TIMEOUT_SCALE", "1")),
         }
         values.update(overrides)
         return cls(**values)
@@ -217,6 +222,7 @@ class Runtime:
             retry_delays_s=config.async_retry_delays_s,
             concurrency=config.async_concurrency,
         )
+        self._scale_visibility_timeouts()
         for function in self.functions:
             for source in function.sqs_sources:
                 # Lambda scales an SQS source out; locally: one poller per warm worker of the function
@@ -238,6 +244,11 @@ class Runtime:
                     poller.start()
         if config.schedules:
             self.scheduler.start()
+
+    def _scale_visibility_timeouts(self) -> None:
+        """Applies `RuntimeConfig.visibility_timeout_scale` to the queues the pollers read (as provisioned)."""
+        urls = {source.queue_url for function in self.functions for source in function.sqs_sources}
+        scale_visibility_timeouts(self.client("sqs"), urls, self.config.visibility_timeout_scale)
 
     def stop(self) -> None:
         """Stop pollers, scheduler, servers and every worker process (idempotent)."""

@@ -97,6 +97,18 @@ def failed_item_ids(  # noqa: PLR0911
     return ids
 
 
+def scale_visibility_timeouts(sqs: Any, queue_urls: set[str], scale: float) -> None:
+    """VisibilityTimeout x ``scale`` (floor 1 s) on each queue (LOCAL_VISIBILITY_TIMEOUT_SCALE, README)."""
+    if not 0 < scale <= 1:
+        raise ValueError(f"LOCAL_VISIBILITY_TIMEOUT_SCALE must be in (0, 1], got {scale}")
+    if scale == 1:
+        return
+    for url in sorted(queue_urls):
+        current = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"]
+        scaled = max(1, round(int(current["VisibilityTimeout"]) * scale))
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": str(scaled)})
+
+
 class SqsPoller:
     def __init__(
         self,

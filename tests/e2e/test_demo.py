@@ -1,7 +1,8 @@
 """`make demo` end to end: the whole local stack on its stack.env ports, every scenario, a clean stop.
 
 One test on purpose: the demo is the e2e scenario, and running it here keeps it honest. It also checks
-that no secret of local/stack.env reaches the printed report or the function logs.
+that no secret of local/stack.env, no token or auth code and no buyer CPF reaches the printed report or the
+function logs (local.chaos.leaks).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from local.chaos import leaks
 from local.env import stack_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,3 +39,9 @@ def test_demo_runs_every_scenario_and_leaks_no_secret() -> None:
     for key in SECRETS:
         assert values[key] not in output, f"{key} printed by the demo"
         assert values[key] not in logs, f"{key} in the function logs"
+    # the leak scanner of the chaos suite (local/chaos/leaks.py): stack.env's secrets, any TikTok token or
+    # auth code shape, the sandbox buyer's CPF, in every function log line and in the printed report
+    issued = leaks.issued_from_stack_env(values)
+    scanned = leaks.scan_file(ROOT / ".local-run" / "demo-functions.log", issued)
+    leaks.scan([("demo output", line) for line in output.splitlines()], issued, report=scanned)
+    assert scanned.lines > 0 and not scanned.findings, scanned.findings[:10]

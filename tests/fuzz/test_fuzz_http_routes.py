@@ -28,7 +28,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from tests.conftest import TEMPLATE_PATH
+from local.chaos import leaks as leak_scan
+from tests.conftest import REPO_ROOT, TEMPLATE_PATH
 from tests.fuzz.routes import GENERATORS, Case, Route, http_api_routes
 from tests.unit.orders.fakes_orders import LambdaContextStub, RecordingDispatcher
 from tests.unit.webhooks.conftest import WebhookWorld, module_function_env, webhook_world  # noqa: F401 (fixtures)
@@ -324,6 +325,15 @@ def test_fuzz_route(route: Route, request: pytest.FixtureRequest, captured: Capt
     run()
     text = "\n".join(captured.lines) + "\n" + stdout.getvalue()
     leaks = _leaks(text, driver.secrets, figures.cpfs)
+    # the shared leak scanner too (local/chaos/leaks.py: token and auth-code shapes as well); the lines are
+    # kept in .local-run/ so the chaos run scans them again with the values its own stack issued
+    lines = [(route.key, line) for line in text.splitlines()]
+    issued = leak_scan.IssuedValues(secrets={f"secret#{n}": v for n, v in enumerate(driver.secrets)},
+                                    cpfs={re.sub(r"\D", "", c) for c in figures.cpfs})
+    leaks += leak_scan.scan(lines, issued).findings
+    log = REPO_ROOT / ".local-run" / f"fuzz-{re.sub(r'[^a-z]+', '-', route.key.lower()).strip('-')}.log"
+    log.parent.mkdir(exist_ok=True)
+    log.write_text("".join(f"{source} | {line}\n" for source, line in lines), encoding="utf-8")
     print("\n" + figures.report(len(leaks), len(captured.errors)))
     assert not captured.errors, captured.errors[:3]
     assert not leaks, leaks

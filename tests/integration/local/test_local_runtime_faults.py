@@ -118,3 +118,47 @@ def test_faults_from_the_environment(provisioned: ProvisionedStack) -> None:
     (fault,) = runtime.faults.describe()
     assert (fault["function"], fault["kill_worker_every"], fault["kill_after_aws_calls"]) == ("rt-slow", 2, 0)
     assert [runtime.faults.plan("rt-slow") for _ in range(4)] == [None, {"kill_after_aws_calls": 0}] * 2
+
+
+def test_timeout_params_pick_the_call_whose_parameters_match(
+    runtime: Runtime, provisioned: ProvisionedStack, moto_client: Callable[[str], Any], clean_faults: None
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    sqs = moto_client("sqs")
+    side_effects = sqs.create_queue(QueueName=f"side-{run}")["QueueUrl"]
+    event = {"id": run, "side_effect_queue": side_effects}
+    table = provisioned.physical_ids["EventsTable"]
+    spec = {"function": "rt-jobs", "timeout_every": 1, "timeout_before": "dynamodb.PutItem", "count": 1}
+    assert _faults(runtime, "POST", {**spec, "timeout_params": "*not-this-run*"})[0] == 200
+    assert runtime.invoke("JobsFunction", event).ok  # the PutItem's parameters do not match: no hang
+    assert any(json.loads(d)["id"] == run for d in _job_data(moto_client, table))
+    assert _faults(runtime, "POST", {**spec, "timeout_params": f"*{run}*"})[0] == 200
+    timed_out = runtime.invoke("JobsFunction", event)
+    assert not timed_out.ok and timed_out.error["errorType"] == "Sandbox.Timedout"
+    status, body = _faults(runtime, "POST", {"function": "rt-jobs", "kill_worker_every": 1, "timeout_params": "*"})
+    assert status == 400 and "timeout_params" in body["message"]
+
+
+def test_visibility_timeout_scale_shortens_the_source_queues_wait(
+    provisioned: ProvisionedStack, moto_client: Callable[[str], Any]
+) -> None:
+    sqs = moto_client("sqs")
+    work = next(s.queue_url for f in provisioned.functions() for s in f.sqs_sources)
+    dlq = sqs.get_queue_url(QueueName=provisioned.physical_ids["WorkDLQ"].rsplit("/", 1)[-1])["QueueUrl"]
+
+    def visibility(url: str) -> int:
+        return int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"][
+            "VisibilityTimeout"])
+
+    dlq_before = visibility(dlq)
+    sqs.set_queue_attributes(QueueUrl=work, Attributes={"VisibilityTimeout": "360"})  # as a template would say
+    try:
+        config = RuntimeConfig.from_env({"LOCAL_VISIBILITY_TIMEOUT_SCALE": "0.05"}, schedules=False)
+        assert config.visibility_timeout_scale == 0.05
+        Runtime(provisioned, config=config)._scale_visibility_timeouts()
+        assert visibility(work) == 18  # 360 s x 0.05; queues no poller reads are left alone
+        assert visibility(dlq) == dlq_before
+        with pytest.raises(Exception, match="LOCAL_VISIBILITY_TIMEOUT_SCALE"):
+            Runtime(provisioned, config=RuntimeConfig(visibility_timeout_scale=0))._scale_visibility_timeouts()
+    finally:
+        sqs.set_queue_attributes(QueueUrl=work, Attributes={"VisibilityTimeout": "1"})

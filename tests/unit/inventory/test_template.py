@@ -27,7 +27,9 @@ def test_legacy_stock_name_runs_the_same_code_with_the_same_queues(template: dic
 def test_nightly_schedule_covers_every_active_client(template: dict[str, Any]) -> None:
     event = props(template, "StockFetchFunction")["Events"]["NightlyStock"]
     assert event["Type"] == "Schedule" and event["Properties"]["Schedule"] == "cron(0 2 * * ? *)"
-    assert json.loads(event["Properties"]["Input"]) == {"type": "triggerPrepareStockAllClients"}
+    # forced: TikTok deducts on a sale and restores on a cancellation by itself, so the value last sent is not
+    # always what TikTok holds; only a re-send repairs that (found by the chaos suite, README "chaos")
+    assert json.loads(event["Properties"]["Input"]) == {"type": "triggerPrepareStockAllClients", "force": True}
 
 
 def test_every_queue_has_a_dlq_an_alarm_and_partial_batch_failures(template: dict[str, Any]) -> None:
