@@ -8,6 +8,7 @@ function logs (local.chaos.leaks).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,20 +21,27 @@ from local.env import stack_env
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = ("TIKTOK_APP_SECRET", "INTERNAL_WEBHOOK_SECRET", "OAUTH_STATE_SECRET", "VTEX_APP_TOKEN")
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1500)]
 
 
 def test_demo_runs_every_scenario_and_leaks_no_secret() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     result = subprocess.run([sys.executable, "-m", "local.demo"], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=600, check=False)
+                            text=True, timeout=1500, check=False)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     assert "Demo finished" in result.stdout
     sections = ("Platform: demo client onboarded", "Seller authorization", "Orders: TikTok -> VTEX", "Stock and prices",
-                "Invoices and shipping")
+                "Invoices and shipping", "VTEX side of orders", "Near-real-time stock and price", "Catalog listing",
+                "Catalog updates", "Operations")
     for title in sections:
         assert title in result.stdout, title
+    # what the invoices and shipping scenario (50) promises
+    invoices = result.stdout.split("== Invoices and shipping", 1)[1].split("\n== ", 1)[0]
+    assert re.search(r"SHIPPING_LABEL: s3://\S+/labels/\S+\.pdf \(\d+ bytes, aws:kms\)", invoices), invoices
+    assert "invoice_status SUCCESS" in invoices and "VTEX invoice" in invoices and "trackingNumber BR" in invoices
+    assert "push 4 -> syncTracking" in invoices
+    assert "refused before upload: rule total, field total/ICMSTot/vNF" in invoices
     logs = (ROOT / ".local-run" / "demo-functions.log").read_text(encoding="utf-8")
     values = stack_env()
     for key in SECRETS:
