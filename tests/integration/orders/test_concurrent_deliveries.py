@@ -20,10 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from boto3.dynamodb.conditions import Key
 
-from tests.integration.orders.conftest import FlowWorld, sqs_record
+from tests.integration.orders.conftest import FlowWorld, LambdaContextStub, sqs_record
 from tiktok_vtex.repositories.orders import OrderRepository, SyncState
 
 DELIVERIES = 20
@@ -79,8 +78,10 @@ def test_twenty_concurrent_deliveries_of_one_push_cause_one_effect(flow: FlowWor
     queued = flow.drain("WebhookQueue")
     assert len(queued) == 1  # one push, one queue message
 
-    answers = _at_once(lambda _i: worker.record_handler(SQSRecord(queued[0])))
+    # each delivery as Lambda makes it: a one-record SQS batch through the function (Powertools' parser)
+    answers = _at_once(lambda _i: worker.lambda_handler({"Records": [queued[0]]}, LambdaContextStub()))
     assert not [a for a in answers if isinstance(a, Exception)], answers
+    assert all(a == {"batchItemFailures": []} for a in answers), answers
     ledger = boto3.resource("dynamodb").Table(flow.stack.physical_ids["WebhookEventsTable"]).query(
         KeyConditionExpression=Key("shop_id").eq(flow.shop_id))["Items"]
     assert len([e for e in ledger if order["id"] in json.dumps(e, default=str)]) == 1
@@ -88,8 +89,10 @@ def test_twenty_concurrent_deliveries_of_one_push_cause_one_effect(flow: FlowWor
     creates = flow.drain("OrdersQueue")
     assert creates and all(json.loads(r["body"])["orderId"] == order["id"] for r in creates)
     deliveries = [creates[i % len(creates)] for i in range(DELIVERIES)]  # every create message, 20 times in all
-    outcomes = _at_once(lambda i: orders_handler.record_handler(SQSRecord(sqs_record(deliveries[i]["body"]))))
+    outcomes = _at_once(lambda i: orders_handler.lambda_handler({"Records": [sqs_record(deliveries[i]["body"])]},
+                                                                LambdaContextStub()))
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert all(o == {"batchItemFailures": []} for o in outcomes), outcomes
     flow.pump()
     [vtex_order] = flow.vtex_orders(order["id"])  # one VTEX order
     record = OrderRepository(flow.stack.physical_ids["OrdersTable"]).get(flow.client_hash, order["id"])

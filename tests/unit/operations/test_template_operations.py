@@ -148,3 +148,10 @@ def test_the_dashboard_names_real_metrics_and_resources(resources: dict[str, Any
     for flow in ("Webhooks", "Orders", "Stock", "Prices", "Invoices", "Authorization", "API errors",
                  "Rate-limit", "DLQ depth", "DLQ oldest"):
         assert flow in titles
+
+
+def test_every_function_has_an_error_rate_alarm_and_is_on_the_dashboard(resources: dict[str, Any]) -> None:
+    functions = {n for n, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
+    assert {n for n in functions if f"{n}ErrorRateAlarm" not in resources} == set()
+    body = json.dumps(_dashboard(resources))
+    assert {n for n in functions if f'"${{{n}}}"' not in body.replace('\\"', '"')} == set()
