@@ -142,7 +142,8 @@ print(repr({"rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """
 
 
-def _child(code: str, *args: str) -> dict[str, float]:
+def run_child(code: str, *args: str) -> dict[str, float]:
+    """Runs `code` in a fresh interpreter (its peak RSS is its own) and returns the dict it prints."""
     env = {"PYTHONPATH": str(ROOT / "shared"), "PATH": "/usr/bin:/bin"}
     result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, env=env)
     return json.loads(result.stdout.strip().replace("'", '"'))
@@ -156,10 +157,10 @@ def run(smoke: bool = False, items: int | None = None, repeats: int | None = Non
         size = generate(path, items)
         plain, ours, split = [], [], []
         for _ in range(repeats):  # interleaved, so a load spike on the shared machine hits all three alike
-            plain.append(_child(_PLAIN, str(path)))
-            split.append(_child(_SPLIT, str(path)))
-            ours.append(_child(_OURS, str(path)))
-        idle = _child(_BASELINE_RSS)
+            plain.append(run_child(_PLAIN, str(path)))
+            split.append(run_child(_SPLIT, str(path)))
+            ours.append(run_child(_OURS, str(path)))
+        idle = run_child(_BASELINE_RSS)
     best_plain = min(p["seconds"] for p in plain)
     best_ours = min(o["seconds"] for o in ours)
     best_split = min(o["seconds"] for o in split)

@@ -4,6 +4,8 @@ decimals in pricing; SKU ids as strings in simulations and orders) and `extra="f
 VTEX sends `null` for a field without a value (section 7), so nullable fields are `X | None` without a
 default: the field must be present. Fields the reference does not list but VTEX sends (and the sandbox
 too) are noted in docs/reference-additions.md.
+
+Size: over 450 lines on purpose: one schema per documented response, in one file so the reference maps to one place.
 """
 
 from __future__ import annotations

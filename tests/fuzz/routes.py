@@ -4,6 +4,9 @@ A route is found from the template (a function's `Events` of `Type: HttpApi`), s
 joins the suite by itself, and fails it loudly until someone writes its generator here (GENERATORS).
 A generator is a hypothesis strategy of `Case`: the API Gateway event, what kind of input it is, and
 whether it must be refused (forged, unsigned, replayed-with-changes: never a 2xx, never a side effect).
+
+Size: over 450 lines on purpose: one case generator per route, kept together so a new route's
+generator sits by its neighbours.
 """
 
 from __future__ import annotations
