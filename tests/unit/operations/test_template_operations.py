@@ -81,13 +81,51 @@ def test_error_rate_over_5_percent_per_flow(resources: dict[str, Any], function:
 
 def test_latency_over_10_seconds_where_it_matters(resources: dict[str, Any]) -> None:
     alarms = _alarms(resources)
-    for function in ("WebhookFunction", "InvoiceFunction", "StockUpdateFunction", "PriceUpdateFunction"):
+    # WEBHOOK left this list on purpose: its 10 s timeout made a 10 s alarm unreachable; it has TikTok's 3 s
+    # answer budget now (test_every_function_has_a_latency_alarm_by_the_rule)
+    for function in ("InvoiceFunction", "StockUpdateFunction", "PriceUpdateFunction"):
         alarm = alarms[f"{function}LatencyAlarm"]
         assert alarm["MetricName"] == "Duration" and alarm["Threshold"] == 10000
         assert alarm["ExtendedStatistic"] == "p99"
     # the legacy doc's other two: push 36 missing after 30 min, refresh tokens near expiry
     assert alarms["InvoiceStatusMissingAlarm"]["MetricName"] == "InvoiceStatusMissing"
     assert alarms["RefreshTokenExpiringAlarm"]["MetricName"] == "RefreshTokenExpiring"
+
+
+# The one exception to "10 s, or 80% of the timeout": a documented answer budget stricter than the legacy 10 s.
+ANSWER_BUDGET_MS = {"WebhookFunction": 3000}  # tiktok-shop-api.md: push answered within 3 s, else sent again
+
+
+def test_every_function_has_a_latency_alarm_by_the_rule(template: dict[str, Any],
+                                                        resources: dict[str, Any]) -> None:
+    """The legacy doc's p99 over 10 s, for every function. A function whose runs exceed 10 s by design alarms at
+    80% of its timeout (a run about to be cut) and says why in its description; so does one whose timeout is
+    10 s or less (10 s could never be exceeded, the alarm would be dead)."""
+    default_timeout = template["Globals"]["Function"]["Timeout"]
+    alarms = _alarms(resources)
+    functions = {n: r["Properties"] for n, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
+    assert len(functions) >= 25
+    missing = sorted(n for n in functions if f"{n}LatencyAlarm" not in alarms)
+    assert missing == [], "functions without a latency alarm"
+    for name, props in functions.items():
+        alarm = alarms[f"{name}LatencyAlarm"]
+        timeout = props.get("Timeout", default_timeout)
+        assert (alarm["Namespace"], alarm["MetricName"], alarm["ExtendedStatistic"]) == ("AWS/Lambda", "Duration",
+                                                                                          "p99"), name
+        assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": name}}], name
+        assert alarm["Period"] * alarm["EvaluationPeriods"] == 900, name
+        assert alarm["ComparisonOperator"] == "GreaterThanThreshold", name
+        threshold, description = alarm["Threshold"], alarm["AlarmDescription"]
+        assert threshold < timeout * 1000, f"{name}: a threshold at or over the timeout never fires"
+        if name in ANSWER_BUDGET_MS:
+            assert threshold == ANSWER_BUDGET_MS[name] and "answer budget" in description, name
+        elif threshold != 10000:
+            assert threshold == timeout * 800, f"{name}: not 10 s, so it must be 80% of its {timeout} s timeout"
+            assert f"80% of its {timeout} s timeout" in description, name
+            assert "by design over 10 s: " in description or "10 s cannot be exceeded" in description, \
+                f"{name}: the reason for leaving the 10 s rule is missing"
+            if timeout > 12.5:  # 80% of it is over 10 s: only a run long by design may be that slow
+                assert "by design over 10 s: " in description, name
 
 
 def _source_text() -> str:
