@@ -2,10 +2,11 @@
 
 Names are `<Flow><What>` counts. Every metric has the `service` dimension (what the alarms match); the
 breakdowns (`Webhooks`, `ApiErrors`, `RateLimitWaits`) are written by `observability.count_by` with their
-own bounded dimensions. The client is never a dimension (one billed metric per store per name): it is in
-the log line next to the metric, for Logs Insights. template.yaml's dashboard and alarms name only metrics
-listed here (tests/unit/operations/test_template_operations.py), and each name here is emitted somewhere in
-shared/ or functions/.
+own bounded dimensions (the client-side waits by `observability.rate_limit_waited`). The client is never a
+dimension (one billed metric per store per name): it is in the log line next to the metric, for Logs Insights.
+template.yaml's dashboard and alarms name only metrics listed here
+(tests/unit/operations/test_template_operations.py), and each name here is emitted somewhere in shared/ or
+functions/.
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ CATALOG: tuple[MetricSpec, ...] = (
     MetricSpec("ApiErrors", "apis", "failed TikTok / VTEX calls by code (TikTok code, VTEX HTTP status)",
                ("service", "api", "code")),
     MetricSpec("RateLimitWaits", "apis", "429 answers (the caller waits and retries)", ("service", "api")),
+    MetricSpec("RateLimitClientWaits", "apis", "client-side waits before a call (TikTok token bucket, VTEX "
+               "Retry-After pause shared by an account's workers)", ("service", "api")),
+    MetricSpec("RateLimitClientWaitSeconds", "apis", "seconds those waits slept (unit Seconds)", ("service", "api")),
     # VTEX side of orders (issue 15)
     MetricSpec("VtexCancelRefusedOnTikTok", "vtex_orders", "a VTEX cancellation TikTok refused (shipped); alarm"),
     MetricSpec("BuyerCancellationNeedsSeller", "vtex_orders", "a buyer cancellation left to the seller; alarm"),

@@ -254,3 +254,28 @@ def count_by(name: str, value: float = 1, **dimensions: Any) -> None:
                        default_dimensions={"service": service}) as metric:
         for key, item in dimensions.items():
             metric.add_dimension(name=key, value=str(item))
+
+
+def rate_limit_waited(api: str, seconds: float) -> None:
+    """One client-side wait before a call (TikTok's token bucket, VTEX's shared Retry-After pause): one EMF
+    document with the count and the seconds, dimensions service and api (bounded: "tiktok" / "vtex"; the shop
+    or account waiting is never a dimension). Called where the wait happens, before the sleep."""
+    namespace = metrics.namespace or os.environ.get("POWERTOOLS_METRICS_NAMESPACE")
+    if not namespace:  # outside a function (operator tools, benchmarks): nothing to publish to
+        return
+    service = metrics.service or os.environ.get("POWERTOOLS_SERVICE_NAME") or "tiktok-vtex"
+    from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+    document = EphemeralMetrics(namespace=namespace, service=service)
+    document.add_dimension(name="api", value=api)
+    document.add_metric(name="RateLimitClientWaits", unit=MetricUnit.Count, value=1)
+    document.add_metric(name="RateLimitClientWaitSeconds", unit=MetricUnit.Seconds, value=seconds)
+    document.flush_metrics()
+
+
+def tiktok_rate_limit_waited(seconds: float) -> None:
+    rate_limit_waited("tiktok", seconds)
+
+
+def vtex_rate_limit_waited(seconds: float) -> None:
+    rate_limit_waited("vtex", seconds)

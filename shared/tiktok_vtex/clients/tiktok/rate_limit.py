@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from tiktok_vtex.observability import tiktok_rate_limit_waited
+
 DEFAULT_QPS = 50.0
 
 
@@ -42,6 +44,7 @@ class TokenBucketLimiter:
         burst: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        on_wait: Callable[[float], None] | None = None,
     ):
         if rate_per_second <= 0:
             raise ValueError("rate_per_second must be positive")
@@ -54,6 +57,7 @@ class TokenBucketLimiter:
         self._lock = threading.Lock()
         self._buckets: dict[str, _Bucket] = {}
         self.waited = 0.0  # total seconds slept, for benchmarks and tests
+        self._on_wait = on_wait  # told each wait's seconds before the sleep (metrics; never the key: it names a shop)
 
     def reserve(self, key: str) -> float:
         """Take one token now (the bucket may go negative) and return how long to wait before sending.
@@ -75,6 +79,8 @@ class TokenBucketLimiter:
         wait = self.reserve(key)
         if wait > 0.0:
             self.waited += wait
+            if self._on_wait is not None:
+                self._on_wait(wait)
             self._sleep(wait)
 
 
@@ -101,5 +107,6 @@ def process_limiter(rate_per_second: float | None = None) -> TokenBucketLimiter:
     with _process_lock:
         if _process_limiter is None:
             rate = rate_per_second or DEFAULT_QPS
-            _process_limiter = TokenBucketLimiter(rate_per_second=rate, burst=max(1.0, rate))
+            _process_limiter = TokenBucketLimiter(rate_per_second=rate, burst=max(1.0, rate),
+                                                  on_wait=tiktok_rate_limit_waited)
         return _process_limiter

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tiktok_vtex.clients.vtex.client import parse_retry_after
+from tiktok_vtex.observability import vtex_rate_limit_waited
 
 
 class RetryAfterGate:
@@ -20,7 +21,8 @@ class RetryAfterGate:
     """
 
     def __init__(self, *, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-                 default_pause: float = 1.0, max_pause: float = 60.0) -> None:
+                 default_pause: float = 1.0, max_pause: float = 60.0,
+                 on_wait: Callable[[float], None] | None = vtex_rate_limit_waited) -> None:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -29,6 +31,7 @@ class RetryAfterGate:
         self.max_pause = max_pause
         self.throttled = 0  # 429 answers seen
         self.waited = 0.0
+        self._on_wait = on_wait  # told each pause's seconds before the sleep (RateLimitClientWaits metrics)
 
     def pause(self, seconds: float | None) -> None:
         seconds = self.default_pause if seconds is None else min(max(seconds, 0.0), self.max_pause)
@@ -43,6 +46,8 @@ class RetryAfterGate:
             if remaining <= 0:
                 return
             self.waited += remaining
+            if self._on_wait is not None:
+                self._on_wait(remaining)
             self._sleep(remaining)
 
     # httpx hooks
