@@ -86,6 +86,11 @@ CATALOG: tuple[MetricSpec, ...] = (
     MetricSpec("CatalogProductEditsQueued", "catalog", "partial edits queued by a feed comparison"),
     MetricSpec("CatalogDeactivationsQueued", "catalog", "products queued for deactivation (gone from the feed)"),
     MetricSpec("CatalogImageProductsQueued", "catalog", "products queued for their VTEX images"),
+    # late syncs (issue 18): the hourly OPS-sync-check, per sync (stock, price, catalog)
+    MetricSpec("SyncsLate", "operations", "active clients whose stock / price sync or catalog run is late; alarm",
+               ("service", "sync")),
+    MetricSpec("SyncOldestSeconds", "operations", "the largest lag among active clients (unit Seconds)",
+               ("service", "sync")),
 )
 
 BY_NAME = {spec.name: spec for spec in CATALOG}

@@ -256,22 +256,29 @@ def count_by(name: str, value: float = 1, **dimensions: Any) -> None:
             metric.add_dimension(name=key, value=str(item))
 
 
-def rate_limit_waited(api: str, seconds: float) -> None:
-    """One client-side wait before a call (TikTok's token bucket, VTEX's shared Retry-After pause): one EMF
-    document with the count and the seconds, dimensions service and api (bounded: "tiktok" / "vtex"; the shop
-    or account waiting is never a dimension). Called where the wait happens, before the sleep."""
+def emit_document(values: Iterable[tuple[str, str, float]], **dimensions: Any) -> None:
+    """Metrics (name, unit, value) sharing their own bounded dimensions, written at once as one EMF document
+    (like count_by; the function's `service`-only metrics are untouched)."""
     namespace = metrics.namespace or os.environ.get("POWERTOOLS_METRICS_NAMESPACE")
     if not namespace:  # outside a function (operator tools, benchmarks): nothing to publish to
         return
     service = metrics.service or os.environ.get("POWERTOOLS_SERVICE_NAME") or "tiktok-vtex"
-    from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+    from aws_lambda_powertools.metrics import EphemeralMetrics
 
     document = EphemeralMetrics(namespace=namespace, service=service)
-    document.add_dimension(name="api", value=api)
-    document.add_metric(name="RateLimitClientWaits", unit=MetricUnit.Count, value=1)
-    document.add_metric(name="RateLimitClientWaitSeconds", unit=MetricUnit.Seconds, value=seconds)
+    for key, item in dimensions.items():
+        document.add_dimension(name=key, value=str(item))
+    for name, unit, value in values:
+        document.add_metric(name=name, unit=unit, value=value)
     document.flush_metrics()
 
+
+def rate_limit_waited(api: str, seconds: float) -> None:
+    """One client-side wait before a call (TikTok's token bucket, VTEX's shared Retry-After pause): the count and
+    the seconds, dimensions service and api (bounded: "tiktok" / "vtex"; the shop or account waiting is never a
+    dimension). Called where the wait happens, before the sleep."""
+    emit_document([("RateLimitClientWaits", "Count", 1), ("RateLimitClientWaitSeconds", "Seconds", seconds)],
+                  api=api)
 
 def tiktok_rate_limit_waited(seconds: float) -> None:
     rate_limit_waited("tiktok", seconds)

@@ -203,6 +203,13 @@ class VtexNotificationSyncSettings(Settings):
     realtime_stale_margin_ms: int | None = Field(default=None, ge=0, alias="REALTIME_STALE_MARGIN_MS")
 
 
+class SyncCheckSettings(Settings):
+    """OPS-sync-check (issue 18): when a stock / price sync or a catalog run is late."""
+
+    sync_lag_hours: float = Field(default=26, gt=0, alias="SYNC_LAG_HOURS")
+    catalog_feed_max_age_hours: float = Field(default=48, gt=0, alias="CATALOG_FEED_MAX_AGE_HOURS")
+
+
 # Legacy function name (FunctionName without FUNCTION_PREFIX) -> its settings model. A function not
 # listed reads the shared Settings. tests/unit/platform/test_settings.py checks every function of
 # template.yaml validates against its model.
@@ -224,6 +231,7 @@ FUNCTION_SETTINGS: dict[str, type[Settings]] = {
     "SHIPPING-PACKAGE": ShippingPackageSettings,
     "VTEX-notificacao": VtexNotificationIntakeSettings,
     "VTEX-notificacao-sync": VtexNotificationSyncSettings,
+    "OPS-sync-check": SyncCheckSettings,
 }
 
 S = TypeVar("S", bound=Settings)

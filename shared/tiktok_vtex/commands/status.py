@@ -34,6 +34,8 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("client_hash", nargs="?", help="one client (default: every linked client)")
     parser.add_argument("--stuck-minutes", type=int, default=30, help="orders unchanged this long are stuck")
     parser.add_argument("--sync-lag-hours", type=float, default=26, help="stock/price syncs older than this are late")
+    parser.add_argument("--catalog-lag-hours", type=float, default=48,
+                        help="a catalog run (feed listed or compared) older than this is late")
     add_json_flag(parser)
 
 
@@ -53,7 +55,7 @@ def _print_client(status: ClientStatus, now: int, out: TextIO) -> None:
           f"{date(auth.get('refresh_token_expires_at'))}, renewal {auth.get('renewal') or '-'}", file=out)
     for name, sync in status.syncs.items():
         last = f"{date(sync['last_at'])} ({duration(sync['lag_seconds'])} ago)" if sync["last_at"] else "none found"
-        print(f"  last {name:10} {last}", file=out)
+        print(f"  last {name:10} {last}{'  LATE' if sync['late'] else ''}", file=out)
     print(f"  orders ERROR    {len(status.orders_error)}"
           + "".join(f"\n    {o['order_id']}: {o['error_code']} {o['error_reason']}" for o in status.orders_error[:10]),
           file=out)
@@ -72,7 +74,8 @@ def run(args: argparse.Namespace, out: TextIO, *, config: StackConfig | None = N
         sources: StatusSources | None = None, sqs: Any | None = None, clock: Any = time.time) -> int:
     config = config or StackConfig.from_env()
     now = int(clock())
-    thresholds = Thresholds(stuck_seconds=args.stuck_minutes * 60, sync_lag_seconds=int(args.sync_lag_hours * 3600))
+    thresholds = Thresholds(stuck_seconds=args.stuck_minutes * 60, sync_lag_seconds=int(args.sync_lag_hours * 3600),
+                            catalog_lag_seconds=int(args.catalog_lag_hours * 3600))
     try:
         sources = sources or sources_for(config)
         if args.client_hash:

@@ -27,6 +27,10 @@ class Thresholds:
     stuck_seconds: int = 1800
     push36_seconds: int = 1800  # the legacy doc's alarm: no push 36 30 minutes after the upload
     sync_lag_seconds: int = 26 * 3600  # nightly full syncs: more than a day and a bit without one is late
+    # The backend sends each client's feed (dispatchUpdateProducts / dispatchGenerateProducts) daily: two missed
+    # feeds are late. A client with no catalog run in `catalog_window_days` does not use the catalog flow.
+    catalog_lag_seconds: int = 48 * 3600
+    catalog_window_days: int = 30
     refresh_warning_seconds: int = 30 * 86400  # same window as RefreshTokenExpiringAlarm
     log_window_days: int = 8  # how far back the last sync is looked for
     invoice_window_days: int = 7  # as the INVOICE sweep: orders placed/changed in the last week
@@ -69,8 +73,8 @@ def _is_catalog_change(item: dict[str, Any]) -> bool:
     return not any(word in kind for word in ("fail", "refused", "error", "unknown"))
 
 
+# sync -> (log table, what counts as a run, required: no run in the look-back window is late too)
 SYNCS = {"stock": ("TikTokLogStock", _is_stock_sync, True), "price": ("TikTokLogPrice", _is_price_sync, True),
-         # the catalog flow is newer than the log: reported, not alarmed on
          "catalog": ("TikTokLogProduct", _is_catalog_change, False)}
 
 
@@ -114,16 +118,30 @@ def _auth(sources: StatusSources, result: ClientStatus, now: int, t: Thresholds)
     return link.connector_settings.order_hold_minutes if link else 0
 
 
-def _syncs(sources: StatusSources, result: ClientStatus, now: int, t: Thresholds) -> None:
-    since_ms = (now - t.log_window_days * 86400) * 1000
-    for name, (table, accept, alarmed) in SYNCS.items():
-        entry = sources.logs[table].latest(result.client_hash, accept, since_ms=since_ms)
+def sync_state(logs: Mapping[str, LogRepository], client_hash: str, *, now: int,
+               thresholds: Thresholds = Thresholds()) -> dict[str, dict[str, Any]]:
+    """Each sync's last run, its lag and whether it is late (the status report and the hourly sync check,
+    functions/ops/sync_check.py, share this rule)."""
+    found: dict[str, dict[str, Any]] = {}
+    for name, (table, accept, required) in SYNCS.items():
+        days = thresholds.log_window_days if required else thresholds.catalog_window_days
+        allowed = thresholds.sync_lag_seconds if required else thresholds.catalog_lag_seconds
+        entry = logs[table].latest(client_hash, accept, since_ms=(now - days * 86400) * 1000)
         at = int(entry["logged_at"]) if entry and entry.get("logged_at") is not None else None
         lag = now - at if at is not None else None
-        result.syncs[name] = {"last_at": at, "lag_seconds": lag, "kind": entry.get("kind") if entry else None}
-        if alarmed and (lag is None or lag > t.sync_lag_seconds):
-            when = f"{lag // 3600} h ago" if lag is not None else f"not in the last {t.log_window_days} days"
-            result.attention.append(f"last {name} sync {when}")
+        late = lag > allowed if lag is not None else required
+        found[name] = {"last_at": at, "lag_seconds": lag, "kind": entry.get("kind") if entry else None,
+                       "late": late, "allowed_seconds": allowed, "window_days": days}
+    return found
+
+
+def _syncs(sources: StatusSources, result: ClientStatus, now: int, t: Thresholds) -> None:
+    result.syncs = sync_state(sources.logs, result.client_hash, now=now, thresholds=t)
+    for name, sync in result.syncs.items():
+        if sync["late"]:
+            lag = sync["lag_seconds"]
+            when = f"{lag // 3600} h ago" if lag is not None else f"not in the last {sync['window_days']} days"
+            result.attention.append(f"last {name} sync {when} (expected within {sync['allowed_seconds'] // 3600} h)")
 
 
 def _orders(sources: StatusSources, result: ClientStatus, now: int, t: Thresholds, hold_minutes: int) -> None:

@@ -96,6 +96,7 @@ def test_every_problem_is_reported_and_exits_1(config: StackConfig) -> None:
     ({"access_expired": True}, "access token expired"),
     ({"deauthorized": True}, "authorization deauthorized"),
     ({"now_offset": 3 * 86400}, "last stock sync 73 h ago"),
+    ({"catalog_hours": 50}, "last catalog sync 50 h ago (expected within 48 h)"),
 ])
 def test_auth_and_sync_problems(config: StackConfig, change: dict[str, Any], expected: str) -> None:
     _healthy(config)
@@ -105,6 +106,9 @@ def test_auth_and_sync_problems(config: StackConfig, change: dict[str, Any], exp
             access_expires=NOW - 60 if change.get("access_expired") else NOW + 86400,
             refresh_expires=NOW + change.get("refresh_days", 300) * 86400 + 100, auth_code="c", grant_id="g",
             grant_clients=[CLIENT], open_id=None, now=NOW)
+    if "catalog_hours" in change:  # a catalog run seen, then no feed processed for over 48 h
+        LogRepository(config.log_tables["TikTokLogProduct"], clock=lambda: NOW - change["catalog_hours"] * 3600) \
+            .append(CLIENT, "update_run", "run-1", {})
     if change.get("deauthorized"):
         clients = ClientRepository(config.client_table, config.client_tiktok_table)
         clients.set_status(CLIENT, ShopLinkStatus.DEAUTHORIZED)

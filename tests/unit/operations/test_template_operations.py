@@ -128,6 +128,28 @@ def test_every_function_has_a_latency_alarm_by_the_rule(template: dict[str, Any]
                 assert "by design over 10 s: " in description, name
 
 
+@pytest.mark.parametrize("sync", ["stock", "price", "catalog"])
+def test_a_late_sync_alarms_and_a_stopped_check_too(resources: dict[str, Any], sync: str) -> None:
+    from tiktok_vtex.operations.status import Thresholds
+
+    alarm = _alarms(resources)[f"{sync.capitalize()}SyncLateAlarm"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (NAMESPACE, "SyncsLate")
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "tiktok-vtex"}, {"Name": "sync", "Value": sync}]
+    assert tuple(d["Name"] for d in alarm["Dimensions"]) == BY_NAME["SyncsLate"].dimensions
+    assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["TreatMissingData"] == "breaching"  # no data = the check stopped = nobody watches the syncs
+    assert {"Ref": "AlertsTopic"} in alarm["AlarmActions"]
+    # the check runs hourly: each period of the alarm holds a run, and two periods ride out one late run
+    check = resources["SyncCheckFunction"]["Properties"]
+    (event,) = check["Events"].values()
+    assert event["Type"] == "Schedule" and event["Properties"]["Schedule"] == "rate(1 hour)"
+    assert alarm["Period"] == 3600 and alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == 2
+    # the template's expected periods are the status report's defaults (one rule for both)
+    variables = check["Environment"]["Variables"]
+    assert float(variables["SYNC_LAG_HOURS"]) * 3600 == Thresholds().sync_lag_seconds
+    assert float(variables["CATALOG_FEED_MAX_AGE_HOURS"]) * 3600 == Thresholds().catalog_lag_seconds
+
+
 def _source_text() -> str:
     return "\n".join(p.read_text(encoding="utf-8") for base in ("shared", "functions")
                      for p in (ROOT / base).rglob("*.py"))
