@@ -3,12 +3,13 @@ legacy operation, each sending the legacy payload to the legacy function name wi
 
 Arguments are validated (pydantic) before anything is sent; the function name is `<prefix><legacy name>`
 (`FUNCTION_PREFIX`, default `integracao-tik-tok-`). boto3 reads AWS_ENDPOINT_URL(_LAMBDA), so the same
-calls reach AWS or the local stack's Invoke API. A target function the stack does not have yet
-(catalog, order hook: other issues) raises FunctionNotDeployed naming it; nothing is sent.
+calls reach AWS or the local stack's Invoke API. Every target function is in template.yaml; a stack that
+lacks one (an older deployment, a wrong FUNCTION_PREFIX) raises FunctionNotDeployed naming it, with the
+prefix to check; nothing is sent.
 
 Payloads come from ../shared/reference/legacy-system.md. Where the doc gives a method's arguments but not
 its payload (`documented=False` below), the payload is our reading of the arguments, in the doc's camelCase
-convention; the function that lands for it must accept it (tests/unit/operations/test_lambda_tiktok.py).
+convention; each target function's own parser accepts it (tests/unit/operations/test_lambda_tiktok.py).
 Payloads can hold buyer data (an NF-e names the buyer): results carry sizes, never the payload itself.
 """
 
@@ -118,21 +119,20 @@ class Operation:
     payload: Callable[[Any], dict[str, Any]]
     summary: str
     documented: bool = True  # False: the legacy doc names the arguments, not the payload
-    built_by: str = ""  # the issue that brings the function (shown when it is not deployed)
 
 
 OPERATIONS: dict[str, Operation] = {op.name: op for op in [
     Operation("generate-products", "dispatchGenerateProducts", "PRODUTOS-lista-produtos", FeedArgs,
-              _generate_products, "list the client's feed on TikTok", built_by="issue 14 (catalog listing)"),
+              _generate_products, "list the client's feed on TikTok"),
     Operation("update-products", "dispatchUpdateProducts", "PRODUTOS-compara-xml", CompareFeedsArgs,
               lambda a: {"clientHash": a.client_hash, "oldXml": a.old_xml, "newXml": a.new_xml},
-              "send only what changed between two feeds", documented=False, built_by="issue 17 (catalog updates)"),
+              "send only what changed between two feeds", documented=False),
     Operation("search-images-vtex", "dispatchSearchImagesVtex", "VTEX-PRODUTO-ADDITIONAL-IMAGES-XML", ClientArgs,
               lambda a: {"clientHash": a.client_hash}, "add the VTEX SKU images the feed lacks",
-              documented=False, built_by="issue 17 (catalog updates)"),
+              documented=False),
     Operation("generate-brands", "dispatchGenerateBrands", "BRANDS-VTEX", ClientArgs,
               lambda a: {"type": "triggerPrepareBrandData", "clientHash": a.client_hash},
-              "copy the VTEX brands and create them on TikTok", built_by="issue 14 (catalog listing)"),
+              "copy the VTEX brands and create them on TikTok"),
     Operation("prepare-stock", "dispatchPrepareStock", "ESTOQUE-VTEX-atualizacao-estoque", ClientArgs,
               lambda a: {"type": "triggerPrepareStock", "clientHash": a.client_hash},
               "sync every SKU's stock VTEX -> TikTok"),
@@ -146,13 +146,13 @@ OPERATIONS: dict[str, Operation] = {op.name: op for op in [
               "search the shop's TikTok orders (support)"),
     Operation("generate-order-hook", "dispatchGenerateOrderHook", "ORDERHOOK-MANAGEMENT", ClientArgs,
               lambda a: {"clientHash": a.client_hash}, "configure the client's VTEX order hook",
-              documented=False, built_by="issue 15 (VTEX side of orders)"),
+              documented=False),
     Operation("package", "dispatchPackage", "SHIPPING-PACKAGE", PackageArgs,
               lambda a: {"clientHash": a.client_hash, "orderId": a.order_id, "packageId": a.package_id},
               "ship a package whose invoice TikTok accepted"),
     Operation("send-product-sandbox", "dispatchSendProductSandbox", "PRODUTOS-lista-produtos", FeedArgs,
               _sandbox_products, "list a client's feed on the integrator's test shop first",
-              documented=False, built_by="issue 14 (catalog listing)"),
+              documented=False),
     Operation("upload-invoice", "uploadInvoice", "INVOICE", InvoiceArgs, _invoice,
               "upload an NF-e for a TikTok order (what the backend invokes after invoicing)"),
 ]}
@@ -220,7 +220,8 @@ class LambdaTiktok:
         try:
             AsyncInvoker(function_name, self._lambda).send([payload])
         except FunctionNotDeployed as error:
-            detail = f" (it comes with {op.built_by})" if op.built_by else ""
+            detail = (f" (the {op.legacy_method} target; check FUNCTION_PREFIX={self.function_prefix!r} and that the "
+                      "stack is deployed from this template.yaml)")
             raise FunctionNotDeployed(function_name, error.failed, detail) from None
         body = json.dumps(payload, separators=(",", ":")).encode()
         return Dispatched(name, function_name, len(body), tuple(payload))

@@ -1,6 +1,7 @@
 """Operations: what an operator sees after the other scenarios, through the real CLI (`tiktok-vtex`, run as a
 process with the stack's endpoints in its environment, as on a laptop pointed at AWS): the DLQs, the status
-report of every client, and one order's history across the log tables with both sides' statuses."""
+report of every client, the hourly late-sync check, and one order's history across the log tables with both
+sides' statuses."""
 
 from __future__ import annotations
 
@@ -60,6 +61,12 @@ def run(ctx: DemoContext) -> None:
     client = report["clients"][0]
     ctx.expect(client["auth"]["status"] == "token_generated", "the status report does not see the authorization")
     ctx.expect(client["syncs"]["stock"]["last_at"] is not None, "the status report found no stock sync")
+
+    # the hourly late-sync check behind StockSyncLateAlarm / PriceSyncLateAlarm / CatalogSyncLateAlarm
+    checked = ctx.invoke("OPS-sync-check", {})["body"]
+    ctx.report(f"OPS-sync-check: {checked['checked']} active client(s), late: "
+               + ", ".join(f"{sync} {len(late)}" for sync, late in checked["late"].items()))
+    ctx.expect(ctx.client_hash not in checked["late"]["stock"], "the sync check finds the demo's stock sync late")
 
     order = _an_order(ctx)
     ctx.expect(order is not None, "no order of the demo client to show")

@@ -115,22 +115,23 @@ def _consumer_parsers() -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_deployed_target_or_a_clear_not_deployed_error(name: str, aws: None) -> None:
-    """Flips when the function lands: present in template.yaml -> the consuming function's own parser accepts
-    the payload; absent -> FunctionNotDeployed from a real (moto) Lambda API, naming the function and issue."""
+def test_every_target_is_deployed_and_its_own_parser_accepts_the_payload(name: str) -> None:
+    """Every legacy operation's target function is in template.yaml, and the payload we send is what that
+    function's own parser (its invoke model) accepts, for the same client."""
     arguments, function, expected = CASES[name]
-    if function in template_function_names():
-        parser = _consumer_parsers().get(name)
-        if parser is None:
-            pytest.fail(f"{function} is now in template.yaml: add its payload model to _consumer_parsers so the "
-                        "legacy payload is checked against the function's own parser")
-        parsed = parser.model_validate(expected)
-        assert parsed.client_hash == arguments["client_hash"]
-        return
-    client = LambdaTiktok("integracao-tik-tok-", boto3.client("lambda"))
+    assert function in template_function_names(), f"{function} is not in template.yaml"
+    parsed = _consumer_parsers()[name].model_validate(expected)
+    assert parsed.client_hash == arguments["client_hash"]
+
+
+def test_a_stack_without_the_function_gets_a_clear_error_and_nothing_is_sent(aws: None) -> None:
+    """A real (moto) Lambda API with no such function: the error names it and says what to check."""
+    client = LambdaTiktok("wrong-prefix-", boto3.client("lambda"))
     with pytest.raises(FunctionNotDeployed) as raised:
-        client.dispatch(name, **arguments)
-    assert f"integracao-tik-tok-{function}" in str(raised.value) and OPERATIONS[name].built_by in str(raised.value)
+        client.dispatch("update-products", client_hash=HASH, old_xml="s3://b/old.xml", new_xml="s3://b/new.xml")
+    message = str(raised.value)
+    assert "wrong-prefix-PRODUTOS-compara-xml is not deployed" in message and "nothing was sent" in message
+    assert "dispatchUpdateProducts" in message and "FUNCTION_PREFIX='wrong-prefix-'" in message
 
 
 def test_the_php_method_names_are_methods() -> None:
