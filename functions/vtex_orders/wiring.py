@@ -15,7 +15,8 @@ from tiktok_vtex.vtex_orders.tiktok_cancel import TikTokCanceller
 
 class VtexOrdersWiring(OrdersWiring):
     def canceller(self) -> TikTokCanceller:
-        return TikTokCanceller(orders=self.orders, tiktok=self.tiktok, log=self.order_log)
+        return TikTokCanceller(orders=self.orders, tiktok=self.tiktok, log=self.order_log,
+                               client_settings=self.client_settings)
 
     def sync(self) -> VtexOrderSync:
         return VtexOrderSync(orders=self.orders, vtex=self.vtex, canceller=self.canceller(),
