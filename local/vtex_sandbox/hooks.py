@@ -43,6 +43,7 @@ class HookDispatcher:
         self.config: dict[str, Any] | None = None
         self.deliveries: list[dict[str, Any]] = []
         self.callbacks: list[dict[str, Any]] = []  # marketplace callbacks (marketplaceServicesEndpoint)
+        self._answers: dict[int, Callable[[int | None], None]] = {}  # delivery id -> who waits for its answer
         self._ids = itertools.count(1)
         self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._worker: threading.Thread | None = None
@@ -106,12 +107,14 @@ class HookDispatcher:
 
     # --- marketplace callbacks -----------------------------------------------------------------
 
-    def marketplace(self, order: Mapping[str, Any], tail: str, body: Mapping[str, Any]) -> None:
+    def marketplace(self, order: Mapping[str, Any], tail: str, body: Mapping[str, Any],
+                    on_answer: Callable[[int | None], None] | None = None) -> None:
         """What VTEX does for a marketplace order: POST `{marketplaceServicesEndpoint}/pvt/orders/
         {marketplaceOrderId}/{tail}` (invoice, invoice/{n}, invoice/{n}/tracking, cancel), from the same FIFO
         thread as the hook (in order), retried on failure and recorded like a hook delivery (kind
         "marketplace", listed apart: `GET /sandbox/state/marketplace/deliveries`). Orders without an http(s)
-        endpoint get nothing."""
+        endpoint get nothing. The marketplace's answer decides: 200 is done, another 4xx (not 408 / 429) is
+        final (not retried); `on_answer` gets that status, or None when it was never reached."""
         endpoint = str(order.get("marketplaceServicesEndpoint") or "")
         if not endpoint.startswith(("http://", "https://")) or not order.get("marketplaceOrderId"):
             return
@@ -127,6 +130,8 @@ class HookDispatcher:
                 "pending": True,
             }
             self.callbacks.append(delivery)
+            if on_answer is not None:
+                self._answers[delivery["id"]] = on_answer
             self._queue.put(delivery)
             if self._worker is None or not self._worker.is_alive():
                 self._worker = threading.Thread(target=self._run, name="vtex-sandbox-hook", daemon=True)
@@ -152,27 +157,34 @@ class HookDispatcher:
 
     def _deliver(self, delivery: dict[str, Any]) -> None:
         delays = [0.0, *self.retry_delays]
+        final: int | None = None
         for number, delay in enumerate(delays, start=1):
             if delay:
                 self._sleep(delay)
             if self._closed.is_set():  # the sandbox is shutting down: the delivery stays undelivered
                 break
             record: dict[str, Any] = {"attempt": number, "at": utc_now()}
+            status: int | None = None
             try:
                 response = self._http.post(delivery["url"], json=delivery["payload"], headers=delivery["headers"])
-                record["status"] = response.status_code
-                ok = response.status_code == 200
+                status = record["status"] = response.status_code
             except httpx.HTTPError as error:
                 record["error"] = type(error).__name__
-                ok = False
             with self._lock:
                 delivery["attempts"].append(record)
-                if ok:
-                    delivery["delivered"] = True
-                    delivery["pending"] = False
-                    return
+            if status == 200 or (delivery.get("kind") == "marketplace" and status is not None
+                                 and 400 <= status < 500 and status not in (408, 429)):
+                final = status
+                break
         with self._lock:
-            delivery["pending"] = False
+            answer = self._answers.pop(delivery["id"], None)
+        try:
+            if answer is not None:  # outside our lock: the store's answer handler may notify the hook again
+                answer(final)
+        finally:
+            with self._lock:
+                delivery["delivered"] = final == 200
+                delivery["pending"] = False
 
     def snapshot(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -184,6 +196,7 @@ class HookDispatcher:
             self.config = None
             self.deliveries.clear()
             self.callbacks.clear()
+            self._answers.clear()
 
     def idle(self) -> bool:
         with self._lock:
