@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx
 
+from .hook_filter import HookFilter, compile_filter
+
 PING_BODY = {"hookConfig": "ping"}
 
 
@@ -41,6 +43,9 @@ class HookDispatcher:
         self._sleep = sleep
         self._lock = threading.Lock()
         self.config: dict[str, Any] | None = None
+        self.filter = HookFilter(None)
+        # the order's OMS document at a change (set by the app: FromOrders expressions read it)
+        self.order_lookup: Callable[[str], Mapping[str, Any] | None] = lambda _order_id: None
         self.deliveries: list[dict[str, Any]] = []
         self.callbacks: list[dict[str, Any]] = []  # marketplace callbacks (marketplaceServicesEndpoint)
         self._answers: dict[int, Callable[[int | None], None]] = {}  # delivery id -> who waits for its answer
@@ -60,25 +65,24 @@ class HookDispatcher:
         return response.status_code == 200, f"HTTP {response.status_code}"
 
     def set_config(self, config: dict[str, Any] | None) -> None:
+        """`config["filter"]` is validated first (compile_filter raises VTEX's 400 / 409)."""
+        hook_filter = compile_filter(config.get("filter")) if config else HookFilter(None)
         with self._lock:
             self.config = config
+            self.filter = hook_filter
 
     # --- delivery ------------------------------------------------------------------------------
 
-    def _wants(self, state: str) -> bool:
-        config = self.config
-        if not config:
+    def _wants(self, order_id: str, state: str) -> bool:
+        if not self.config:
             return False
-        hook_filter = config.get("filter") or {}
-        if hook_filter.get("type") == "FromWorkflow":
-            return state in (hook_filter.get("status") or [])
-        return True  # FromOrders (JSONata is not evaluated by the sandbox) or no filter: every change
+        return self.filter.wants(state, self.order_lookup(order_id) if self.filter.kind == "FromOrders" else None)
 
     def notify(
         self, order_id: str, state: str, last_state: str | None, last_change: str | None, current_change: str
     ) -> None:
         with self._lock:
-            if not self._wants(state):
+            if not self._wants(order_id, state):
                 return
             assert self.config is not None
             hook = self.config["hook"]
@@ -194,6 +198,7 @@ class HookDispatcher:
     def clear(self) -> None:
         with self._lock:
             self.config = None
+            self.filter = HookFilter(None)
             self.deliveries.clear()
             self.callbacks.clear()
             self._answers.clear()
