@@ -71,6 +71,7 @@ class OmsArea(FulfillmentArea):
                     "cancellationRequestDenyDate": None,
                 }
                 record.data["cancellationRequests"] = [*requests, request]
+                record.data["cancelReason"] = reason  # the order shows the requested reason while canceling
                 record.cancel_pending[request["id"]] = False
                 record.window_due = None
                 if status != "cancel":
