@@ -2,13 +2,13 @@
 selects, and the marketplace callbacks (invoice, tracking, cancel) to each order's marketplaceServicesEndpoint.
 
 Deliveries run in one background thread (FIFO, so a consumer sees changes in order), each retried a few
-times with growing delays, and every attempt is recorded for `GET /sandbox/state/hook/deliveries`.
+times with growing delays (delivery.DeliveryWorkers, shared with the affiliate notifications), and every
+attempt is recorded for `GET /sandbox/state/hook/deliveries`.
 """
 
 from __future__ import annotations
 
 import itertools
-import queue
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from .delivery import Delivery, DeliveryWorkers
 from .hook_filter import HookFilter, compile_filter
 
 PING_BODY = {"hookConfig": "ping"}
@@ -40,7 +41,6 @@ class HookDispatcher:
         self.app_key = app_key
         self.retry_delays = list(retry_delays)
         self.timeout = timeout
-        self._sleep = sleep
         self._lock = threading.Lock()
         self.config: dict[str, Any] | None = None
         self.filter = HookFilter(None)
@@ -50,16 +50,15 @@ class HookDispatcher:
         self.callbacks: list[dict[str, Any]] = []  # marketplace callbacks (marketplaceServicesEndpoint)
         self._answers: dict[int, Callable[[int | None], None]] = {}  # delivery id -> who waits for its answer
         self._ids = itertools.count(1)
-        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self._worker: threading.Thread | None = None
-        self._closed = threading.Event()
-        self._http = httpx.Client(timeout=timeout, trust_env=False)
+        self._workers = DeliveryWorkers("vtex-sandbox-hook", lock=self._lock, retry_delays=lambda: self.retry_delays,
+                                        timeout=timeout, sleep=sleep, ok=lambda status: status == 200,
+                                        final=_answered, finished=self._finished, timestamp=utc_now)
 
     # --- configuration -------------------------------------------------------------------------
 
     def ping(self, url: str, headers: Mapping[str, str]) -> tuple[bool, str]:
         try:
-            response = self._http.post(url, json=PING_BODY, headers=dict(headers))
+            response = self._workers.http.post(url, json=PING_BODY, headers=dict(headers))
         except httpx.HTTPError as error:
             return False, f"{type(error).__name__}"
         return response.status_code == 200, f"HTTP {response.status_code}"
@@ -104,10 +103,7 @@ class HookDispatcher:
                 "pending": True,
             }
             self.deliveries.append(delivery)
-            self._queue.put(delivery)
-            if self._worker is None or not self._worker.is_alive():
-                self._worker = threading.Thread(target=self._run, name="vtex-sandbox-hook", daemon=True)
-                self._worker.start()
+            self._workers.put(delivery)
 
     # --- marketplace callbacks -----------------------------------------------------------------
 
@@ -136,59 +132,17 @@ class HookDispatcher:
             self.callbacks.append(delivery)
             if on_answer is not None:
                 self._answers[delivery["id"]] = on_answer
-            self._queue.put(delivery)
-            if self._worker is None or not self._worker.is_alive():
-                self._worker = threading.Thread(target=self._run, name="vtex-sandbox-hook", daemon=True)
-                self._worker.start()
+            self._workers.put(delivery)
 
     def callback_snapshot(self) -> list[dict[str, Any]]:
         with self._lock:
             return [{**d, "attempts": list(d["attempts"])} for d in self.callbacks]
 
-    def _run(self) -> None:
-        while True:
-            try:
-                delivery = self._queue.get(timeout=2.0)
-            except queue.Empty:
-                with self._lock:  # idle: stop; notify() starts a new worker when needed
-                    if self._queue.empty():
-                        self._worker = None
-                        return
-                continue
-            if delivery is None:
-                return
-            self._deliver(delivery)
-
-    def _deliver(self, delivery: dict[str, Any]) -> None:
-        delays = [0.0, *self.retry_delays]
-        final: int | None = None
-        for number, delay in enumerate(delays, start=1):
-            if delay:
-                self._sleep(delay)
-            if self._closed.is_set():  # the sandbox is shutting down: the delivery stays undelivered
-                break
-            record: dict[str, Any] = {"attempt": number, "at": utc_now()}
-            status: int | None = None
-            try:
-                response = self._http.post(delivery["url"], json=delivery["payload"], headers=delivery["headers"])
-                status = record["status"] = response.status_code
-            except httpx.HTTPError as error:
-                record["error"] = type(error).__name__
-            with self._lock:
-                delivery["attempts"].append(record)
-            if status == 200 or (delivery.get("kind") == "marketplace" and status is not None
-                                 and 400 <= status < 500 and status not in (408, 429)):
-                final = status
-                break
+    def _finished(self, delivery: Delivery, status: int | None) -> None:
         with self._lock:
             answer = self._answers.pop(delivery["id"], None)
-        try:
-            if answer is not None:  # outside our lock: the store's answer handler may notify the hook again
-                answer(final)
-        finally:
-            with self._lock:
-                delivery["delivered"] = final == 200
-                delivery["pending"] = False
+        if answer is not None:  # the store's handler may notify the hook again: called without our lock
+            answer(status)
 
     def snapshot(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -208,10 +162,9 @@ class HookDispatcher:
             return not any(d["pending"] for d in (*self.deliveries, *self.callbacks))
 
     def close(self) -> None:
-        # Stop the worker before closing its HTTP client: a delivery in flight must not hit a closed client.
-        self._closed.set()
-        self._queue.put(None)
-        worker = self._worker
-        if worker is not None and worker is not threading.current_thread():
-            worker.join(timeout=5.0)
-        self._http.close()
+        self._workers.close()
+
+
+def _answered(delivery: Delivery, status: int) -> bool:
+    """A marketplace's 4xx (not 408 / 429) is its answer (e.g. a cancel refused), not a failure to retry."""
+    return delivery.get("kind") == "marketplace" and 400 <= status < 500 and status not in (408, 429)
