@@ -92,7 +92,7 @@ class SellerTrackingSender:
     log: OrderLog | None = None
     clock: Callable[[], float] = time.time
 
-    def send(self, client_hash: str, order_id: str, *, tracking_number: str | None,  # noqa: PLR0911 (per outcome)
+    def send(self, client_hash: str, order_id: str, *, tracking_number: str | None,
              courier: str | None, invoice_number: str | None = None) -> TrackingOutcome:
         tracking = (tracking_number or "").strip()
         if not tracking:
@@ -104,10 +104,17 @@ class SellerTrackingSender:
         if previous.get("outcome") in SENT and previous.get("tracking_number") == tracking \
                 and previous.get("courier") == (courier or ""):
             return TrackingOutcome("already_sent", str(previous.get("provider_id") or ""))
+        base = {"tracking_number": tracking, "courier": courier or "", "invoice_number": invoice_number}
+        try:
+            return self._send(client_hash, order_id, tracking, courier, base)
+        except TikTokApiError as error:  # reading the order, package or providers: refused unless transient
+            return self._tiktok_refused(client_hash, order_id, error, base)
+
+    def _send(self, client_hash: str, order_id: str, tracking: str, courier: str | None,
+              base: dict[str, Any]) -> TrackingOutcome:
         tiktok = self.tiktok(client_hash)
         details = tiktok.get_order_details([order_id])
         order = details[0] if details else {}
-        base = {"tracking_number": tracking, "courier": courier or "", "invoice_number": invoice_number}
         if order.get("shipping_type") != "SELLER":
             return self._store(client_hash, order_id, TrackingOutcome(
                 "not_seller_shipping", "TikTok ships this order: its tracking comes from TikTok"), base)

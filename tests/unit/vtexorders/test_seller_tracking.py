@@ -33,9 +33,12 @@ class FakeFulfillment:
     package: dict[str, Any] = field(default_factory=lambda: {
         "package_id": PACKAGE, "package_status": "PROCESSING", "tracking_number": "", "shipping_provider_id": ""})
     ship_error: TikTokApiError | None = None
+    detail_error: TikTokApiError | None = None
     calls: list[tuple[str, Any]] = field(default_factory=list)
 
     def get_order_details(self, order_ids: Any) -> list[dict[str, Any]]:
+        if self.detail_error is not None:
+            raise self.detail_error
         return [{"id": ORDER, "shipping_type": self.shipping_type, "delivery_option_id": "7129736187384498900",
                  "packages": [{"id": PACKAGE}]}]
 
@@ -147,3 +150,11 @@ def test_the_invoice_sent_again_with_tracking_reaches_tiktok(world: World) -> No
     assert callbacks.handle(CLIENT, ORDER, "invoice", again).status_code == 200
     assert world.tiktok.calls[-1] == ("ship", {"tracking_number": "BR9", "shipping_provider_id": PROVIDERS[0]["id"]})
     assert world.orders.get(CLIENT, ORDER).model_extra["vtex_tracking"]["trackingNumber"] == "BR9"
+
+
+def test_a_tiktok_order_it_cannot_read_is_a_recorded_refusal_not_a_vtex_retry_loop(world: World) -> None:
+    world.tiktok.detail_error = TikTokValidationError(21001002, "Order does not exist")
+    assert world.send() == "refused" and world.recorded()["code"] == 21001002
+    world.tiktok.detail_error = TikTokInternalError(36009003, "internal")
+    with pytest.raises(TikTokInternalError):  # transient: the callback answers 503, VTEX retries
+        world.send("LG5")
