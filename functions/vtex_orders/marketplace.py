@@ -44,7 +44,8 @@ def sampler() -> RefusalSampler:
 def callbacks() -> MarketplaceCallbacks:
     deps = wiring()
     return MarketplaceCallbacks(orders=deps.orders, canceller=deps.canceller(), log=deps.order_log,
-                                invoice_queue=QueuePublisher(deps.settings.require("INVOICE_QUEUE_URL")))
+                                invoice_queue=QueuePublisher(deps.settings.require("INVOICE_QUEUE_URL")),
+                                tracking=deps.tracking_sender())
 
 
 def refuse(status: int, reason: str, raw: bytes) -> CallbackResult:
@@ -91,7 +92,7 @@ def _handle(segment: str, scope: str, order_id: str, action: Any, invoice_number
     try:
         result = callbacks().handle(client_hash, order_id, action, document, invoice_number)
     except TikTokApiError as problem:  # only retryable ones reach here: VTEX retries a 503
-        logger.warning("TikTok unavailable during a VTEX cancel callback",
+        logger.warning("TikTok unavailable during a VTEX callback",
                        extra={"client_hash": client_hash, "order_id": order_id, "code": problem.code})
         return error(503, "TikTok is unavailable; retry later")
     logger.info("VTEX callback handled", extra={"client_hash": client_hash, "order_id": order_id,

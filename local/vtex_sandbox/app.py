@@ -54,6 +54,7 @@ def create_app(
         notify=dispatcher.notify,
         cancel_window_seconds=float(_flag(env, "VTEX_SANDBOX_CANCEL_WINDOW_SECONDS", "3")),
     )
+    dispatcher.order_lookup = lambda order_id: (found.data if (found := store.orders.get(order_id)) else None)
     faults = FaultInjector(clock, default_rate_per_minute=rate)
     notification_delays = [float(x) for x in _flag(env, "VTEX_SANDBOX_NOTIFICATION_RETRY_DELAYS", "0.5,1.0,2.0")
                            .split(",") if x]

@@ -227,6 +227,7 @@ class FulfillmentArea(PricingArea, LogisticsArea):
             "invoicedDate": None,
             "cancelReason": None,
             "cancellationData": None,
+            "cancellationRequests": None,
             "totals": [
                 {"id": "Items", "name": "Total dos Itens", "value": total_items},
                 {"id": "Discounts", "name": "Total dos Descontos", "value": 0},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
+from local.vtex_sandbox.hook_filter import compile_filter
 from local.vtex_sandbox.hooks import HookDispatcher
 from local.vtex_sandbox.replies import json_body, reply
 from local.vtex_sandbox.state import SandboxError, bad
@@ -22,6 +23,12 @@ def register_hook_routes(app: Flask, dispatcher: HookDispatcher, app_key: str) -
         return reply({"deliveries": dispatcher.callback_snapshot(), "idle": dispatcher.idle()})
 
     # --- orders hook -----------------------------------------------------------------------------
+
+    @app.get("/sandbox/state/hook/filter", endpoint="state_hook_filter")
+    def hook_filter_state() -> Response:
+        current = dispatcher.filter
+        return reply({"type": current.kind, "singleFire": current.single_fire, "fired": sorted(current.fired),
+                      "errors": list(current.errors)})
 
     @app.get(f"{prefix}/orders/hook/config", endpoint="hook_config_get")
     def hook_config_get(account: str) -> Response:
@@ -45,15 +52,7 @@ def register_hook_routes(app: Flask, dispatcher: HookDispatcher, app_key: str) -
         if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
             raise bad("1", "hook.headers must be an object of strings")
         hook_filter = body.get("filter")
-        if hook_filter is not None:
-            if not isinstance(hook_filter, dict) or hook_filter.get("type") not in ("FromWorkflow", "FromOrders"):
-                raise bad("1", "filter.type must be FromWorkflow or FromOrders")
-            if hook_filter.get("status") is not None and hook_filter.get("expression") is not None:
-                raise SandboxError(409, "1", "filter cannot mix FromWorkflow status and FromOrders expression")
-            if hook_filter["type"] == "FromWorkflow" and not isinstance(hook_filter.get("status"), list):
-                raise bad("1", "filter.status is required for FromWorkflow")
-            if hook_filter["type"] == "FromOrders" and not isinstance(hook_filter.get("expression"), str):
-                raise bad("1", "filter.expression is required for FromOrders")
+        compile_filter(hook_filter)  # VTEX refuses a filter it cannot evaluate before pinging (400 / 409)
         ok, detail = dispatcher.ping(hook["url"], headers)
         if not ok:
             raise bad("1", f"The hook URL did not answer the ping with 200 ({detail})")

@@ -14,7 +14,6 @@ spellings the sources show), `retry_delays`. Every delivery and attempt is recor
 from __future__ import annotations
 
 import itertools
-import queue
 import random
 import threading
 import time
@@ -23,8 +22,7 @@ from contextlib import AbstractContextManager
 from decimal import Decimal
 from typing import Any
 
-import httpx
-
+from .delivery import Delivery, DeliveryWorkers
 from .records import now_iso
 
 CASINGS = ("current", "legacy")
@@ -57,17 +55,14 @@ class AffiliateNotifier:
         self.retry_delays = list(retry_delays)
         self.drop_rate = 0.0
         self.casing = "current"
-        self._workers = max(1, workers)
-        self._sleep = sleep
         self._random = random.Random(seed)  # a simulation's dice, not a secret
         self._lock = threading.Lock()
         self.affiliates: dict[str, dict[str, Any]] = {}
         self.deliveries: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
-        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self._threads: list[threading.Thread] = []
-        self._closed = threading.Event()
-        self._http = httpx.Client(timeout=timeout, trust_env=False)
+        self._workers = DeliveryWorkers("vtex-sandbox-affiliate", lock=self._lock,
+                                        retry_delays=lambda: self.retry_delays, workers=workers, timeout=timeout,
+                                        sleep=sleep, before=self._after_commit)
 
     # --- affiliates ------------------------------------------------------------------------------
 
@@ -134,53 +129,11 @@ class AffiliateNotifier:
                 if delivery["dropped"]:
                     delivery["pending"] = False
                     continue
-                self._queue.put(delivery)
-            self._start_workers()
+                self._workers.put(delivery)
 
-    def _start_workers(self) -> None:
-        while len(self._threads) < self._workers and not self._queue.empty():
-            thread = threading.Thread(target=self._run, name="vtex-sandbox-affiliate", daemon=True)
-            self._threads.append(thread)
-            thread.start()
-
-    def _run(self) -> None:
-        while True:
-            try:
-                delivery = self._queue.get(timeout=2.0)
-            except queue.Empty:
-                with self._lock:  # idle: stop; changed() starts workers again when needed
-                    if self._queue.empty():
-                        self._threads.remove(threading.current_thread())
-                        return
-                continue
-            if delivery is None:
-                return
-            with self._committed():  # the change that caused it is committed before VTEX tells anyone
-                pass
-            self._deliver(delivery)
-
-    def _deliver(self, delivery: dict[str, Any]) -> None:
-        for number, delay in enumerate([0.0, *self.retry_delays], start=1):
-            if delay:
-                self._sleep(delay)
-            if self._closed.is_set():
-                break
-            record: dict[str, Any] = {"attempt": number, "at": now_iso()}
-            try:
-                response = self._http.post(delivery["url"], json=delivery["payload"])
-                record["status"] = response.status_code
-                ok = 200 <= response.status_code < 300
-            except httpx.HTTPError as error:
-                record["error"] = type(error).__name__
-                ok = False
-            with self._lock:
-                delivery["attempts"].append(record)
-                if ok:
-                    delivery["delivered"] = True
-                    delivery["pending"] = False
-                    return
-        with self._lock:
-            delivery["pending"] = False
+    def _after_commit(self, _delivery: Delivery) -> None:
+        with self._committed():  # the change that caused it is committed before VTEX tells anyone
+            pass
 
     # --- admin ---------------------------------------------------------------------------------
 
@@ -210,10 +163,4 @@ class AffiliateNotifier:
                 self.casing = "current"
 
     def close(self) -> None:
-        self._closed.set()
-        for _ in self._threads:
-            self._queue.put(None)
-        for thread in self._threads:
-            if thread is not threading.current_thread():
-                thread.join(timeout=5.0)
-        self._http.close()
+        self._workers.close()

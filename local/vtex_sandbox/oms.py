@@ -5,7 +5,7 @@ tracking, order list; and `advance`, the sandbox's way to walk an order through 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,14 @@ class OmsArea(FulfillmentArea):
             self._move(record, "handling")
 
     def cancel(self, order_id: str, body: Any) -> dict[str, Any]:
+        """A seller cancellation (`POST /api/oms/pvt/orders/{id}/cancel`). For a marketplace order VTEX first
+        asks the marketplace (`{marketplaceServicesEndpoint}/pvt/orders/{id}/cancel`, vtex-api.md 5.7) and
+        marks the order canceled only after its 200 (DP-EMI canceled-orders): the request is recorded on the
+        order (`cancellationRequests[]`) and the order waits in `cancel` ("Canceling", its stock still
+        reserved); the callback's answer decides: 200 -> `canceled`, stock released; a 4xx -> the request
+        denied (`deniedBySeller`), the order stays in `cancel` for support, as VTEX orders whose marketplace
+        refused do. A request still undecided (the marketplace unreachable) is sent again by the next cancel
+        call. Orders nobody listens for (no http(s) endpoint, no callback wired) are canceled at once."""
         reason = body.get("reason") if isinstance(body, dict) else None
         with self.lock:
             record = self.order(order_id)
@@ -44,29 +52,87 @@ class OmsArea(FulfillmentArea):
                 raise bad(
                     "1", f"Order {order_id} is invoiced and cannot be canceled; post a return (Input) invoice first"
                 )
-            if status not in CANCELLABLE and status != "invoiced":
+            if status not in CANCELLABLE and status not in ("invoiced", "cancel"):
                 raise bad("1", f"Order {order_id} in status {status} cannot be canceled")
-            self._release(record)
-            record.data["cancelReason"] = reason
-            record.data["cancellationData"] = {
-                "RequestedByUser": False,
-                "RequestedBySystem": False,
-                "RequestedBySellerNotification": True,
-                "RequestedByPaymentNotification": False,
-                "Reason": reason,
-                "CancellationDate": now_iso(),
-            }
-            record.window_due = None
-            self._move(record, "cancel")
-            self._move(record, "canceled")
-            self._callback(record, "cancel", {"reason": reason})
-            return {"date": now_iso(), "orderId": order_id, "receipt": self._receipt()}
+            if not self._asks_marketplace(record):
+                self._apply_cancel(record, reason)
+                self._callback(record, "cancel", {"reason": reason})
+                return {"date": now_iso(), "orderId": order_id, "receipt": self._receipt()}
+            requests = record.data.get("cancellationRequests") or []
+            request = next((r for r in requests if r["id"] in record.cancel_pending), None)
+            if request is None:
+                request = {
+                    "id": self._receipt(),
+                    "reason": reason,
+                    "cancellationRequestDate": now_iso(),
+                    "requestedByUser": False,
+                    "deniedBySeller": False,
+                    "deniedBySellerReason": None,
+                    "cancellationRequestDenyDate": None,
+                }
+                record.data["cancellationRequests"] = [*requests, request]
+                record.data["cancelReason"] = reason  # the order shows the requested reason while canceling
+                record.cancel_pending[request["id"]] = False
+                record.window_due = None
+                if status != "cancel":
+                    self._move(record, "cancel")
+            if not record.cancel_pending[request["id"]]:  # one callback at a time per request; a repeat re-sends
+                request_id = request["id"]  # an undecided one (VTEX retrying an unreachable marketplace)
+                record.cancel_pending[request_id] = True
+                self._callback(record, "cancel", {"reason": request["reason"]},
+                               on_answer=lambda status_code: self._cancel_answered(order_id, request_id,
+                                                                                   status_code))
+            return {"date": now_iso(), "orderId": order_id, "receipt": request["id"]}
 
-    def _callback(self, record: OrderRecord, tail: str, body: Mapping[str, Any]) -> None:
-        """VTEX calls the marketplace back (vtex-api.md 5.7); wired by hook_routes (None: nobody listens)."""
+    def _asks_marketplace(self, record: OrderRecord) -> bool:
+        endpoint = str(record.data.get("marketplaceServicesEndpoint") or "")
+        return getattr(self, "marketplace_callback", None) is not None and endpoint.startswith(
+            ("http://", "https://")) and bool(record.data.get("marketplaceOrderId"))
+
+    def _cancel_answered(self, order_id: str, request_id: str, status_code: int | None) -> None:
+        """The marketplace's answer to the cancel callback (None: never reached, after the retries)."""
+        with self.lock:
+            record = self.order(order_id)
+            request = next((r for r in record.data.get("cancellationRequests") or [] if r["id"] == request_id), None)
+            if request is None or request_id not in record.cancel_pending:
+                return
+            record.cancel_pending[request_id] = False
+            if status_code is None or status_code >= 500 or status_code == 429:
+                return  # undecided: the request stays pending
+            del record.cancel_pending[request_id]
+            if status_code == 200 and record.data["status"] == "cancel":
+                self._apply_cancel(record, request["reason"])
+                return
+            request.update(deniedBySeller=True, cancellationRequestDenyDate=now_iso(),
+                           deniedBySellerReason=f"marketplace answered HTTP {status_code}" if status_code != 200
+                           else f"order is {record.data['status']}")
+
+    def _apply_cancel(self, record: OrderRecord, reason: str | None) -> None:
+        self._release(record)
+        record.data["cancelReason"] = reason
+        record.data["cancellationData"] = {
+            "RequestedByUser": False,
+            "RequestedBySystem": False,
+            "RequestedBySellerNotification": True,
+            "RequestedByPaymentNotification": False,
+            "Reason": reason,
+            "CancellationDate": now_iso(),
+        }
+        record.window_due = None
+        if record.data["status"] != "cancel":
+            self._move(record, "cancel")
+        self._move(record, "canceled")
+
+    def _callback(self, record: OrderRecord, tail: str, body: Mapping[str, Any],
+                  on_answer: Callable[[int | None], None] | None = None) -> None:
+        """VTEX calls the marketplace back (vtex-api.md 5.7); wired by hook_routes (None: nobody listens).
+        `on_answer` gets the final HTTP status (None: unreachable) from the delivery thread."""
         send = getattr(self, "marketplace_callback", None)
         if send is not None:
-            send(record.data, tail, body)
+            if on_answer is None:
+                send(record.data, tail, body)
+            else:
+                send(record.data, tail, body, on_answer=on_answer)
 
     def _release(self, record: OrderRecord) -> None:
         if record.reserved:

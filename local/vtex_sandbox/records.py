@@ -136,6 +136,8 @@ class OrderRecord:
     window_due: float | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
     returned: bool = False
+    # cancellation requests the marketplace has not decided yet: request id -> its callback is in flight
+    cancel_pending: dict[str, bool] = field(default_factory=dict)
 
 
 Notify = Callable[[str, str, str | None, str | None, str], None]

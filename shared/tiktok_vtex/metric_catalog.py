@@ -75,6 +75,8 @@ CATALOG: tuple[MetricSpec, ...] = (
     MetricSpec("BuyerCancellationNeedsSeller", "vtex_orders", "a buyer cancellation left to the seller; alarm"),
     MetricSpec("ReturnInvoiceNotPosted", "vtex_orders", "a completed refund's Input invoice failed; alarm"),
     MetricSpec("ReturnReplacementNeedsSeller", "vtex_orders", "a replacement return left to the seller; alarm"),
+    MetricSpec("SellerTrackingRefused", "vtex_orders", "seller tracking not sent to TikTok (carrier, package); alarm"),
+    MetricSpec("SellerTrackingSentToTikTok", "vtex_orders", "seller tracking sent to TikTok (ship or update)"),
     # near-real-time stock and price (issue 16)
     MetricSpec("VtexNotificationRefused", "notifications", "a VTEX notification refused (token, body); alarm"),
     MetricSpec("StockReconcileOutOfDate", "stock", "SKUs the nightly stock run found out of date; alarm"),

@@ -703,6 +703,15 @@ class Warehouses(Strict):
     warehouses: list[Warehouse]
 
 
+class ShippingProvider(Strict):
+    id: str
+    name: str
+
+
+class ShippingProviders(Strict):
+    shipping_providers: list[ShippingProvider]
+
+
 class Webhook(Strict):
     event_type: str
     address: str
@@ -743,6 +752,7 @@ SCHEMAS: dict[tuple[str, str], type[Strict]] = {
     ("POST", f"/fulfillment/{V}/packages/search"): PackagePage,
     ("GET", f"/fulfillment/{V}/packages/{{package_id}}"): Package,
     ("POST", f"/fulfillment/{V}/packages/{{package_id}}/ship"): Empty,
+    ("POST", f"/fulfillment/{V}/packages/{{package_id}}/shipping_info/update"): Empty,
     ("GET", f"/fulfillment/{V}/packages/{{package_id}}/shipping_documents"): ShippingDocument,
     ("GET", f"/fulfillment/{V}/packages/{{package_id}}/handover_time_slots"): HandoverSlots,
     ("GET", f"/fulfillment/{V}/orders/{{order_id}}/tracking"): Tracking,
@@ -755,6 +765,7 @@ SCHEMAS: dict[tuple[str, str], type[Strict]] = {
     ("POST", f"/return_refund/{V}/returns/{{return_id}}/approve"): Empty,
     ("POST", f"/return_refund/{V}/returns/{{return_id}}/reject"): Empty,
     ("GET", f"/logistics/{V}/warehouses"): Warehouses,
+    ("GET", f"/logistics/{V}/delivery_options/{{delivery_option_id}}/shipping_providers"): ShippingProviders,
     ("GET", f"/event/{V}/webhooks"): Webhooks,
     ("PUT", f"/event/{V}/webhooks"): Empty,
     ("DELETE", f"/event/{V}/webhooks"): Empty,

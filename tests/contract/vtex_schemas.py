@@ -452,6 +452,16 @@ class Marketplace(Strict):
     isCertified: bool | None
 
 
+class CancellationRequest(Strict):
+    id: str
+    reason: str | None
+    cancellationRequestDate: str
+    requestedByUser: bool
+    deniedBySeller: bool
+    deniedBySellerReason: str | None
+    cancellationRequestDenyDate: str | None
+
+
 class CancellationData(Strict):
     RequestedByUser: bool
     RequestedBySystem: bool
@@ -496,6 +506,7 @@ class OmsOrder(Strict):
     invoicedDate: str | None
     cancelReason: str | None
     cancellationData: CancellationData | None
+    cancellationRequests: list[CancellationRequest] | None
     totals: list[OmsTotal]
     sellers: list[Seller]
     items: list[OmsItem]

@@ -113,6 +113,39 @@ def ship_package(ctx: Ctx) -> dict[str, Any]:  # noqa: PLR0912
     return {}
 
 
+def update_shipping_info(ctx: Ctx) -> dict[str, Any]:
+    """Seller shipping: correct the tracking number / carrier of a package already shipped, while it is on
+    its way (not delivered, not cancelled); the carrier must be one of TikTok's shipping providers."""
+    package = _package(ctx)
+    sb = ctx.sb
+    tracking = ctx.body.get("tracking_number")
+    provider = str(ctx.body.get("shipping_provider_id") or "")
+    if not isinstance(tracking, str) or not tracking.strip() or not provider:
+        raise E.invalid("tracking_number and shipping_provider_id are required")
+    if provider not in PROVIDERS:
+        raise E.invalid("shipping_provider_id is unknown")
+    if package["shipping_type"] != "SELLER":
+        raise E.ApiFail(E.NOT_SELLER_SHIPPING, "Shipping info can only be updated for seller shipping packages")
+    if package["package_status"] == "CANCELLED":
+        raise E.ApiFail(21011003, "The package is cancelled")
+    if not package["_shipped"]:
+        raise E.ApiFail(E.PACKAGE_NOT_SHIPPED, "Ship the package before updating its shipping info")
+    if package["package_status"] == "COMPLETED":
+        raise E.ApiFail(E.PACKAGE_DELIVERED, "The package is delivered; its shipping info can no longer change")
+    if any(p["tracking_number"] == tracking for p in sb.packages.values() if p is not package):
+        raise E.ApiFail(E.DUPLICATE_TRACKING_NUMBER, "Duplicate tracking number")
+    package["tracking_number"] = tracking
+    package["shipping_provider_id"], package["shipping_provider_name"] = provider, PROVIDERS[provider]
+    package["update_time"] = ctx.now
+    for order in (sb.orders[o["id"]] for o in package["orders"]):
+        order.update(tracking_number=tracking, shipping_provider_id=provider, shipping_provider=PROVIDERS[provider],
+                     update_time=ctx.now)
+        for li in order["line_items"]:
+            li.update(tracking_number=tracking, shipping_provider_id=provider,
+                      shipping_provider_name=PROVIDERS[provider])
+    return {}
+
+
 def get_shipping_document(ctx: Ctx) -> dict[str, Any]:
     package = _package(ctx)
     document_type = ctx.query.get("document_type")
@@ -259,6 +292,7 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("POST", f"{F}/packages/search", search_packages),
     Endpoint("GET", f"{F}/packages/{{package_id}}", get_package, body=NONE),
     Endpoint("POST", f"{F}/packages/{{package_id}}/ship", ship_package),
+    Endpoint("POST", f"{F}/packages/{{package_id}}/shipping_info/update", update_shipping_info),
     Endpoint("GET", f"{F}/packages/{{package_id}}/shipping_documents", get_shipping_document, body=NONE),
     Endpoint("GET", f"{F}/packages/{{package_id}}/handover_time_slots", get_handover_time_slots, body=NONE),
     Endpoint("GET", f"{F}/orders/{{order_id}}/tracking", get_tracking, body=NONE),

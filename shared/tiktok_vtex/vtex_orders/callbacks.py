@@ -3,7 +3,9 @@
 - `POST .../orders/{id}/invoice`: an Output invoice goes to the invoice flow (a VtexInvoiceMessage on the
   INVOICE queue: that flow validates the NF-e and is idempotent per access key); an Input (return) invoice
   is recorded. Either way the order records the callback (`vtex_invoice`).
-- `POST .../orders/{id}/invoice/{invoiceNumber}`: tracking added to an invoice: recorded (`vtex_tracking`).
+- `POST .../orders/{id}/invoice/{invoiceNumber}`: tracking added to an invoice: recorded (`vtex_tracking`)
+  and, for a seller-shipped TikTok order, sent to TikTok (seller_tracking; its outcome on `tiktok_tracking`).
+  The invoice sent again with its tracking filled (VTEX's other way) does the same.
 - `POST .../orders/{id}/invoice/{invoiceNumber}/tracking`: courier events: recorded (`vtex_tracking_status`).
 - `POST .../orders/{id}/cancel`: a seller cancellation on TikTok (tiktok_cancel); answered 200 only once
   TikTok accepted it (or the TikTok order is already cancelled): VTEX marks its order canceled only after
@@ -33,6 +35,7 @@ from tiktok_vtex.invoices.models import VtexInvoiceMessage
 from tiktok_vtex.observability import logger, metrics
 from tiktok_vtex.repositories.orders import OrderRepository
 from tiktok_vtex.vtex_orders.intake import describe
+from tiktok_vtex.vtex_orders.seller_tracking import SellerTrackingSender
 from tiktok_vtex.vtex_orders.tiktok_cancel import OrderLog, TikTokCanceller
 
 ORDER_ID = r"^[0-9A-Za-z_-]{1,64}$"
@@ -101,11 +104,12 @@ class MarketplaceCallbacks:
     invoice_queue: Dispatcher
     log: OrderLog | None = None
     clock: Callable[[], float] = time.time
+    tracking: SellerTrackingSender | None = None
     _models: dict[str, type[_Body]] = field(default_factory=lambda: {
         "invoice": CallbackInvoice, "invoice_update": CallbackTracking, "tracking": CallbackTrackingStatus,
         "cancel": CallbackCancel})
 
-    def handle(self, client_hash: str, order_id: str, action: Action, document: Any,  # noqa: PLR0911 (per route)
+    def handle(self, client_hash: str, order_id: str, action: Action, document: Any,
                invoice_number: str | None = None) -> CallbackResult:
         try:
             body = self._models[action].model_validate(document if document is not None else {})
@@ -124,11 +128,21 @@ class MarketplaceCallbacks:
                     body.invoiceNumber, body.type, body.invoiceKey):
                 # the same invoice again (VTEX retried, or sent it again with tracking): already forwarded
                 # (the record is written after the send succeeded), the same receipt answers it
-                return self._ok(client_hash, order_id, f"invoice:{body.type}", body.invoiceNumber)
-            return self._invoice(client_hash, order_id, body)
+                result = self._ok(client_hash, order_id, f"invoice:{body.type}", body.invoiceNumber)
+            else:
+                result = self._invoice(client_hash, order_id, body)
+            if result.status_code == 200 and body.type == "Output" and body.trackingNumber:
+                tracking = CallbackTracking(courier=body.courier, trackingNumber=body.trackingNumber,
+                                            trackingUrl=body.trackingUrl)
+                self._record(client_hash, order_id, "invoice_update", body.invoiceNumber, vtex_tracking={
+                    "invoice_number": body.invoiceNumber, **tracking.model_dump(exclude_none=True)})
+                self._to_tiktok(client_hash, order_id, body.invoiceNumber, tracking)
+            return result
         if isinstance(body, CallbackTracking):
-            return self._record(client_hash, order_id, "invoice_update", invoice_number, vtex_tracking={
+            result = self._record(client_hash, order_id, "invoice_update", invoice_number, vtex_tracking={
                 "invoice_number": invoice_number, **body.model_dump(exclude_none=True)})
+            self._to_tiktok(client_hash, order_id, invoice_number, body)
+            return result
         if isinstance(body, CallbackTrackingStatus):
             return self._record(client_hash, order_id, "tracking", invoice_number, vtex_tracking_status={
                 "invoice_number": invoice_number, "is_delivered": body.isDelivered,
@@ -166,6 +180,14 @@ class MarketplaceCallbacks:
         self.orders.update_existing(client_hash, order_id, **values)
         self._log(client_hash, order_id, f"vtex_callback_{action}", {"invoice_number": invoice_number})
         return self._ok(client_hash, order_id, action, invoice_number)
+
+    def _to_tiktok(self, client_hash: str, order_id: str, invoice_number: str | None, body: CallbackTracking) -> None:
+        """Seller shipping: the tracking to TikTok. A refusal is recorded by the sender (VTEX still gets its
+        200: the tracking is ours now); a transient TikTok failure raises (503: VTEX retries, idempotent)."""
+        if self.tracking is None or not body.trackingNumber:
+            return
+        self.tracking.send(client_hash, order_id, tracking_number=body.trackingNumber, courier=body.courier,
+                           invoice_number=invoice_number)
 
     def _cancel(self, client_hash: str, order_id: str, body: CallbackCancel) -> CallbackResult:
         outcome = self.canceller.cancel(client_hash, order_id, source="vtex_callback", vtex_reason=body.reason)

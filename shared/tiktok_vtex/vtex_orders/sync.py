@@ -104,8 +104,11 @@ class VtexOrderSync:
         if state in INVOICED_STATES:
             return self._invoice(client_hash, order_id, vtex_order)
         if state in CANCELLED_STATES:
+            asked = (vtex_order.model_extra or {}).get("cancellationData")
+            asked = asked if isinstance(asked, dict) else {}
             outcome = self.canceller.cancel(client_hash, order_id, source="vtex_hook",
-                                            vtex_reason=vtex_order.cancelReason)
+                                            vtex_reason=vtex_order.cancelReason or asked.get("Reason"),
+                                            requested_by_user=asked.get("RequestedByUser") is True)
             return f"tiktok_cancel_{outcome.outcome}"
         return "status_recorded"
 

@@ -6,6 +6,8 @@ VTEX only with the outcome of this call). The outcome is stored on the order as 
 cancelled) a repeat answers from the record without calling TikTok again. Refused (shipped, or TikTok's
 own refusal) -> recorded, `VtexCancelRefusedOnTikTok` metric (alarm) and an order-log line: the return
 path applies. Transient TikTok failures raise (the queue retries; the callback answers 5xx so VTEX retries).
+The TikTok reason code follows VTEX's reason and who asked (cancel_reasons; per-client
+`connector_settings.vtex_cancel`), recorded as `vtex_cancel.tiktok_reason` {code, basis}.
 """
 
 from __future__ import annotations
@@ -16,19 +18,20 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import ValidationError
 
 from tiktok_vtex.clients.tiktok.errors import TikTokApiError
+from tiktok_vtex.models.client import ClientSettings
 from tiktok_vtex.observability import logger, metrics
 from tiktok_vtex.repositories.base import ConditionFailed
 from tiktok_vtex.repositories.orders import OrderRepository, SyncState
+from tiktok_vtex.vtex_orders.cancel_reasons import CancelReasonPolicy, policy_of, tiktok_reason
 
 METRIC_REFUSED = "VtexCancelRefusedOnTikTok"
 METRIC_CANCELLED = "VtexCancelSentToTikTok"
 # TikTok accepts a seller cancellation only before the order ships (sandbox and docs: CANCELLABLE).
 TIKTOK_CANCELLABLE = frozenset({"UNPAID", "ON_HOLD", "AWAITING_SHIPMENT"})
 TIKTOK_SHIPPED = frozenset({"PARTIALLY_SHIPPING", "AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED", "COMPLETED"})
-# TikTok's seller reason code for a store-side cancellation (the store could not fulfil the order).
-SELLER_CANCEL_REASON = "seller_cancel_reason_out_of_stock"
 DONE = frozenset({"accepted", "already_cancelled"})
 TIKTOK_CANCEL_DONE = frozenset({"CANCELLATION_REQUEST_SUCCESS", "CANCELLATION_REQUEST_COMPLETE"})
 CANCEL_LEASE_SECONDS = 60  # > one TikTok call at its worst (retry budget + attempt)
@@ -60,10 +63,10 @@ class TikTokCanceller:
     tiktok: Callable[[str], TikTokCancelPort]
     log: OrderLog | None = None
     clock: Callable[[], float] = time.time
-    reason_code: str = SELLER_CANCEL_REASON
+    client_settings: Callable[[str], ClientSettings] | None = None
 
     def cancel(self, client_hash: str, order_id: str, *, source: str,  # noqa: PLR0911 (one per outcome)
-               vtex_reason: str | None = None) -> CancelOutcome:
+               vtex_reason: str | None = None, requested_by_user: bool = False) -> CancelOutcome:
         record = self.orders.get(client_hash, order_id)
         if record is None:
             self._log(client_hash, order_id, "vtex_cancel_unknown_order", {"source": source})
@@ -99,30 +102,49 @@ class TikTokCanceller:
             if done.get("outcome") in DONE:
                 return CancelOutcome(done["outcome"], done.get("detail", ""), done.get("cancel_id"))
             return CancelOutcome("in_progress", "another worker is cancelling this order on TikTok")
+        code, basis = tiktok_reason(vtex_reason, self._policy(client_hash), requested_by_user=requested_by_user)
+        reason = {"code": code, "basis": basis}
+        if basis == "default":
+            logger.info("VTEX cancel reason not mapped: TikTok default reason used",
+                        extra={"client_hash": client_hash, "order_id": order_id, "tiktok_reason": code})
         try:
-            answer = self.tiktok(client_hash).cancel_order(order_id, self.reason_code)
+            answer = self.tiktok(client_hash).cancel_order(order_id, code)
         except TikTokApiError as error:
             if error.retryable:
                 self.orders.update_existing(client_hash, order_id, vtex_cancel_lease=0)
                 raise
             return self._refused(client_hash, order_id, CancelOutcome(
                 "refused", f"TikTok refused the cancellation (code {error.code})"), source, vtex_reason,
-                code=str(error.code))
+                code=str(error.code), tiktok_reason_used=reason)
         cancel_id = str(answer.get("cancel_id") or "") or None
         metrics.add_metric(name=METRIC_CANCELLED, unit=MetricUnit.Count, value=1)
         return self._store(client_hash, order_id, CancelOutcome("accepted", str(answer.get("cancel_status") or ""),
-                                                                cancel_id), source, vtex_reason)
+                                                                cancel_id), source, vtex_reason,
+                           tiktok_reason_used=reason)
+
+    def _policy(self, client_hash: str) -> CancelReasonPolicy:
+        if self.client_settings is None:
+            return CancelReasonPolicy()
+        try:
+            return policy_of(self.client_settings(client_hash))
+        except ValidationError as problem:  # a bad setting must not block the cancellation: documented default
+            logger.error("invalid connector_settings.vtex_cancel: documented default reason used",
+                         extra={"client_hash": client_hash, "errors": problem.error_count()})
+            return CancelReasonPolicy()
 
     def _refused(self, client_hash: str, order_id: str, outcome: CancelOutcome, source: str,
-                 vtex_reason: str | None, code: str | None = None) -> CancelOutcome:
+                 vtex_reason: str | None, code: str | None = None,
+                 tiktok_reason_used: Mapping[str, str] | None = None) -> CancelOutcome:
         metrics.add_metric(name=METRIC_REFUSED, unit=MetricUnit.Count, value=1)
         logger.error("VTEX cancellation could not be applied on TikTok",
                      extra={"client_hash": client_hash, "order_id": order_id, "outcome": outcome.outcome,
                             "detail": outcome.detail})
-        return self._store(client_hash, order_id, outcome, source, vtex_reason, code=code)
+        return self._store(client_hash, order_id, outcome, source, vtex_reason, code=code,
+                           tiktok_reason_used=tiktok_reason_used)
 
     def _store(self, client_hash: str, order_id: str, outcome: CancelOutcome, source: str,
-               vtex_reason: str | None, code: str | None = None) -> CancelOutcome:
+               vtex_reason: str | None, code: str | None = None,
+               tiktok_reason_used: Mapping[str, str] | None = None) -> CancelOutcome:
         now = int(self.clock())
         entry = {"outcome": outcome.outcome, "detail": outcome.detail[:500], "source": source, "at": now}
         if outcome.cancel_id:
@@ -131,6 +153,8 @@ class TikTokCanceller:
             entry["code"] = code
         if vtex_reason:
             entry["vtex_reason"] = vtex_reason[:300]
+        if tiktok_reason_used:
+            entry["tiktok_reason"] = dict(tiktok_reason_used)
         try:  # a DONE outcome is never replaced (a late refusal of a racing caller must not undo it)
             self.orders.set_attributes(
                 client_hash, order_id, vtex_cancel=entry, vtex_cancel_lease=0,

@@ -99,6 +99,13 @@ def webhook_app(handler: Any) -> Flask:
         answer = handler.lambda_handler(event, LambdaContextStub())
         return Response(answer["body"], status=answer["statusCode"], content_type="application/json")
 
+    @app.post("/vtex/marketplace/<path:rest>")
+    def marketplace(rest: str) -> Response:
+        # VTEX's callbacks to the orders' marketplaceServicesEndpoint: a marketplace that accepts them (VTEX
+        # cancels an order only after this 200); the real VTEX-MARKETPLACE is driven in tests/integration/vtexorders
+        body = json.dumps({"date": "2026-12-01T00:00:00Z", "orderId": rest.split("/")[2], "receipt": "accepted"})
+        return Response(body, status=200, content_type="application/json")
+
     return app
 
 
@@ -172,6 +179,9 @@ def flow(stack: Any, function_env: Callable[[str], dict[str, str]], stack_env: d
 
     monkeypatch.setattr(orders_wiring.OrdersWiring, "tiktok", tiktok)
     base_url, stop = serve_in_thread(webhook_app(webhook_handler))
+    monkeypatch.setenv("PUBLIC_BASE_URL", base_url)  # orders name it as their marketplaceServicesEndpoint
+    get_settings.cache_clear()
+    orders_wiring.wiring.cache_clear()
     yield FlowWorld(stack, stack_env, tiktok_sandbox, vtex_sandbox, sandbox, http, base_url + "/tiktok/webhook",
                     {"orders": orders_handler, "worker": worker}, client_hash, shop_id, catalog)
     stop()

@@ -35,8 +35,8 @@ def test_paid_order_pushed_twice_becomes_one_authorized_vtex_order(flow: FlowWor
         [(str(first["id"]), 2), (str(second["id"]), 1)])
     # issue 15: the endpoint carries the client's callback token (tiktok_vtex.vtex_orders.callback_auth)
     token = callback_token(flow.stack_env["INTERNAL_WEBHOOK_SECRET"], flow.client_hash)
-    assert detail["marketplaceServicesEndpoint"] == \
-        f"http://127.0.0.1:3000/vtex/marketplace/{flow.client_hash}.{token}"
+    public_base = flow.webhook_url.removesuffix("/tiktok/webhook")  # PUBLIC_BASE_URL (the flow's server)
+    assert detail["marketplaceServicesEndpoint"] == f"{public_base}/vtex/marketplace/{flow.client_hash}.{token}"
     record = _orders(flow).get(flow.client_hash, order["id"])
     assert record is not None and record.sync_state == SyncState.AUTHORIZED
     assert record.vtex_order == vtex_order["orderId"] and record.status == "AWAITING_SHIPMENT"

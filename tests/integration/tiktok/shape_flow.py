@@ -123,6 +123,9 @@ def run_flow(tt: Env, http_factory: Callable[[Recorder], httpx.Client]) -> Recor
         no_invoice["packages"][0]["id"],
         self_shipment={"tracking_number": "AA123456789BR", "shipping_provider_id": "7117858858072016686"},
     )
+    client.get_shipping_providers(no_invoice["delivery_option_id"])
+    client.update_shipping_info(no_invoice["packages"][0]["id"], tracking_number="AA123456780BR",
+                                shipping_provider_id="7117859084333745966")
     client.get_package(package_id)
     client.get_shipping_document(package_id, "SHIPPING_LABEL")
     tt.post(f"/sandbox/orders/{order['id']}/status", {"status": "DELIVERED"})

@@ -110,6 +110,8 @@ def sandbox(served_sandbox: Sandbox, hook_receiver: HookReceiver) -> Sandbox:
     )
     hook_receiver.calls.clear()
     hook_receiver.statuses.clear()
+    hook_receiver.callbacks.clear()
+    hook_receiver.callback_statuses.clear()
     return served_sandbox
 
 
@@ -150,11 +152,18 @@ def client(make_client: Callable[..., VtexClient]) -> VtexClient:
     return make_client()
 
 
+# Where the orders these tests place want VTEX's marketplace callbacks (invoice, tracking, cancel): the hook
+# receiver's `/vtex/marketplace` route once it runs (a cancel waits for the marketplace's 200).
+MARKETPLACE = {"endpoint": "http://127.0.0.1:9/vtex/marketplace/test"}
+
+
 @dataclass
 class HookReceiver:
     url: str
     calls: list[dict[str, Any]] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)  # scripted answers, then 200
+    callbacks: list[dict[str, Any]] = field(default_factory=list)  # marketplace callbacks (path, body)
+    callback_statuses: list[int] = field(default_factory=list)  # scripted answers, then 200
 
     def wait_for(self, predicate: Callable[[list[dict[str, Any]]], bool], timeout: float = 5.0) -> None:
         deadline = time.monotonic() + timeout
@@ -179,8 +188,15 @@ def hook_receiver() -> Iterator[HookReceiver]:
         status = receiver.statuses.pop(0) if receiver.statuses else 200
         return "", status
 
+    @app.post("/vtex/marketplace/test/<path:rest>")
+    def marketplace(rest: str) -> tuple[str, int]:
+        receiver.callbacks.append({"path": rest, "body": request.get_json()})
+        status = receiver.callback_statuses.pop(0) if receiver.callback_statuses else 200
+        return '{"date": "2026-12-01T00:00:00Z", "orderId": "x", "receipt": "r"}', status
+
     base_url, stop = serve_in_thread(app)
     receiver.url = base_url + "/vtex/orderhook"
+    MARKETPLACE["endpoint"] = base_url + "/vtex/marketplace/test"
     try:
         yield receiver
     finally:

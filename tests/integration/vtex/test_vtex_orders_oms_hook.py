@@ -19,6 +19,8 @@ from tiktok_vtex.clients.vtex import (
 )
 from tiktok_vtex.clients.vtex.models import MarketplaceOrder
 
+from .conftest import MARKETPLACE
+
 CEP = "01310-100"
 
 
@@ -52,7 +54,7 @@ def build_order(
         )
     order = {
         "marketplaceOrderId": marketplace_id,
-        "marketplaceServicesEndpoint": "http://127.0.0.1:3000/vtex",
+        "marketplaceServicesEndpoint": MARKETPLACE["endpoint"],
         "marketplacePaymentValue": sum(i["price"] * i["quantity"] for i in items)
         + sum(li["price"] for li in logistics),
         "items": items,
@@ -275,13 +277,50 @@ def test_cancel_releases_the_reservation(client: VtexClient, sandbox, hook_recei
     assert reservations(sandbox, 880415) == (total, 1)
     receipt = client.cancel_order(placed.orderId, "Cliente desistiu")
     assert receipt.orderId == placed.orderId
+    # canceled once the marketplace answered the cancel callback 200 (the receiver does)
+    hook_receiver.wait_for(lambda calls: any(c["body"].get("State") == "canceled" for c in calls))
     canceled = client.get_order(placed.orderId)
     assert canceled.status == "canceled" and canceled.cancelReason == "Cliente desistiu"
     assert reservations(sandbox, 880415) == (total, 0)
-    hook_receiver.wait_for(lambda calls: any(c["body"].get("State") == "canceled" for c in calls))
     assert hook_receiver.states(placed.orderId) == ["canceled"]  # the filter holds
+    [callback] = hook_receiver.callbacks
+    assert callback["path"] == "pvt/orders/576000000000000006/cancel" and callback["body"] == {
+        "reason": "Cliente desistiu"}
     with pytest.raises(VtexNotFound):
         client.get_order("TTK-nope-01")
+
+
+def _wait_idle(sandbox) -> None:
+    deadline = time.monotonic() + 5
+    while not sandbox.get("/sandbox/state/marketplace/deliveries")["idle"]:
+        assert time.monotonic() < deadline, "marketplace callbacks still pending"
+        time.sleep(0.01)
+
+
+def test_the_marketplace_answer_decides_the_cancellation(client: VtexClient, sandbox, hook_receiver) -> None:
+    total, _ = reservations(sandbox, 880416)
+    placed = client.place_order(build_order(client, "576000000000000016", [(880416, 1)]))
+    hook_receiver.callback_statuses[:] = [409]  # the marketplace refuses (TikTok: already shipped)
+    client.cancel_order(placed.orderId, "Sem estoque")
+    _wait_idle(sandbox)
+    kept = client.get_order(placed.orderId)  # waits in "Canceling" with its stock held; not canceled
+    assert kept.status == "cancel" and reservations(sandbox, 880416) == (total, 1)
+    [denied] = kept.model_extra["cancellationRequests"]
+    assert denied["deniedBySeller"] is True and "409" in denied["deniedBySellerReason"]
+    assert len(hook_receiver.callbacks) == 1  # a 4xx is the marketplace's answer: not retried
+
+    hook_receiver.callback_statuses[:] = [503, 503, 503]  # unreachable through every retry: undecided
+    client.cancel_order(placed.orderId, "Sem estoque")
+    _wait_idle(sandbox)
+    pending = client.get_order(placed.orderId)
+    assert pending.status == "cancel" and len(hook_receiver.callbacks) == 4
+    assert pending.model_extra["cancellationRequests"][-1]["deniedBySeller"] is False
+
+    client.cancel_order(placed.orderId, "Sem estoque")  # VTEX asks again: the same request, now answered 200
+    _wait_idle(sandbox)
+    done = client.get_order(placed.orderId)
+    assert done.status == "canceled" and reservations(sandbox, 880416) == (total, 0)
+    assert len(done.model_extra["cancellationRequests"]) == 2 and len(hook_receiver.callbacks) == 5
 
 
 def test_orders_hook_config_ping_get_delete(client: VtexClient, hook_receiver) -> None:

@@ -46,6 +46,7 @@ _TABLE: dict[tuple[str, str], str] = {
     ("POST", "/fulfillment/{version}/packages/search"): "202309",
     ("GET", "/fulfillment/{version}/packages/{package_id}"): "202309",
     ("POST", "/fulfillment/{version}/packages/{package_id}/ship"): "202309",
+    ("POST", "/fulfillment/{version}/packages/{package_id}/shipping_info/update"): "202309",
     ("GET", "/fulfillment/{version}/packages/{package_id}/shipping_documents"): "202309",
     ("GET", "/fulfillment/{version}/packages/{package_id}/handover_time_slots"): "202309",
     ("GET", "/fulfillment/{version}/orders/{order_id}/tracking"): "202309",
@@ -60,6 +61,7 @@ _TABLE: dict[tuple[str, str], str] = {
     ("POST", "/return_refund/{version}/returns/{return_id}/reject"): "202309",
     # logistics
     ("GET", "/logistics/{version}/warehouses"): "202309",
+    ("GET", "/logistics/{version}/delivery_options/{delivery_option_id}/shipping_providers"): "202309",
     # event
     ("GET", "/event/{version}/webhooks"): "202309",
     ("PUT", "/event/{version}/webhooks"): "202309",

@@ -53,6 +53,15 @@ class FulfillmentApi(ClientCore):
             body=body,
         )
 
+    def update_shipping_info(self, package_id: str, *, tracking_number: str, shipping_provider_id: str) -> Json:
+        """Seller shipping: the tracking number / carrier of a package already shipped."""
+        return self._data(
+            "POST",
+            "/fulfillment/{version}/packages/{package_id}/shipping_info/update",
+            path_params={"package_id": package_id},
+            body={"tracking_number": tracking_number, "shipping_provider_id": shipping_provider_id},
+        )
+
     def get_shipping_document(
         self,
         package_id: str,
