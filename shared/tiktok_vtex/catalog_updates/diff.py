@@ -110,8 +110,9 @@ class FeedDiff:
     def compare(self, new_items: Iterable[Mapping[str, Any]]) -> Iterator[ItemChange]:
         seen: set[str] = set()
         counts = self.summary.counts
+        previous = self.previous
         for item in new_items:
-            found = self._fingerprint(item)
+            found = self._fingerprint(item, previous)
             if found is None:
                 self.summary.invalid.append(str(item.get("position", "?")))
                 continue
@@ -120,8 +121,8 @@ class FeedDiff:
                 self.summary.duplicates.append(item_id)
                 continue
             seen.add(item_id)
-            old = self.previous.get(item_id)
-            if old is not None and old.digest == new.digest:  # the common case: nothing else to compute
+            old = previous.get(item_id)
+            if new is old:  # the common case (the same content: the stored fingerprint came back)
                 counts["unchanged"] += 1
                 yield ItemChange(ChangeKind.UNCHANGED, item_id, new.group_id, stored=new)
                 continue
