@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from tiktok_vtex.catalog_updates.fingerprint import Fingerprint, Fingerprinter
 
@@ -45,8 +45,10 @@ class Route(StrEnum):
     REGROUP = "regroup"            # moved to another item_group_id: reported, handled by the caller
 
 
-@dataclass(frozen=True)
-class ItemChange:
+class ItemChange(NamedTuple):
+    """One item's outcome (a NamedTuple, not a frozen dataclass: one is built per item of a 100,000-item
+    feed, and a frozen dataclass's __init__ cost more than comparing the item)."""
+
     kind: ChangeKind
     item_id: str
     group_id: str

@@ -57,3 +57,17 @@ def test_an_unchanged_item_gets_its_stored_fingerprint_and_a_changed_one_a_new_o
     assert changes["A"].stored is state["A"]
     assert changes["B"].stored is not state["B"] and changes["B"].changed_fields == {"price"}
     assert Fingerprinter()(new[1]) == ("B", changes["B"].stored)  # what a full fingerprint of it gives
+
+
+def test_raw_digest_shortcut_and_records_without_it() -> None:
+    item = {"id": "A", "title": "Camiseta", "price": "49.90 BRL", "additional_image_link": ["https://i/1.jpg"]}
+    [(_, stored)] = digest_items([item]).items()
+    assert len(stored.raw_digest) == 16
+    assert Fingerprinter()(dict(item), {"A": stored}) == ("A", stored)
+    # a state written before raw digests existed: the canonical digest still finds the item unchanged
+    record = {k: v for k, v in stored.as_record().items() if k != "raw_digest"}
+    legacy = type(stored).from_record(record)
+    assert legacy.raw_digest == b"" and Fingerprinter()(dict(item), {"A": legacy})[1] is legacy
+    # a text holding the field separator never takes the shortcut (the canonical digest decides)
+    forged = {**item, "title": "Camiseta\x00"}
+    assert Fingerprinter()(forged)[1].raw_digest == b""
