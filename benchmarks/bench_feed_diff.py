@@ -11,10 +11,17 @@ fresh interpreter so its peak RSS is its own.
 
 The changed items are a mix of title, price and availability edits; the benchmark checks the diff finds
 exactly the planted changes. Targets: ours <= 1.5x plain, peak RSS <= 150 MB. Reported, not asserted.
+
+Also reported: the TikTok writes the demo-size change makes (the demo scenario 85's changed feed: a title,
+a price, an item removed, an image added), from the diff's routes as `compare_feeds` sends them, next to a
+full re-upload of the same feed. The demo scenario and tests/integration/catalog/test_catalog_updates.py
+check the same counts against the TikTok sandbox.
 """
 
 from __future__ import annotations
 
+import importlib
+import math
 import re
 import sys
 import tempfile
@@ -82,6 +89,33 @@ print(repr({"seconds": elapsed, "state_seconds": state_s, "counts": differ.summa
 """
 
 
+def demo_calls() -> dict[str, int]:
+    """TikTok writes of the demo-size change next to a full re-upload (see the module doc)."""
+    from local.fixtures import demo_feed as fixture
+    from tiktok_vtex.catalog.feed import FeedReader
+    from tiktok_vtex.catalog_updates.diff import ChangeKind, FeedDiff, Route, digest_items
+
+    scenario = importlib.import_module("local.demo.scenarios.85_catalog_updates")
+    listed = fixture.demo_feed("https://img.example.com.br")
+    changed, _ = scenario.changed_feed(listed)
+
+    def raw(xml: str) -> list[dict]:
+        return [fields for _, fields in FeedReader(xml.encode()).raw_items()]
+
+    old = raw(listed)
+    changes = list(FeedDiff(digest_items(old)).compare(raw(changed)))
+    old_groups = {c.group_id for c in changes if c.kind is not ChangeKind.ADDED}
+    kept = {c.group_id for c in changes if c.kind is not ChangeKind.REMOVED}
+    edited = {c.group_id for c in changes if Route.PRODUCT_EDIT in c.routes
+              or (c.kind is ChangeKind.ADDED and c.group_id in old_groups)}
+    gone = {c.group_id for c in changes if c.kind is ChangeKind.REMOVED} - kept
+    return {"partial_edits": len(edited), "deactivate_calls": math.ceil(len(gone) / 20), "full_edits": 0,
+            "price_flow_skus": sum(Route.PRICE in c.routes for c in changes),
+            "stock_flow_skus": sum(Route.STOCK in c.routes for c in changes),
+            "full_reupload_edits": len(kept), "full_reupload_skus": sum(c.kind is not ChangeKind.REMOVED
+                                                                        for c in changes)}
+
+
 def run(smoke: bool = False, items: int | None = None, repeats: int | None = None) -> dict[str, float]:
     items = items or (2_000 if smoke else 100_000)
     repeats = repeats or (1 if smoke else 3)
@@ -111,6 +145,12 @@ def run(smoke: bool = False, items: int | None = None, repeats: int | None = Non
           f"ratio {figures['ratio']:.2f}x (state from the old feed: {last['state_seconds']:.2f} s)")
     print(f"  found {found} (planted {planted}): {'exact' if exact else 'MISMATCH'}; "
           f"{counts['unchanged']:,} unchanged, {last['duplicates']} duplicate ids in the new feed")
+    calls = demo_calls()
+    figures["demo_calls"] = calls
+    print(f"  demo-size change: {calls['partial_edits']} partial edits, {calls['deactivate_calls']} deactivation "
+          f"call, {calls['full_edits']} full edits, {calls['price_flow_skus']} SKU(s) to the price flow, "
+          f"{calls['stock_flow_skus']} to the stock flow; a full re-upload: {calls['full_reupload_edits']} full "
+          f"edits (PUT, each re-audited) carrying {calls['full_reupload_skus']} SKUs")
     met = figures["ratio"] <= TARGET_RATIO and rss_mb <= TARGET_RSS_MB
     print(f"  targets: <= {TARGET_RATIO}x and <= {TARGET_RSS_MB} MB: {'met' if met else 'NOT met'}"
           f"{' [smoke size: indicative only]' if smoke else ''}")
