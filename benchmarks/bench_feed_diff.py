@@ -20,9 +20,11 @@ check the same counts against the TikTok sandbox.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import math
 import re
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -116,6 +118,16 @@ def demo_calls() -> dict[str, int]:
                                                                         for c in changes)}
 
 
+def _demo_calls_in_child() -> dict[str, int]:
+    """demo_calls in its own interpreter: importing the demo fixtures here would raise this process's RSS, which
+    the benchmarks' later children inherit as their peak-RSS floor (Linux keeps ru_maxrss across exec)."""
+    env = {"PYTHONPATH": f"{ROOT}:{ROOT / 'shared'}", "PATH": "/usr/bin:/bin"}
+    code = "from benchmarks.bench_feed_diff import demo_calls; print(repr(demo_calls()))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env,
+                            cwd=ROOT)
+    return ast.literal_eval(result.stdout.strip())
+
+
 def run(smoke: bool = False, items: int | None = None, repeats: int | None = None) -> dict[str, float]:
     items = items or (2_000 if smoke else 100_000)
     repeats = repeats or (1 if smoke else 3)
@@ -151,7 +163,7 @@ def run(smoke: bool = False, items: int | None = None, repeats: int | None = Non
           f"(state from the old feed: {last['state_seconds']:.2f} s)")
     print(f"  found {found} (planted {planted}): {'exact' if exact else 'MISMATCH'}; "
           f"{counts['unchanged']:,} unchanged, {last['duplicates']} duplicate ids in the new feed")
-    calls = demo_calls()
+    calls = _demo_calls_in_child()
     figures["demo_calls"] = calls
     print(f"  demo-size change: {calls['partial_edits']} partial edits, {calls['deactivate_calls']} deactivation "
           f"call, {calls['full_edits']} full edits, {calls['price_flow_skus']} SKU(s) to the price flow, "
