@@ -96,7 +96,9 @@ def compare(message: CompareFeeds, deps: UpdateWiring) -> dict[str, Any]:
         return _refused(deps, message.client_hash, 422, "feed_unreadable", str(error))
     for name, value in (("CatalogItemsChanged", report.counts.get("changed", 0)),
                         ("CatalogProductEditsQueued", report.product_edits),
-                        ("CatalogDeactivationsQueued", report.deactivations)):
+                        ("CatalogDeactivationsQueued", report.deactivations),
+                        ("CatalogEditsUnderReview", len(report.under_review)),
+                        ("CatalogEditsSendingToAudit", report.audit_edits)):
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     logger.info("feeds compared", extra={"client_hash": message.client_hash, "run_id": report.run_id,
                                          **report.as_log()})
@@ -116,7 +118,9 @@ def handle_record(payload: Any, deps: UpdateWiring) -> dict[str, Any]:
     context = deps.group_context(message.client_hash, message.warehouse_id, tiktok)
     outcome = update_group(context, message, api=tiktok, skus=deps.sync.products, state=deps.state, clock=time.time)
     metrics.add_metric(name=f"CatalogProductUpdate{outcome.status.capitalize()}", unit=MetricUnit.Count, value=1)
-    return {"status": outcome.status, "product_id": outcome.product_id}
+    if outcome.under_review is not None:
+        metrics.add_metric(name="CatalogProductUpdateUnderReview", unit=MetricUnit.Count, value=1)
+    return {"status": outcome.status, "product_id": outcome.product_id, "under_review": outcome.under_review}
 
 
 def record_handler(record: SQSRecord) -> dict[str, Any]:

@@ -207,10 +207,11 @@ def build_item(raw: dict[str, Any], position: int) -> FeedRecord:
 _G, _PLAIN, _LIST, _ATOM_LINK, _IGNORED = range(5)
 
 
-def _classify(tag: Any, cache: dict[Any, tuple[str, int]]) -> tuple[str, int]:
-    """(attribute name, kind) of a child tag, computed once per distinct tag."""
+def _classify(tag: Any, cache: dict[Any, Any]) -> Any:
+    """How a child tag is read, computed once per distinct tag: a `g:` attribute's name (a str: nearly
+    every child of a Merchant Center item), else (attribute name, kind)."""
     if not isinstance(tag, str):
-        hit = ("", _IGNORED)  # comments, processing instructions
+        hit: Any = ("", _IGNORED)  # comments, processing instructions
     else:
         ns, name = (tag[1:].split("}", 1) if tag[:1] == "{" else (None, tag))
         if ns not in (G_NS, None, ATOM_NS):
@@ -218,7 +219,7 @@ def _classify(tag: Any, cache: dict[Any, tuple[str, int]]) -> tuple[str, int]:
         elif name in _REPEATED:
             hit = (name, _LIST)
         elif ns == G_NS:
-            hit = (name, _G)
+            hit = name
         elif name == "link":
             hit = (name, _ATOM_LINK)
         else:
@@ -227,7 +228,7 @@ def _classify(tag: Any, cache: dict[Any, tuple[str, int]]) -> tuple[str, int]:
     return hit
 
 
-def _read_fields(element: etree._Element, cache: dict[Any, tuple[str, int]]) -> dict[str, Any]:
+def _read_fields(element: etree._Element, cache: dict[Any, Any]) -> dict[str, Any]:
     """An item's children -> {attribute name: text} (lists for repeated attributes). `g:` wins over
     the plain name; Atom's `<link href>` (rel alternate), `<summary>` / `<content>` are read as link and
     description. Structured attributes (g:shipping) are not read."""
@@ -235,20 +236,21 @@ def _read_fields(element: etree._Element, cache: dict[Any, tuple[str, int]]) -> 
     plain: dict[str, Any] | None = None
     get = cache.get
     for child in element:
-        hit = get(child.tag) or _classify(child.tag, cache)
-        if hit[1] == _G:  # nearly every child of a Merchant Center item: one lookup, one store
-            raw[hit[0]] = child.text
+        tag = child.tag
+        hit = get(tag) or _classify(tag, cache)
+        if hit.__class__ is str:  # a g: attribute: one lookup, one store
+            raw[hit] = child.text
             continue
-        kind = hit[1]
-        if kind == _IGNORED:
-            continue
+        name, kind = hit
         if kind == _LIST:
-            raw.setdefault(hit[0], []).append(child.text or "")
+            raw.setdefault(name, []).append(child.text or "")
+            continue
+        if kind == _IGNORED:
             continue
         if plain is None:
             plain = {}
         if kind == _PLAIN:
-            plain.setdefault(hit[0], child.text)
+            plain.setdefault(name, child.text)
             continue
         href = child.get("href")  # _ATOM_LINK
         if href is None:
@@ -297,7 +299,7 @@ class FeedReader:
             self._stream, events=("end",), tag=_ITEM_TAGS, resolve_entities=False, load_dtd=False,
             no_network=True, huge_tree=False, remove_comments=True, remove_pis=True,
         )
-        cache: dict[Any, tuple[str, int]] = {}
+        cache: dict[Any, Any] = {}
         position = 0
         try:
             for _, element in context:

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict
+from pydantic_core import to_json
 
 from .feed import build_item, duplicate
 from .markup import clean_text
@@ -49,7 +50,9 @@ class ProductGroup(BaseModel):
         return cls(key=data["key"], items=tuple(items), errors=tuple(errors))
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# pydantic-core's JSON encoder (Rust): compact UTF-8 like json.dumps(ensure_ascii=False) but about 3x faster on
+# the raw items of a 100,000-item feed, where json's encoder was a quarter of the producer's split pass.
+_dumps = to_json
 
 
 def raw_group_key(raw: dict[str, Any]) -> str:
@@ -66,6 +69,8 @@ class Grouper:
         self._end = 0
         self._raw: bool | None = None
         self._ids: set[str] = set()
+        self._pending: list[bytes] = []  # written to the spool in ~1 MB batches (one write per item was slow)
+        self._pending_bytes = 0
         self.items = 0
 
     def __enter__(self) -> Grouper:
@@ -78,17 +83,30 @@ class Grouper:
         self._spool.close()
 
     def _store(self, key: str, data: bytes, raw: bool) -> None:
-        if self._raw is not None and self._raw != raw:
-            raise ValueError("a Grouper holds validated items or raw items, not both")
-        self._raw = raw
-        self._spool.write(data)
+        """Spools one entry followed by a comma, so a group's entries that are adjacent in the spool (the
+        variants of a product usually are) are read back in one read, already comma-separated."""
+        if self._raw is not raw:
+            if self._raw is not None:
+                raise ValueError("a Grouper holds validated items or raw items, not both")
+            self._raw = raw
+        size = len(data) + 1
+        self._pending.append(data)
+        self._pending_bytes += size
+        if self._pending_bytes > 1 << 20:
+            self._flush()
         positions = self._offsets.get(key)
         if positions is None:
             positions = self._offsets[key] = array("q")
         positions.append(self._end)
-        positions.append(len(data))
-        self._end += len(data)
+        positions.append(size)
+        self._end += size
         self.items += 1
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._pending.append(b"")
+            self._spool.write(b",".join(self._pending))
+            self._pending, self._pending_bytes = [], 0
 
     def add(self, item: FeedItem) -> None:
         self._store(item.group_key, item.model_dump_json(exclude_defaults=True).encode(), raw=False)
@@ -107,8 +125,8 @@ class Grouper:
             if item_id in self._ids:
                 return duplicate(position, item_id)
             self._ids.add(item_id)
-        key = raw_group_key(raw) or f"#{position}"
-        self._store(key, b'{"position":%d,"fields":%s}' % (position, _dumps(raw).encode()), raw=True)
+        key = clean_text(raw.get("item_group_id")) or item_id or f"#{position}"  # raw_group_key, id read once
+        self._store(key, b'{"position":%d,"fields":%s}' % (position, _dumps(raw)), raw=True)
         return None
 
     def __len__(self) -> int:
@@ -119,14 +137,21 @@ class Grouper:
 
     def messages(self) -> Iterator[tuple[str, bytes]]:
         """(group key, JSON body of the group) in feed order; the body reads as a ProductGroup."""
+        self._flush()
         spool = self._spool
         field = b',"raw":[' if self._raw else b',"items":['
         for key, positions in self._offsets.items():
             parts = []
-            for i in range(0, len(positions), 2):
-                spool.seek(positions[i])
-                parts.append(spool.read(positions[i + 1]))
-            yield key, b'{"key":' + json.dumps(key).encode() + field + b",".join(parts) + b"]}"
+            start, end = positions[0], positions[0] + positions[1]
+            for i in range(2, len(positions), 2):
+                if positions[i] != end:
+                    spool.seek(start)
+                    parts.append(spool.read(end - start))
+                    start = positions[i]
+                end = positions[i] + positions[i + 1]
+            spool.seek(start)
+            parts.append(spool.read(end - start - 1))  # without the last entry's comma
+            yield key, b'{"key":' + json.dumps(key).encode() + field + b"".join(parts) + b"]}"
         spool.seek(self._end)
 
     def groups(self) -> Iterator[ProductGroup]:

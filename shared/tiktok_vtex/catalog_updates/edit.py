@@ -27,7 +27,7 @@ from tiktok_vtex.catalog.preflight import preflight
 from tiktok_vtex.catalog_updates.messages import DeactivateProducts, RestoreItems, UpdateProductGroup
 from tiktok_vtex.clients.tiktok.errors import TikTokValidationError
 from tiktok_vtex.repositories.feed_state import FeedStateRepository
-from tiktok_vtex.repositories.products import ProductRepository
+from tiktok_vtex.repositories.products import ProductRepository, SellerSku
 
 # feed field -> the partial-edit fields it feeds (fields not listed, like link or mpn, change nothing on TikTok)
 FIELD_KEYS: Mapping[str, frozenset[str]] = {
@@ -54,6 +54,25 @@ FIELD_KEYS: Mapping[str, frozenset[str]] = {
     "product_type": frozenset({"category_id", "product_attributes"}),
 }
 AUDITED_KEYS = frozenset({"title", "description", "main_images", "category_id", "brand_id"})
+# What pushes 37 (audit.status) and 5 (status) record on the SKU rows while TikTok reviews a product: an edit
+# then lands on a product whose review is not over (TikTok reviews the edited version again).
+UNDER_REVIEW_AUDIT = frozenset({"AUDITING"})
+UNDER_REVIEW_STATUS = frozenset({"PENDING"})
+
+
+def under_review(rows: Iterable[SellerSku]) -> str | None:
+    """The recorded audit state that puts the product under review (e.g. "audit AUDITING"), else None."""
+    for row in rows:
+        if row.audit_status in UNDER_REVIEW_AUDIT:
+            return f"audit {row.audit_status}"
+        if row.product_status in UNDER_REVIEW_STATUS:
+            return f"status {row.product_status}"
+    return None
+
+
+def sends_to_audit(changed: Mapping[str, Iterable[str]]) -> bool:
+    """Whether the partial edit for these changed feed fields touches what TikTok audits again."""
+    return bool(edit_keys(changed) & AUDITED_KEYS)
 
 
 class EditApi(Protocol):
@@ -74,7 +93,8 @@ class EditOutcome:
     added_skus: dict[str, str] = field(default_factory=dict)
     removed_skus: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
-    audit: bool = False
+    audit: bool = False               # the edit sent audited fields: TikTok reviews the product again
+    under_review: str | None = None   # the product was under review when the edit was attempted
 
 
 def edit_keys(changed: Mapping[str, Iterable[str]]) -> set[str]:
@@ -105,6 +125,7 @@ def update_group(ctx: GroupContext, message: UpdateProductGroup, *, api: EditApi
     group = ProductGroup.from_message(message.group)
     outcome = EditOutcome(product_id=message.product_id, status="unchanged")
     rows = skus.find_by_tiktok_product(message.product_id, ctx.client_hash)
+    outcome.under_review = under_review(rows)  # checked before the edit, reported with its outcome
     sku_ids = {r.seller_sku: str(r.tik_tok_sku_id) for r in rows if r.tik_tok_sku_id}
     keys = edit_keys(message.changed)
     if message.added:
@@ -223,4 +244,4 @@ def _log(ctx: GroupContext, message: UpdateProductGroup, outcome: EditOutcome, *
     ctx.log.append(ctx.client_hash, kind, message.product_id, {
         "run_id": message.run_id, "fields": outcome.fields, "changed": message.changed,
         "added_skus": outcome.added_skus, "removed_skus": outcome.removed_skus, "reasons": outcome.reasons,
-        "back_to_audit": outcome.audit, **extra})
+        "back_to_audit": outcome.audit, "under_review": outcome.under_review, **extra})

@@ -18,6 +18,10 @@ One pass over the new feed: every raw item is fingerprinted and compared (FeedDi
   again if it had been deactivated, its stock handed to the stock flow;
 * an item moved to another item_group_id -> reported (`product_update_refused`), its state not advanced.
 
+Audit awareness: an edit queued for a product under review (its SKU rows' audit state from pushes 37 / 5:
+AUDITING, PENDING) is listed in the report (`under_review`), and edits that touch audited fields are counted
+(`audit_edits`: TikTok reviews the product again); the consumer checks the state again before the edit.
+
 Nothing is stored for what was not taken: the next run compares it again.
 """
 
@@ -34,6 +38,7 @@ from tiktok_vtex.catalog.feed import FeedReader
 from tiktok_vtex.catalog.grouping import Grouper
 from tiktok_vtex.catalog.messages import LIST_GROUP
 from tiktok_vtex.catalog_updates.diff import ChangeKind, FeedDiff, ItemChange, Route, digest_items
+from tiktok_vtex.catalog_updates.edit import sends_to_audit, under_review
 from tiktok_vtex.catalog_updates.fingerprint import Fingerprint
 from tiktok_vtex.catalog_updates.messages import DEACTIVATE_BATCH, DEACTIVATE_PRODUCTS, RESTORE_ITEMS, UPDATE_GROUP
 from tiktok_vtex.dispatch import Dispatcher
@@ -64,11 +69,15 @@ class UpdateReport:
     restored: int = 0
     stored: int = 0
     refused: list[dict[str, str]] = field(default_factory=list)
+    # Audit awareness: edits of products under review (per pushes 5 / 37), and edits TikTok will audit again.
+    under_review: list[dict[str, Any]] = field(default_factory=list)
+    audit_edits: int = 0
     duplicates: int = 0
     invalid: int = 0
 
     def as_log(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "run_id"} | {"refused": self.refused[:50]}
+        return {k: v for k, v in self.__dict__.items() if k != "run_id"} | {"refused": self.refused[:50],
+                                                                              "under_review": self.under_review[:50]}
 
 
 @dataclass
@@ -245,6 +254,12 @@ def _queue_edits(client_hash: str, report: UpdateReport, work: dict[str, _GroupW
         body = bodies.get(group)
         if product_id is None or body is None:  # every item of the group left: nothing to edit with
             continue
+        audited = sends_to_audit(todo.changed)
+        report.audit_edits += audited
+        review = under_review(r for r in rows.values() if r.tik_tok_product_id == product_id)
+        if review is not None:
+            report.under_review.append({"product_id": product_id, "state": review, "sends_to_audit": audited,
+                                        "items": sorted([*todo.changed, *todo.added, *todo.removed])[:20]})
         messages.append({"type": UPDATE_GROUP, "clientHash": client_hash, "run_id": report.run_id,
                          "warehouse_id": warehouse_id, "product_id": product_id, "group": body.decode(),
                          "changed": todo.changed, "added": todo.added, "removed": todo.removed,

@@ -167,3 +167,28 @@ def test_an_item_back_in_the_feed_is_restored_and_a_removed_one_keeps_stock_zero
     assert world.tt.sb.products[product_id]["status"] == "ACTIVATE"
     assert ["880407"] in [m["sku"] for m in world.stock_queue.messages]  # its stock comes back from VTEX
     assert updates.compare(back).restored == 0  # stored: nothing to do any more
+
+
+def test_an_edit_of_a_product_under_review_is_reported_in_the_run_and_its_outcome(world: World,
+                                                                                   updates: Updates) -> None:
+    updates.list(OLD)
+    updates.compare(OLD)
+    shirt = world.products.get(CLIENT, "880402")
+    assert shirt is not None
+    world.products.update(CLIENT, "880402", audit_status="AUDITING")  # what push 37 records on the SKU rows
+    retitled = feed(item("880400", "Vestido Azul P", item_group_id="V1", color="Azul", size="P"),
+                    item("880401", "Vestido Azul M", item_group_id="V1", color="Azul", size="M"),
+                    item("880402", "Camisa Social Slim"),
+                    item("880407", "Saia Longa Nova"))
+    report = updates.compare(retitled)
+    assert report.product_edits == 2 and report.audit_edits == 2  # titles are audited: both go back to review
+    assert report.under_review == [{"product_id": shirt.tik_tok_product_id, "state": "audit AUDITING",
+                                    "sends_to_audit": True, "items": ["880402"]}]
+    assert report.as_log()["under_review"] == report.under_review
+    outcomes = {o.product_id: o for o in updates.consume()}
+    assert outcomes[shirt.tik_tok_product_id].under_review == "audit AUDITING"
+    assert outcomes[shirt.tik_tok_product_id].status == "edited"
+    assert [o.under_review for pid, o in outcomes.items() if pid != shirt.tik_tok_product_id] == [None]
+    logged = world.log.entries_for(CLIENT, str(shirt.tik_tok_product_id))
+    [entry] = [e for e in logged if e["kind"] == "product_updated"]
+    assert entry["under_review"] == "audit AUDITING" and entry["back_to_audit"] is True
