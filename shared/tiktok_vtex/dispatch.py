@@ -60,6 +60,19 @@ def message_group_of(message: Mapping[str, Any]) -> str:
                         [message])
 
 
+def fifo_fields(body: str, *, salt: str = "") -> dict[str, str]:
+    """MessageGroupId and MessageDeduplicationId for re-sending a raw body to a FIFO queue (a DLQ replay):
+    the client of the body (`ops` when the body names none), and a deduplication id that `salt` (the replay
+    count) keeps apart from the original's."""
+    try:
+        decoded = json.loads(body)
+        group = message_group_of(decoded) if isinstance(decoded, Mapping) else "ops"
+    except (ValueError, DispatchError):
+        group = "ops"
+    return {"MessageGroupId": group,
+            "MessageDeduplicationId": uuid.uuid5(uuid.NAMESPACE_OID, f"{body}{salt}").hex}
+
+
 class QueuePublisher:
     """SendMessageBatch, 10 per call; entries that fail are retried once, then reported.
 

@@ -6,7 +6,7 @@
 | 2, 11, 12 | recorded on the order; a completed cancellation cancels the VTEX order (orders queue) |
 | 3 | address refresh queued for the orders function |
 | 4 | package ids of each order refreshed |
-| 1 (CANCELLED), 11 (completed) | also: the order's SKUs' stock re-synced at once, forced (`triggerPepareSkuStockBatch`) |
+| 1 (CANCELLED), 11 (done) | also: the order's SKUs' stock re-synced at once (forced `triggerPepareSkuStockBatch`) |
 | 5, 15, 16, 37 | product status / info / creation / audit on the seller-SKU rows + product log; never backwards |
 | 6, 7 | authorization logic (auth.lifecycle) |
 | 27 | recorded, and the SKU's stock re-synced (ESTOQUE-VTEX-busca-estoque-sku, triggerPepareSkuStock) |
