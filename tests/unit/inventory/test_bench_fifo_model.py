@@ -1,9 +1,9 @@
-"""benchmarks/bench_multi_shop.py models the template's FIFO update queue: a group in flight is not handed
+"""benchmarks/bench_multi_shop.py (multi_shop_model.py) models the template's FIFO update queue: a group in flight is not handed
 out again, a group's messages come together and in order, and the scaling it models is the template's."""
 
 from __future__ import annotations
 
-from benchmarks.bench_multi_shop import SimFifoQueue, TemplateScaling
+from benchmarks.multi_shop_model import SimFifoQueue, TemplateScaling
 
 
 def test_a_group_in_flight_is_locked_and_its_order_kept() -> None:
