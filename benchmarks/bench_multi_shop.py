@@ -215,10 +215,12 @@ def measure(shops: int = 20, products: int = 500, scaling: TemplateScaling | Non
             client_hash = record["clientHash"]
             if client_hash not in clients:
                 clients[client_hash] = world.tiktok_client(by_client[client_hash], limiter, [0], http)
+            began = time.perf_counter()
             report = sync.update(by_client[client_hash]["ctx"], UpdateInventory.model_validate(record),
                                  clients[client_hash])
             with lock:
                 counts.failures += len(report.failures)
+                counts.update_record_s += time.perf_counter() - began
 
         try:
             while True:
@@ -303,6 +305,8 @@ def table(counts: MultiShopCounts) -> str:
                                                  f"{counts.update_invocations}"),
         ("mean batch size fetch / update", f"{counts.mean_fetch_batch:.2f} / {counts.mean_update_batch:.2f}"),
         ("update containers busy at once (max)", str(counts.most_update_containers_busy)),
+        ("mean update record (s)", f"{counts.update_record_s / max(1, counts.update_messages):.3f} (one TikTok "
+                                   "call; 10 in flight per shop, so a shop gets at most 10 / this per second)"),
         ("limiter settle wait (container-s)", f"{counts.settle_wait_s:.1f}"),
         ("CPU of this process (s)", f"{counts.cpu_s:.1f} ({counts.cpu_s / max(counts.wall_s, 1e-9):.2f} cores; "
                                     "the sandboxes run in it)"),

@@ -138,6 +138,7 @@ class MultiShopCounts:
     prepare_invocations: int = 0
     most_update_containers_busy: int = 0
     settle_wait_s: float = 0.0
+    update_record_s: float = 0.0  # summed time of the update records (one TikTok call each, limiter waits in)
     cpu_s: float = 0.0  # CPU seconds of this process (sandboxes included) during the run: wall ~ cpu_s / cores
     failures: int = 0
     errors: list[str] = field(default_factory=list)
