@@ -36,6 +36,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from tiktok_vtex.auth.errors import ClientDeauthorized, ClientNotAuthorized
+from tiktok_vtex.dispatch import FunctionNotDeployed
 from tiktok_vtex.observability import logger
 from tiktok_vtex.orders.events import OrderEvents
 from tiktok_vtex.repositories.base import ConditionFailed
@@ -221,8 +222,12 @@ class PushRouter:
         order = self.orders.orders.get(client_hash, order_id)
         units = (order.model_extra or {}).get("sku_units") if order is not None else None
         if isinstance(units, Mapping) and units:
-            self.stock.send([{"type": "triggerPepareSkuStockBatch", "clientHash": client_hash,
-                              "sku": sorted(str(sku) for sku in units)[:500], "force": True}])
+            try:
+                self.stock.send([{"type": "triggerPepareSkuStockBatch", "clientHash": client_hash,
+                                  "sku": sorted(str(sku) for sku in units)[:500], "force": True}])
+            except FunctionNotDeployed as error:  # a stack without the stock function: the cancel still counts
+                logger.warning("cancelled order's stock re-sync not sent", extra={
+                    "client_hash": client_hash, "order_id": order_id, "reason": str(error)})
         return outcome
 
     def _inventory(self, client_hash: str, data: m.InventoryStatusData) -> str:

@@ -1,5 +1,5 @@
-"""benchmarks/bench_multi_shop.py (multi_shop_model.py) models the template's FIFO update queue: a group in flight is not handed
-out again, a group's messages come together and in order, and the scaling it models is the template's."""
+"""benchmarks/multi_shop_model.py models the template's FIFO update queue: a group in flight is not handed out
+again, a group's messages come together and in order, and the scaling it models is the template's."""
 
 from __future__ import annotations
 
