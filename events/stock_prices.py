@@ -18,12 +18,20 @@ ROOT = Path(__file__).resolve().parent
 SENT_AT_MS = 1_735_700_000_000
 
 
+def _fifo_attributes(body: dict[str, Any], i: int, queue: str) -> dict[str, str]:
+    """What Lambda adds to a record of a FIFO queue (the update queues: one message group per client)."""
+    if not queue.endswith(".fifo"):
+        return {}
+    return {"MessageGroupId": str(body.get("clientHash") or body.get("client_hash")),
+            "MessageDeduplicationId": f"sample-dedup-{i}", "SequenceNumber": f"1860000000000000000{i}"}
+
+
 def _sqs(*bodies: dict[str, Any], queue: str) -> dict[str, Any]:
     return {"Records": [{
         "messageId": f"0000000{i}-aaaa-bbbb-cccc-000000000000", "receiptHandle": f"sample-{i}",
         "body": json.dumps(body, separators=(",", ":")),
         "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(SENT_AT_MS), "SenderId": "sample",
-                       "ApproximateFirstReceiveTimestamp": str(SENT_AT_MS)},
+                       "ApproximateFirstReceiveTimestamp": str(SENT_AT_MS), **_fifo_attributes(body, i, queue)},
         "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
         "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:integracao-tik-tok-{queue}", "awsRegion": "us-east-1",
     } for i, body in enumerate(bodies, start=1)]}
@@ -77,7 +85,7 @@ def samples() -> dict[str, dict[str, Any]]:
             "type": "triggerUpdateInventoryBySellerSku", "clientHash": client, "sellerSku": first["seller_sku"],
             "quantity": 950, "warehouseIdTTK": warehouse},
         "StockUpdateFunction/trigger-update-inventory-product": inventory_update,
-        "StockUpdateFunction/sqs-update-inventory": _sqs(inventory_update, queue="atualiza-estoque-ttk"),
+        "StockUpdateFunction/sqs-update-inventory": _sqs(inventory_update, queue="atualiza-estoque-ttk.fifo"),
         "StockUpdateFunction/bad-missing-quantity": {"type": "triggerUpdateInventoryBySellerSku",
                                                      "clientHash": client, "sellerSku": first["seller_sku"]},
         "PriceFetchFunction/trigger-prepare-list-price": {"type": "triggerPrepareListPrice", "clientHash": client},
@@ -91,7 +99,7 @@ def samples() -> dict[str, dict[str, Any]]:
         "PriceUpdateFunction/trigger-update-price-legacy": {
             "type": "triggerUpdatePriceBySellerSku", "clientHash": client, "sellerSku": first["seller_sku"],
             "price": first["selling_price"]},
-        "PriceUpdateFunction/sqs-update-price": _sqs(price_update, queue="atualiza-preco-ttk"),
+        "PriceUpdateFunction/sqs-update-price": _sqs(price_update, queue="atualiza-preco-ttk.fifo"),
     }
 
 

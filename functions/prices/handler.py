@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from tiktok_vtex.pricing import models as m
 from tiktok_vtex.sync.outcomes import SyncReport
 from tiktok_vtex.sync_functions import handling as common
-from tiktok_vtex.sync_functions.wiring import PRICE_UPDATE_FUNCTION, SyncWiring
+from tiktok_vtex.sync_functions.wiring import SyncWiring
 
 MODELS: dict[str, type[BaseModel]] = {
     m.PREPARE_LIST_PRICE: m.PrepareListPrice,
@@ -51,9 +51,9 @@ def _work(message: Any, deps: SyncWiring) -> SyncReport:
     ctx = deps.context(client_hash)
     if isinstance(message, m.PrepareListPrice):
         return sync.prepare(client_hash, deps.queue("SQS_BUSCA_PRECO"), force=force)
-    if isinstance(message, m.PrepareSkuPrice):
+    if isinstance(message, m.PrepareSkuPrice):  # one SKU: through the shop's FIFO group too (stock handler)
         return sync.fetch_and_dispatch(ctx, message.sku, deps.vtex(client_hash),
-                                       deps.invoker(PRICE_UPDATE_FUNCTION), force=force)
+                                       deps.queue("SQS_ATUALIZA_PRECO"), force=force)
     if isinstance(message, m.PrepareSkuPriceBatch):
         return sync.fetch_and_dispatch(ctx, message.sku, deps.vtex(client_hash),
                                        deps.queue("SQS_ATUALIZA_PRECO"), force=force)

@@ -25,7 +25,7 @@ from tiktok_vtex.inventory import models as m
 from tiktok_vtex.observability import logger
 from tiktok_vtex.sync.outcomes import SyncReport
 from tiktok_vtex.sync_functions import handling as common
-from tiktok_vtex.sync_functions.wiring import STOCK_UPDATE_FUNCTION, SyncWiring
+from tiktok_vtex.sync_functions.wiring import SyncWiring
 
 MODELS: dict[str, type[BaseModel]] = {
     m.PREPARE_STOCK: m.PrepareStock,
@@ -58,9 +58,11 @@ def _work(message: Any, deps: SyncWiring) -> SyncReport | dict[str, Any]:
         logger.info("stock count", extra={k: v for k, v in counted.items() if k != "failures"})
         return {"status": "ok", "type": message.type, **counted}
     if isinstance(message, m.PrepareSkuStock):
-        # One SKU, at once: read it and invoke the TikTok function directly (legacy dispatchStockUpdateBySku).
+        # One SKU, at once (legacy dispatchStockUpdateBySku invoked the TikTok function directly): its update
+        # goes to the shop's FIFO group like every other, so the shop's 50 QPS stays exact (issue 19); with
+        # the group idle it is handled within the next poll.
         return sync.fetch_and_dispatch(deps.context(client_hash), message.sku, deps.vtex(client_hash),
-                                       deps.pending, deps.invoker(STOCK_UPDATE_FUNCTION), force=force)
+                                       deps.pending, deps.queue("SQS_ATUALIZA_ESTOQUE"), force=force)
     if isinstance(message, m.PrepareSkuStockBatch):
         return sync.fetch_and_dispatch(deps.context(client_hash), message.sku, deps.vtex(client_hash),
                                        deps.pending, deps.queue("SQS_ATUALIZA_ESTOQUE"), force=force)

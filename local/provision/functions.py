@@ -100,6 +100,8 @@ def function_spec(stack: ProvisionedStack, logical_id: str) -> FunctionSpec:  # 
         elif event_type == "SQS":
             queue_arn = str(props["Queue"])
             scaling = props.get("ScalingConfig") or {}
+            if queue_arn.endswith(".fifo"):
+                _check_fifo_source(event_path, props)
             sqs_sources.append(
                 SqsSource(
                     event_name=event_name,
@@ -170,3 +172,11 @@ def env_value(value: Any) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value)
     return str(value)
+
+
+def _check_fifo_source(event_path: str, props: dict[str, Any]) -> None:
+    """What Lambda's CreateEventSourceMapping refuses for a FIFO queue (so the local stack refuses it too)."""
+    if int(props.get("BatchSize", 10)) > 10:
+        raise TemplateError(f"{event_path}.Properties.BatchSize: at most 10 for a FIFO queue")
+    if "MaximumBatchingWindowInSeconds" in props:
+        raise TemplateError(f"{event_path}.Properties.MaximumBatchingWindowInSeconds: not supported for a FIFO queue")

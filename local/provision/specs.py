@@ -35,6 +35,11 @@ class SqsSource:
     enabled: bool = True
     maximum_concurrency: int | None = None
 
+    @property
+    def fifo(self) -> bool:
+        """A FIFO queue (name ends in .fifo): one batch per message group in flight, order kept per group."""
+        return self.queue_arn.endswith(".fifo")
+
 
 @dataclass(frozen=True)
 class ScheduleSpec:

@@ -37,7 +37,7 @@ from local.runtime.faults import FaultInjector
 from local.runtime.http_api import HttpApiApp, HttpRouter
 from local.runtime.invoke_api import InvokeApiApp, function_name_from
 from local.runtime.schedules import Scheduler
-from local.runtime.sqs import SqsPoller, scale_visibility_timeouts
+from local.runtime.sqs import SqsPoller, poller_count, scale_visibility_timeouts
 from local.runtime.workers import FunctionPool, InvokeResult, LogSink, WorkerSettings, console_sink
 
 log = logging.getLogger("local.runtime")
@@ -225,12 +225,9 @@ class Runtime:
         self._scale_visibility_timeouts()
         for function in self.functions:
             for source in function.sqs_sources:
-                # Lambda scales an SQS source out; locally: one poller per warm worker of the function
-                # (or ScalingConfig.MaximumConcurrency, if lower), each delivering one batch at a time
-                count = config.sqs_pollers_per_source or self.pools[function.name].size
-                if source.maximum_concurrency:
-                    count = min(count, source.maximum_concurrency)
-                for _ in range(max(1, count)):
+                # one poller per warm worker, capped by MaximumConcurrency; FIFO: one group per poller (sqs.py)
+                count = poller_count(source, self.pools[function.name].size, config.sqs_pollers_per_source)
+                for _ in range(count):
                     poller = SqsPoller(
                         function,
                         source,

@@ -109,6 +109,17 @@ def scale_visibility_timeouts(sqs: Any, queue_urls: set[str], scale: float) -> N
         sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": str(scaled)})
 
 
+def poller_count(source: SqsSource, warm_workers: int, configured: int | None = None) -> int:
+    """How many batches of a source may be in flight at once: Lambda scales an SQS source out; locally one
+    poller per warm worker (or `configured`), capped by ScalingConfig.MaximumConcurrency. On a FIFO queue each
+    poller holds at most one batch and SQS (moto too) hands no message of a group while another of that group
+    is in flight, so this is also the number of message groups served at once, each in order."""
+    count = configured or warm_workers
+    if source.maximum_concurrency:
+        count = min(count, source.maximum_concurrency)
+    return max(1, count)
+
+
 class SqsPoller:
     def __init__(
         self,

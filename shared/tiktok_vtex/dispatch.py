@@ -46,13 +46,45 @@ def _encode(message: Mapping[str, Any]) -> str:
     return body
 
 
+GROUP_FIELDS = ("clientHash", "client_hash")  # what names the shop (tenant) in every message of the connector
+
+
+def message_group_of(message: Mapping[str, Any]) -> str:
+    """The FIFO message group of a message: its client (shop). One shop's messages are then handled by one
+    consumer at a time (its in-process TikTok limiter is exact) while other shops' groups run in parallel."""
+    for name in GROUP_FIELDS:
+        value = message.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:128]
+    raise DispatchError("a message to a FIFO queue must name its client (clientHash) for its message group",
+                        [message])
+
+
+def fifo_fields(body: str, *, salt: str = "") -> dict[str, str]:
+    """MessageGroupId and MessageDeduplicationId for re-sending a raw body to a FIFO queue (a DLQ replay):
+    the client of the body (`ops` when the body names none), and a deduplication id that `salt` (the replay
+    count) keeps apart from the original's."""
+    try:
+        decoded = json.loads(body)
+        group = message_group_of(decoded) if isinstance(decoded, Mapping) else "ops"
+    except (ValueError, DispatchError):
+        group = "ops"
+    return {"MessageGroupId": group,
+            "MessageDeduplicationId": uuid.uuid5(uuid.NAMESPACE_OID, f"{body}{salt}").hex}
+
+
 class QueuePublisher:
-    """SendMessageBatch, 10 per call; entries that fail are retried once, then reported."""
+    """SendMessageBatch, 10 per call; entries that fail are retried once, then reported.
+
+    A FIFO queue (URL ending in `.fifo`) gets a MessageGroupId per message: `message_group` when given, else the
+    message's client (`message_group_of`); and a MessageDeduplicationId derived from the body, so a repeat of
+    the same message within SQS's 5-minute window is dropped by SQS itself."""
 
     def __init__(self, queue_url: str, sqs: Any | None = None, *, message_group: str | None = None) -> None:
         self.queue_url = queue_url
         self._sqs = sqs or aws.client("sqs")
-        self._group = message_group  # set for FIFO queues
+        self._group = message_group
+        self.fifo = queue_url.endswith(".fifo")
 
     def send(self, messages: Sequence[Mapping[str, Any]]) -> int:
         calls = 0
@@ -76,8 +108,8 @@ class QueuePublisher:
 
     def _entry(self, entry_id: str, message: Mapping[str, Any]) -> dict[str, Any]:
         entry: dict[str, Any] = {"Id": entry_id, "MessageBody": _encode(message)}
-        if self._group:
-            entry["MessageGroupId"] = self._group
+        if self._group or self.fifo:
+            entry["MessageGroupId"] = self._group or message_group_of(message)
             entry["MessageDeduplicationId"] = uuid.uuid5(uuid.NAMESPACE_OID, entry["MessageBody"]).hex
         return entry
 

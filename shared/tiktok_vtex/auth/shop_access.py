@@ -120,7 +120,8 @@ def open_shop_client(
         shop_cipher=link.cipher,
         tokens=provider,
         http=http,
-        limiter=limiter if limiter is not None else process_limiter(settings.tiktok_qps_per_container),
+        limiter=limiter if limiter is not None else process_limiter(
+            settings.tiktok_qps_per_container, float(settings.extra.get("TIKTOK_LIMITER_BURST") or 0) or None),
         retry=retry,
         clock=clock,
         shop_id=link.shop_id,

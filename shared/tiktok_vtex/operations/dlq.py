@@ -30,6 +30,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from tiktok_vtex.dispatch import fifo_fields
+
 ASYNC_FAILURE_SUFFIX = "async-invoke-failures"
 PEEK_LIMIT = 100
 _ATTRIBUTES = ["QueueArn", "RedrivePolicy", "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
@@ -276,7 +278,9 @@ class DeadLetterQueues:
                                      f"{len(dlq.sources)} source queues: cannot tell where it came from")
             attributes = {k: v for k, v in letter.attributes.items() if k not in {"replay_count", "failure_reason"}}
             attributes["replay_count"] = {"DataType": "Number", "StringValue": str(replays)}
-            self._sqs.send_message(QueueUrl=dlq.sources[0], MessageBody=letter.body, MessageAttributes=attributes)
+            fifo = fifo_fields(letter.body, salt=f":replay:{replays}") if dlq.sources[0].endswith(".fifo") else {}
+            self._sqs.send_message(QueueUrl=dlq.sources[0], MessageBody=letter.body, MessageAttributes=attributes,
+                                   **fifo)  # a FIFO source (the update queues, issue 19) needs its group
             self._delete(dlq, letter)
             return ReplayOutcome(letter.message_id, letter.function, "requeued",
                                  f"sent back to {dlq.sources[0].rsplit('/', 1)[-1]}")

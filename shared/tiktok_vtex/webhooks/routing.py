@@ -6,6 +6,7 @@
 | 2, 11, 12 | recorded on the order; a completed cancellation cancels the VTEX order (orders queue) |
 | 3 | address refresh queued for the orders function |
 | 4 | package ids of each order refreshed |
+| 1 (CANCELLED), 11 (done) | also: the order's SKUs' stock re-synced at once (forced `triggerPepareSkuStockBatch`) |
 | 5, 15, 16, 37 | product status / info / creation / audit on the seller-SKU rows + product log; never backwards |
 | 6, 7 | authorization logic (auth.lifecycle) |
 | 27 | recorded, and the SKU's stock re-synced (ESTOQUE-VTEX-busca-estoque-sku, triggerPepareSkuStock) |
@@ -35,6 +36,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from tiktok_vtex.auth.errors import ClientDeauthorized, ClientNotAuthorized
+from tiktok_vtex.dispatch import FunctionNotDeployed
 from tiktok_vtex.observability import logger
 from tiktok_vtex.orders.events import OrderEvents
 from tiktok_vtex.repositories.base import ConditionFailed
@@ -124,12 +126,14 @@ class PushRouter:
         if data is None:
             return "unhandled_type"
         if isinstance(data, m.OrderStatusData):
-            return self.orders.order_status(client_hash, data.order_id, data.order_status, data.update_time, now)
+            return self._after_cancel(client_hash, data.order_id, self.orders.order_status(
+                client_hash, data.order_id, data.order_status, data.update_time, now))
         if isinstance(data, m.ReverseStatusData):
             return self.orders.reverse(client_hash, data.order_id, data.model_dump(mode="json"), now)
         if isinstance(data, m.CancellationData):
-            return self.orders.cancellation(client_hash, data.order_id, cancel_status=data.cancel_status,
-                                            cancel_id=data.cancel_id, role=data.cancellations_role, now=now)
+            return self._after_cancel(client_hash, data.order_id, self.orders.cancellation(
+                client_hash, data.order_id, cancel_status=data.cancel_status, cancel_id=data.cancel_id,
+                role=data.cancellations_role, now=now))
         if isinstance(data, m.ReturnData):
             return self.orders.return_status(client_hash, data.order_id, return_status=data.return_status,
                                              return_id=data.return_id, return_type=data.return_type,
@@ -207,6 +211,24 @@ class PushRouter:
         if not skus:
             return "unknown_product_logged"
         return "product_updated" if applied else "stale_product_push"
+
+    def _after_cancel(self, client_hash: str, order_id: str, outcome: str) -> str:
+        """A cancelled order: TikTok gave its units back to its own stock, which then shows more than VTEX
+        holds until the VTEX cancellation lands and the next sync; re-sync the order's SKUs now (issue 10,
+        forced: the value last sent has not changed, TikTok's has). Through the stock fetch step, whose
+        updates join the shop's FIFO group. A redelivered push re-emits it (idempotent)."""
+        if outcome not in ("cancel_requested", "cancelled"):
+            return outcome
+        order = self.orders.orders.get(client_hash, order_id)
+        units = (order.model_extra or {}).get("sku_units") if order is not None else None
+        if isinstance(units, Mapping) and units:
+            try:
+                self.stock.send([{"type": "triggerPepareSkuStockBatch", "clientHash": client_hash,
+                                  "sku": sorted(str(sku) for sku in units)[:500], "force": True}])
+            except FunctionNotDeployed as error:  # a stack without the stock function: the cancel still counts
+                logger.warning("cancelled order's stock re-sync not sent", extra={
+                    "client_hash": client_hash, "order_id": order_id, "reason": str(error)})
+        return outcome
 
     def _inventory(self, client_hash: str, data: m.InventoryStatusData) -> str:
         skus = self.products.find_by_tiktok_product(str(data.product_id), client_hash)

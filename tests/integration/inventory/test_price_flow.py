@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -59,27 +60,29 @@ def test_prices_full_sync_diff_and_promotion(world: Any) -> None:
     assert world.calls(PRICES) == calls
 
 
-def test_single_sku_price_trigger_invokes_the_tiktok_price_function(world: Any, monkeypatch: Any) -> None:
-    from tiktok_vtex.sync_functions import wiring as stock_wiring
-
-    invoked: list[tuple[str, dict[str, Any]]] = []
-
-    class Invoker:
-        def __init__(self, name: str) -> None:
-            self.name = name
-
-        def send(self, messages: Any) -> int:
-            invoked.extend((self.name, dict(m)) for m in messages)
-            return len(messages)
-
-    monkeypatch.setattr(stock_wiring, "AsyncInvoker", Invoker)
+def test_single_sku_price_trigger_goes_through_the_shops_fifo_group(world: Any) -> None:
+    """Changed in issue 19: no direct invoke of the TikTok price function beside the shop's FIFO group."""
     sku = world.skus[3]
     world.http.put(f"{world.vtex.base_url}/sandbox/prices",
                    json={"sku_id": sku["id"], "selling_price": "55.50"}).raise_for_status()
     answer = world.invoke(handler, {"type": "triggerPrepareSkuPrice", "client_hash": world.client_hash,
                                     "sku": sku["seller_sku"]})
     assert answer["body"]["messages"] == 1
-    [(name, payload)] = invoked
-    assert name.endswith("PRECO-TTK-atualiza-preco-sku") and payload["skus"][0]["amount"] == "55.50"
-    assert world.invoke(handler, payload)["body"]["sent"] == 1
+    record = _only_message(world, "PriceUpdateQueue")
+    assert json.loads(record["body"])["skus"][0]["amount"] == "55.50"
+    assert world.invoke(handler, {"Records": [record]}) == {"batchItemFailures": []}
     assert world.tiktok_sku(sku["tiktok_sku_id"])["price"]["sale_price"] == "55.50"
+
+
+def _only_message(world: Any, queue: str) -> dict[str, Any]:
+    """The one message of a FIFO update queue, grouped by the client, as an SQS event record (deleted)."""
+    import boto3
+
+    from .conftest import sqs_record
+
+    sqs = boto3.client("sqs")
+    [message] = sqs.receive_message(QueueUrl=world.queue_url(queue), MaxNumberOfMessages=10,
+                                    AttributeNames=["All"])["Messages"]
+    assert message["Attributes"]["MessageGroupId"] == world.client_hash
+    sqs.delete_message(QueueUrl=world.queue_url(queue), ReceiptHandle=message["ReceiptHandle"])
+    return sqs_record(message["Body"], message["MessageId"])

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import boto3
-import pytest
 from stock import handler
 
 from tiktok_vtex.repositories.logs import LogRepository
@@ -58,28 +57,16 @@ def test_full_sync_then_unchanged_rerun_then_one_changed_sku(world: Any) -> None
     assert world.calls(INVENTORY) == 2 * products + 1
 
 
-def test_single_sku_trigger_invokes_the_tiktok_function(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    invoked: list[dict[str, Any]] = []
-
-    class Invoker:
-        def __init__(self, name: str) -> None:
-            self.name = name
-
-        def send(self, messages: Any) -> int:
-            invoked.extend({"function": self.name, **m} for m in messages)
-            return len(messages)
-
-    from tiktok_vtex.sync_functions import wiring as stock_wiring
-
-    monkeypatch.setattr(stock_wiring, "AsyncInvoker", Invoker)
+def test_single_sku_trigger_goes_through_the_shops_fifo_group(world: Any) -> None:
+    """Changed in issue 19: the legacy path invoked the TikTok function directly, beside the shop's FIFO
+    group (one more container calling TikTok for the shop); now its update joins the group."""
     sku = world.skus[0]
     answer = world.invoke(handler, {"type": "triggerPepareSkuStock", "clientHash": world.client_hash,
                                     "sku": sku["seller_sku"]})
     assert answer["body"]["messages"] == 1
-    assert invoked[0]["function"].endswith("ESTOQUE-TTK-atualiza-estoque-sku")
-    # the invoked function's payload, run as that function would
-    update = {k: v for k, v in invoked[0].items() if k != "function"}
-    assert world.invoke(handler, update)["body"]["sent"] == 1
+    record = _only_message(world, "StockUpdateQueue")
+    assert world.invoke(handler, {"Records": [record]}) == {"batchItemFailures": []}
+    assert world.calls(INVENTORY) == 1
 
 
 def test_batch_reports_only_the_malformed_record_as_failed(world: Any) -> None:
@@ -196,3 +183,17 @@ def test_legacy_sqs_update_uses_its_queue_time_and_never_beats_a_newer_reading(w
     assert world.invoke(handler, {"Records": [legacy]}) == {"batchItemFailures": []}
     assert world.tiktok_sku(sku["tiktok_sku_id"])["inventory"][0]["quantity"] == 5
     assert world.calls(INVENTORY) == 1
+
+
+def _only_message(world: Any, queue: str) -> dict[str, Any]:
+    """The one message of a FIFO update queue, grouped by the client, as an SQS event record (deleted)."""
+    import boto3
+
+    from .conftest import sqs_record
+
+    sqs = boto3.client("sqs")
+    [message] = sqs.receive_message(QueueUrl=world.queue_url(queue), MaxNumberOfMessages=10,
+                                    AttributeNames=["All"])["Messages"]
+    assert message["Attributes"]["MessageGroupId"] == world.client_hash
+    sqs.delete_message(QueueUrl=world.queue_url(queue), ReceiptHandle=message["ReceiptHandle"])
+    return sqs_record(message["Body"], message["MessageId"])

@@ -193,3 +193,15 @@ def test_unknown_queue_names_the_known_ones(stack: Any, capsys: pytest.CaptureFi
 def test_replay_needs_a_selection() -> None:
     with pytest.raises(SystemExit):
         build_parser().parse_args(["dlq", "replay", "orders-dlq"])
+
+
+def test_a_fifo_dlq_replays_into_its_fifo_source_in_the_clients_group(stack: Any) -> None:
+    """Issue 19: the update queues are FIFO; a replay must name the message group (SQS refuses it otherwise)."""
+    sqs = boto3.client("sqs")
+    body = '{"type": "triggerUpdateInventoryBySellerSku", "clientHash": "c1", "productId": "p1", "skus": []}'
+    sqs.send_message(QueueUrl=_url("atualiza-estoque-ttk-dlq.fifo"), MessageBody=body, MessageGroupId="c1",
+                     MessageDeduplicationId="original")
+    status, out = _run(["replay", "atualiza-estoque-ttk-dlq.fifo", "--all"])
+    assert status == 0 and "1 requeued" in out
+    (requeued,) = _drain(_url("atualiza-estoque-ttk.fifo"))
+    assert requeued["Body"] == body and requeued["Attributes"]["MessageGroupId"] == "c1"

@@ -327,3 +327,19 @@ def test_push_36_goes_through_the_invoice_outcomes_of_the_processor_wiring(
     assert record is not None and record.model_extra["invoice_state"] == "ACCEPTED"  # type: ignore[index]
     kinds = [e["kind"] for e in LogRepository(env["LOG_ORDER_TABLE"]).entries(client_hash)]
     assert kinds.count("invoice_accepted") == 2 and "invoice_reupload_scheduled" in kinds
+
+
+def test_a_cancelled_order_resyncs_its_skus_stock_at_once(routing: RoutingWorld) -> None:
+    """Issue 10 residual: TikTok restores a cancelled order's units on its own stock; the order's SKUs are
+    re-synced now (forced), not at the nightly run. Its updates then join the shop's FIFO group."""
+    assert routing.process(SAMPLES["type-01-order-status"]) == "create_requested"
+    assert routing.orders.set_units(routing.client_hash, ORDER, {"1002": 1, "1001": 2}, update_time=1)
+    assert routing.stock.sent == []
+    assert routing.process(SAMPLES["type-11-cancellation"]) == "cancel_requested"
+    assert routing.stock.sent == [{"type": "triggerPepareSkuStockBatch", "clientHash": routing.client_hash,
+                                   "sku": ["1001", "1002"], "force": True}]
+
+
+def test_a_cancellation_of_an_order_without_units_sends_nothing(routing: RoutingWorld) -> None:
+    assert routing.process(SAMPLES["type-11-cancellation"]) == "cancel_requested"
+    assert routing.stock.sent == []

@@ -83,6 +83,27 @@ class TokenBucketLimiter:
                 self._on_wait(wait)
             self._sleep(wait)
 
+    def until_full(self) -> float:
+        """Seconds until every bucket is full again (0 when none was used lately)."""
+        with self._lock:
+            now = self._clock()
+            return max((max(0.0, (self.burst - b.tokens) / self.rate - max(0.0, now - b.updated))
+                        for b in self._buckets.values()), default=0.0)
+
+    def settle(self) -> float:
+        """Wait until every bucket is full again; returns the seconds waited.
+
+        Why (FIFO per shop, template.yaml): a shop's batches run one at a time but not always in the same
+        container, and a container seeing the shop for the first time starts with a full bucket. A batch
+        that ends only once its buckets are full again leaves exactly the state a fresh bucket has, so the
+        shop's calls, across every container, fit one bucket of this rate and burst (burst <= TikTok's 50).
+        The wait costs no throughput: it is the time the shop's rate would not have allowed more calls."""
+        wait = self.until_full()
+        if wait > 0.0:
+            self.waited += wait
+            self._sleep(wait)
+        return wait
+
 
 class NoRateLimit:
     """A limiter that never waits (tests of the server-side 429 path)."""
@@ -95,18 +116,28 @@ _process_limiter: TokenBucketLimiter | None = None
 _process_lock = threading.Lock()
 
 
-def process_limiter(rate_per_second: float | None = None) -> TokenBucketLimiter:
+def process_limiter(rate_per_second: float | None = None, burst: float | None = None) -> TokenBucketLimiter:
     """One in-memory limiter per process, shared by every client of this container: two clients of the same
     shop in one Lambda container share the same buckets.
 
     `rate_per_second` (first call wins) is this container's share of TikTok's 50 QPS per API per shop: a
     function that may run N containers at once sets 50/N (setting TIKTOK_QPS_PER_CONTAINER), so together they
-    stay under the limit until a shared (DynamoDB) bucket implements the RateLimiter protocol.
+    stay under the limit until a shared (DynamoDB) bucket implements the RateLimiter protocol. A function fed
+    by a FIFO queue grouped per shop holds the shop's whole rate and a `burst` no larger than its batch
+    (TIKTOK_LIMITER_BURST), settling its buckets after each batch (`TokenBucketLimiter.settle`).
     """
     global _process_limiter  # noqa: PLW0603 - a lazily built process singleton
     with _process_lock:
         if _process_limiter is None:
             rate = rate_per_second or DEFAULT_QPS
-            _process_limiter = TokenBucketLimiter(rate_per_second=rate, burst=max(1.0, rate),
+            _process_limiter = TokenBucketLimiter(rate_per_second=rate, burst=max(1.0, burst or rate),
                                                   on_wait=tiktok_rate_limit_waited)
         return _process_limiter
+
+
+def settle_process_limiter() -> float:
+    """`settle()` the process limiter if one was built (never builds it: its rate and burst are the
+    settings' of the first TikTok client)."""
+    with _process_lock:
+        limiter = _process_limiter
+    return limiter.settle() if limiter is not None else 0.0

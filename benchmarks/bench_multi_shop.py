@@ -1,0 +1,332 @@
+"""Many shops at once (issue 19): the first full stock sync of N shops through both sandboxes, with Lambda's
+scaling modelled as template.yaml declares it.
+
+What runs: one TikTok sandbox holding every shop (50 QPS per API per shop, 60 ms per inventory update) and one
+VTEX sandbox per shop (each shop is its own VTEX account: 300 req/s and 30 ms per inventory read), on
+ephemeral ports; the production logic (StockSync.prepare_stock / fetch_and_dispatch / update, the real
+VtexClient and TikTokShopClient). Lambda as the template declares it:
+
+* StockFetchQueue is standard with no cap: FETCH_CONTAINERS pollers (Lambda starts 5 and adds up to 300 a
+  minute; 20 are there within seconds), batches of the fetch function's BatchSize;
+* StockUpdateQueue is FIFO, MessageGroupId = client: at most one batch per shop in flight, order kept in a
+  group, min(MaximumConcurrency, shops) pollers, batches of BatchSize, the records of a batch run on
+  SYNC_BATCH_CONCURRENCY threads, one limiter per container (TIKTOK_QPS_PER_CONTAINER,
+  TIKTOK_LIMITER_BURST) settled after each batch, and a group lands on whichever container is free.
+
+Not simulated: DynamoDB (in-memory state with the same conditional semantics), cold starts, SQS latency.
+`measure()` returns the counts as a dataclass (`multi_shop_model.MultiShopCounts`; the cost model may import
+both); `run()` prints them.
+"""
+
+from __future__ import annotations
+
+import ssl
+import threading
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+
+from benchmarks.bench_stock_sync import (
+    SKUS_PER_PRODUCT,
+    TIKTOK_LATENCY_MS,
+    TIKTOK_QPS,
+    VTEX_CONCURRENCY,
+    VTEX_LATENCY_MS,
+    VTEX_RATE,
+    SimQueue,
+    _quiet,
+)
+from benchmarks.multi_shop_model import MultiShopCounts, ShopCounts, SimFifoQueue, TemplateScaling
+from local.env import stack_env
+from local.fixtures.demo_catalog import demo_catalog
+from local.httpserver import serve_in_thread
+from tiktok_vtex.clients.tiktok import StaticAccessToken, TikTokShopClient, TokenBucketLimiter
+from tiktok_vtex.clients.vtex.client import VtexClient
+from tiktok_vtex.clients.vtex.credentials import parse_vtex_credentials
+from tiktok_vtex.clients.vtex.throttle import RetryAfterGate
+from tiktok_vtex.inventory.memory import MemoryChangeLog, MemoryStateStore
+from tiktok_vtex.inventory.models import UpdateInventory
+from tiktok_vtex.inventory.rules import WarehouseRoute
+from tiktok_vtex.inventory.sync import ClientSyncContext, NoPendingOrders, StockSync
+from tiktok_vtex.repositories.products import SellerSku
+
+FETCH_CONTAINERS = 20
+ID_STRIDE = 10**12  # per-shop offset of the catalog's TikTok ids (one TikTok sandbox holds every shop)
+# One TLS context for every client: httpx builds one per Client otherwise (~30 ms of CPU each), which here would
+# be the harness's cost (hundreds of clients on 2 cores), not the connector's (one per Lambda container).
+TLS = ssl.create_default_context()
+
+
+class Shops:
+    """The sandboxes and state of N shops (each its own VTEX account and sandbox, all in one TikTok sandbox)."""
+
+    def __init__(self, shops: int, products: int) -> None:
+        from local.tiktok_sandbox import create_app as tiktok_app
+        from local.tiktok_sandbox import sandbox_of
+        from local.tiktok_sandbox.seed import seed_demo
+        from local.vtex_sandbox import create_app as vtex_app
+
+        self.env = dict(stack_env())
+        self.tiktok_app = tiktok_app({**self.env, "TIKTOK_SANDBOX_QPS": str(TIKTOK_QPS)})
+        self.sandbox = sandbox_of(self.tiktok_app)
+        self.tiktok_url, self._stop_tiktok = serve_in_thread(self.tiktok_app)
+        self.admin = httpx.Client(timeout=120)
+        self.admin.post(f"{self.tiktok_url}/sandbox/faults", json={
+            "endpoint": "POST /product/202309/products/{product_id}/inventory/update",
+            "latency_ms": TIKTOK_LATENCY_MS}).raise_for_status()
+        base = demo_catalog(products=products, skus_per_product=SKUS_PER_PRODUCT)
+        self.vtex_apps: list[Any] = []
+        self._stops = [self._stop_tiktok]
+        self.clients: list[dict[str, Any]] = []
+        rows: list[SellerSku] = []
+        for index in range(shops):
+            client_hash = f"bench-shop-{index:03d}"
+            catalog = _offset_ids(base, index)
+            shop = self.sandbox.add_shop(name=f"Loja {index}")
+            seed_demo(self.sandbox, shop["id"], catalog)
+            app = vtex_app({**self.env, "VTEX_SANDBOX_SEED": "none"}, ticker=False)
+            url, stop = serve_in_thread(app)
+            self.vtex_apps.append(app)
+            self._stops.append(stop)
+            self.admin.post(f"{url}/sandbox/seed/demo", json={"products": products,
+                                                              "skus_per_product": SKUS_PER_PRODUCT}).raise_for_status()
+            self.admin.post(f"{url}/sandbox/faults", json={
+                "route": "inventory_item", "latency_ms": VTEX_LATENCY_MS, "rate_limit_per_second": VTEX_RATE,
+                "burst": VTEX_RATE}).raise_for_status()
+            warehouse = self.sandbox.default_warehouse(shop)
+            self.clients.append({
+                "client_hash": client_hash, "shop": shop, "vtex_url": url,
+                "token": self.sandbox.issue_tokens(shop["id"])["access_token"],
+                "ctx": ClientSyncContext(client_hash, (WarehouseRoute("1_1", warehouse),)),
+                "skus": sum(len(p["skus"]) for p in catalog["products"]), "products": len(catalog["products"])})
+            rows += [SellerSku(client_hash=client_hash, seller_sku=s["seller_sku"], product_id=str(p["id"]),
+                               tik_tok_product_id=p["tiktok_product_id"], tik_tok_sku_id=s["tiktok_sku_id"],
+                               vtex_sku_id=str(s["id"]))
+                     for p in catalog["products"] for s in p["skus"]]
+        self.state = MemoryStateStore(rows)
+        self._count_lock = threading.Lock()
+        self.credentials = parse_vtex_credentials({
+            "account": self.env["VTEX_ACCOUNT"], "app_key": self.env["VTEX_APP_KEY"],
+            "app_token": self.env["VTEX_APP_TOKEN"], "warehouse_ids": ["1_1"],
+            "affiliate_id": self.env["VTEX_AFFILIATE_ID"]})
+
+    def close(self) -> None:
+        self.admin.close()
+        for stop in self._stops:
+            stop()
+        for app in self.vtex_apps:
+            app.extensions["vtex_sandbox"]["close"]()
+
+    def vtex_client(self, client: Mapping[str, Any], counter: list[int]) -> VtexClient:
+        gate = RetryAfterGate()
+
+        def count(_request: httpx.Request) -> None:
+            with self._count_lock:
+                counter[0] += 1
+
+        http = httpx.Client(timeout=30, limits=httpx.Limits(max_connections=VTEX_CONCURRENCY), verify=TLS,
+                            event_hooks={"request": [gate.before_request, count], "response": [gate.on_response]})
+        return VtexClient(self.credentials, base_url_template=client["vtex_url"] + "/{account}",
+                          pricing_base_url_template=client["vtex_url"] + "/{account}", http=http,
+                          max_concurrency=VTEX_CONCURRENCY)
+
+    def tiktok_client(self, client: Mapping[str, Any], limiter: TokenBucketLimiter, counter: list[int],
+                      http: httpx.Client) -> TikTokShopClient:
+        return TikTokShopClient(app_key=self.env["TIKTOK_APP_KEY"], app_secret=self.env["TIKTOK_APP_SECRET"],
+                                base_url=self.tiktok_url, shop_cipher=client["shop"]["cipher"],
+                                tokens=StaticAccessToken(client["token"]), shop_id=client["shop"]["id"],
+                                limiter=limiter, http=http)
+
+
+def _offset_ids(catalog: dict[str, Any], index: int) -> dict[str, Any]:
+    """The same demo store for every shop, with its own TikTok product and SKU ids."""
+    products = [{**p, "tiktok_product_id": str(int(p["tiktok_product_id"]) + index * ID_STRIDE),
+                 "skus": [{**s, "tiktok_sku_id": str(int(s["tiktok_sku_id"]) + index * ID_STRIDE)} for s in p["skus"]]}
+                for p in catalog["products"]]
+    return {**catalog, "products": products}
+
+
+def measure(shops: int = 20, products: int = 500, scaling: TemplateScaling | None = None) -> MultiShopCounts:  # noqa: PLR0915 - the simulated runtime reads best in one place
+    """One first full sync of `shops` shops of `products` x 5 SKUs; the counts as a dataclass."""
+    scaling = scaling or TemplateScaling.from_template()
+    _quiet()
+    world = Shops(shops, products)
+    counts = MultiShopCounts(shops=shops, products_per_shop=products, skus_per_shop=products * SKUS_PER_PRODUCT,
+                             scaling=scaling)
+    by_client = {c["client_hash"]: c for c in world.clients}
+    per_shop = {c["client_hash"]: ShopCounts(c["client_hash"], c["skus"], c["products"]) for c in world.clients}
+    by_cipher = {c["shop"]["cipher"]: per_shop[c["client_hash"]] for c in world.clients}
+    vtex_counters = {c["client_hash"]: [0] for c in world.clients}
+    lock = threading.Lock()
+    sync = StockSync(world.state, MemoryChangeLog(), max_concurrency=VTEX_CONCURRENCY,
+                     fetch_batch_size=scaling.skus_per_fetch_message)
+    fetch_queue, update_queue = SimQueue(), SimFifoQueue()
+    producing = threading.Event()
+    fetch_done = threading.Event()
+    busy = [0]
+    started, cpu_started = time.perf_counter(), time.process_time()
+
+    def error(exc: Exception) -> None:
+        with lock:
+            counts.errors.append(f"{type(exc).__name__}: {exc}"[:200])
+
+    def fetch_container() -> None:
+        vtex: dict[str, VtexClient] = {}  # built on first use, as VtexClientCache does
+        while True:
+            records = fetch_queue.receive(scaling.fetch_batch)
+            if not records:
+                if not producing.is_set() and fetch_queue.idle:
+                    return
+                continue
+            try:
+                for record in records:
+                    client = by_client[record["clientHash"]]
+                    if client["client_hash"] not in vtex:
+                        vtex[client["client_hash"]] = world.vtex_client(client, vtex_counters[client["client_hash"]])
+                    report = sync.fetch_and_dispatch(client["ctx"], record["sku"], vtex[client["client_hash"]],
+                                                     NoPendingOrders(), update_queue, force=record.get("force", False))
+                    with lock:
+                        counts.failures += len(report.failures)
+            except Exception as exc:  # a failed batch is reported, not hidden
+                error(exc)
+            finally:
+                with lock:
+                    counts.fetch_invocations += 1
+                fetch_queue.done(len(records))
+
+    def count_tiktok(request: httpx.Request) -> None:
+        shop = by_cipher.get(request.url.params.get("shop_cipher", ""))
+        if shop is not None:
+            with lock:
+                shop.tiktok_calls += 1
+
+    def update_container() -> None:
+        # One Lambda container: its own limiter (the template's share and burst) and clients.
+        limiter = TokenBucketLimiter(scaling.qps_per_container, burst=scaling.limiter_burst)
+        http = httpx.Client(timeout=30, event_hooks={"request": [count_tiktok]}, verify=TLS,
+                            limits=httpx.Limits(max_connections=max(10, scaling.batch_concurrency)))
+        clients: dict[str, TikTokShopClient] = {}
+        pool = ThreadPoolExecutor(max_workers=max(1, scaling.batch_concurrency))
+
+        def handle(record: dict[str, Any]) -> None:
+            client_hash = record["clientHash"]
+            if client_hash not in clients:
+                clients[client_hash] = world.tiktok_client(by_client[client_hash], limiter, [0], http)
+            began = time.perf_counter()
+            report = sync.update(by_client[client_hash]["ctx"], UpdateInventory.model_validate(record),
+                                 clients[client_hash])
+            with lock:
+                counts.failures += len(report.failures)
+                counts.update_record_s += time.perf_counter() - began
+
+        try:
+            while True:
+                records, groups = update_queue.receive(scaling.update_batch)
+                if not records:
+                    update_queue.done(groups)
+                    if fetch_done.is_set() and update_queue.idle:
+                        return
+                    continue
+                with lock:
+                    busy[0] += 1
+                    counts.most_update_containers_busy = max(counts.most_update_containers_busy, busy[0])
+                try:
+                    for outcome in [pool.submit(handle, r) for r in records]:
+                        exc = outcome.exception()
+                        if exc is not None:
+                            error(exc)
+                finally:
+                    counts.settle_wait_s += limiter.settle()  # ConcurrentBatchProcessor does this in Lambda
+                    now = time.perf_counter() - started
+                    with lock:
+                        busy[0] -= 1
+                        counts.update_invocations += 1
+                        for group in groups:
+                            per_shop[group].finished_s = max(per_shop[group].finished_s, now)
+                    update_queue.done(groups)
+        finally:
+            pool.shutdown()
+            http.close()
+
+    try:
+        producing.set()
+        fetchers = [threading.Thread(target=fetch_container, name=f"fetch-{i}") for i in range(FETCH_CONTAINERS)]
+        pollers = min(scaling.update_max_concurrency, shops) if scaling.update_fifo else scaling.update_max_concurrency
+        updaters = [threading.Thread(target=update_container, name=f"update-{i}") for i in range(pollers)]
+        for thread in fetchers + updaters:
+            thread.start()
+        for client in world.clients:  # the nightly fan-out: one triggerPrepareStock per client
+            sync.prepare_stock(client["client_hash"], fetch_queue)
+            counts.prepare_invocations += 1
+        producing.clear()
+        for thread in fetchers:
+            thread.join()
+        fetch_done.set()
+        for thread in updaters:
+            thread.join()
+        counts.wall_s = time.perf_counter() - started
+        counts.cpu_s = time.process_time() - cpu_started
+    finally:
+        world.close()
+    for client_hash, shop in per_shop.items():
+        shop.vtex_calls = vtex_counters[client_hash][0]
+    counts.per_shop = list(per_shop.values())
+    counts.fetch_messages, counts.update_messages = fetch_queue.messages, update_queue.messages
+    counts.send_calls = fetch_queue.calls + update_queue.calls
+    counts.bound_s = max(max(s.tiktok_calls / TIKTOK_QPS, s.vtex_calls / VTEX_RATE) for s in counts.per_shop)
+    return counts
+
+
+def table(counts: MultiShopCounts) -> str:
+    first, last = counts.fairness
+    calls = sorted(s.tiktok_calls for s in counts.per_shop)
+    sc = counts.scaling
+    rows = [
+        ("shops x products x SKUs", f"{counts.shops} x {counts.products_per_shop} x {SKUS_PER_PRODUCT} "
+                                    f"= {counts.skus:,} SKUs"),
+        ("template (update)", f"FIFO={sc.update_fifo} BatchSize={sc.update_batch} "
+                              f"MaximumConcurrency={sc.update_max_concurrency} QPS/container={sc.qps_per_container:g} "
+                              f"burst={sc.limiter_burst:g} batch threads={sc.batch_concurrency}"),
+        ("template (fetch)", f"BatchSize={sc.fetch_batch} SKUs/message={sc.skus_per_fetch_message} "
+                             f"containers={FETCH_CONTAINERS}"),
+        ("wall time (s)", f"{counts.wall_s:.1f}"),
+        ("per-shop rate-limit bound (s)", f"{counts.bound_s:.1f} (largest shop)"),
+        ("wall / bound", f"{counts.ratio:.2f}x (target <= 1.25x)"),
+        ("shops finished first / last (s)", f"{first:.1f} / {last:.1f}"),
+        ("TikTok calls per shop min / max", f"{calls[0]} / {calls[-1]} (total {counts.tiktok_calls:,})"),
+        ("VTEX reads", f"{counts.vtex_calls:,}"),
+        ("SQS messages (fetch + update)", f"{counts.fetch_messages:,} + {counts.update_messages:,} "
+                                          f"= {counts.sqs_messages_per_sku:.3f} per SKU"),
+        ("SQS send API calls", f"{counts.send_calls:,}"),
+        ("invocations prepare / fetch / update", f"{counts.prepare_invocations} / {counts.fetch_invocations} / "
+                                                 f"{counts.update_invocations}"),
+        ("mean batch size fetch / update", f"{counts.mean_fetch_batch:.2f} / {counts.mean_update_batch:.2f}"),
+        ("update containers busy at once (max)", str(counts.most_update_containers_busy)),
+        ("mean update record (s)", f"{counts.update_record_s / max(1, counts.update_messages):.3f} (one TikTok "
+                                   "call; 10 in flight per shop, so a shop gets at most 10 / this per second)"),
+        ("limiter settle wait (container-s)", f"{counts.settle_wait_s:.1f}"),
+        ("CPU of this process (s)", f"{counts.cpu_s:.1f} ({counts.cpu_s / max(counts.wall_s, 1e-9):.2f} cores; "
+                                    "the sandboxes run in it)"),
+        ("failures", str(counts.failures + len(counts.errors))),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(["multi-shop first full sync"] + [f"  {name:<{width}}  {value}" for name, value in rows])
+
+
+def run(smoke: bool = False) -> MultiShopCounts:
+    shops, products = (3, 20) if smoke else (20, 500)
+    counts = measure(shops, products)
+    print(f"VTEX latency {VTEX_LATENCY_MS} ms, {VTEX_RATE:.0f}/s per account; TikTok latency {TIKTOK_LATENCY_MS} ms, "
+          f"{TIKTOK_QPS:.0f} QPS per API per shop", flush=True)
+    print(table(counts), flush=True)
+    print(f"target: wall {counts.ratio:.2f}x the per-shop bound: {'met' if counts.ratio <= 1.25 else 'NOT met'}"
+          + (" [smoke size: indicative only]" if smoke else ""), flush=True)
+    for message in counts.errors[:5]:
+        print(f"  error: {message}")
+    return counts
+
+
+__all__ = ["MultiShopCounts", "ShopCounts", "SimFifoQueue", "TemplateScaling", "measure", "run", "table"]

@@ -1,0 +1,177 @@
+"""The model of benchmarks/bench_multi_shop.py: the template's scaling settings, SQS FIFO as Lambda sees it,
+and the counts a run measures (`MultiShopCounts`, which benchmarks/cost_model.py may import)."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tiktok_vtex.dispatch import SQS_BATCH_LIMIT, message_group_of
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "template.yaml"
+TIKTOK_QPS = 50.0  # benchmarks/bench_stock_sync.py
+SKUS_PER_FETCH_MESSAGE = 50  # its default when the template names none
+
+
+@dataclass(frozen=True)
+class TemplateScaling:
+    """What the template declares for the stock path (read from template.yaml, not copied)."""
+
+    fetch_batch: int
+    skus_per_fetch_message: int
+    update_batch: int
+    update_max_concurrency: int
+    update_fifo: bool
+    qps_per_container: float
+    limiter_burst: float
+    batch_concurrency: int
+
+    @classmethod
+    def from_template(cls, path: Path = TEMPLATE) -> TemplateScaling:
+        from local.template import load_template
+
+        resources = load_template(path)["Resources"]
+        fetch = resources["StockFetchFunction"]["Properties"]
+        update = resources["StockUpdateFunction"]["Properties"]
+        variables = update["Environment"]["Variables"]
+        event = update["Events"]["Updates"]["Properties"]
+        return cls(fetch_batch=int(fetch["Events"]["FetchBatches"]["Properties"]["BatchSize"]),
+                   skus_per_fetch_message=int(fetch["Environment"]["Variables"].get("STOCK_FETCH_BATCH_SIZE",
+                                                                                   SKUS_PER_FETCH_MESSAGE)),
+                   update_batch=int(event["BatchSize"]),
+                   update_max_concurrency=int(event["ScalingConfig"]["MaximumConcurrency"]),
+                   update_fifo=str(resources["StockUpdateQueue"]["Properties"].get("FifoQueue")).lower() == "true",
+                   qps_per_container=float(variables.get("TIKTOK_QPS_PER_CONTAINER", TIKTOK_QPS)),
+                   limiter_burst=float(variables.get("TIKTOK_LIMITER_BURST") or variables.get(
+                       "TIKTOK_QPS_PER_CONTAINER", TIKTOK_QPS)),
+                   batch_concurrency=int(variables.get("SYNC_BATCH_CONCURRENCY", 1)))
+
+
+class SimFifoQueue:
+    """SQS FIFO as Lambda sees it: a receive takes the oldest messages of groups not in flight (a group's
+    messages together, in order); a group stays locked until its batch is done."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._groups: dict[str, deque[dict[str, Any]]] = {}
+        self._order: deque[str] = deque()  # groups with messages, oldest first
+        self._locked: set[str] = set()
+        self.messages = 0
+        self.calls = 0
+
+    def send(self, messages: Sequence[Mapping[str, Any]]) -> int:
+        calls = math.ceil(len(messages) / SQS_BATCH_LIMIT)
+        with self._cond:
+            for message in messages:
+                group = message_group_of(message)  # what QueuePublisher sets as MessageGroupId
+                if group not in self._groups or not self._groups[group]:
+                    self._groups.setdefault(group, deque())
+                    self._order.append(group)
+                self._groups[group].append(dict(message))
+            self.messages += len(messages)
+            self.calls += calls
+            self._cond.notify_all()
+        return calls
+
+    def receive(self, max_items: int, timeout: float = 0.05) -> tuple[list[dict[str, Any]], set[str]]:
+        with self._cond:
+            if not any(g not in self._locked for g in self._order):
+                self._cond.wait(timeout)
+            batch: list[dict[str, Any]] = []
+            taken: set[str] = set()
+            for group in list(self._order):
+                if len(batch) >= max_items:
+                    break
+                if group in self._locked:
+                    continue
+                items = self._groups[group]
+                while items and len(batch) < max_items:
+                    batch.append(items.popleft())
+                taken.add(group)
+                if not items:
+                    self._order.remove(group)
+            self._locked |= taken
+            return batch, taken
+
+    def done(self, groups: set[str]) -> None:
+        with self._cond:
+            self._locked -= groups
+            self._cond.notify_all()
+
+    @property
+    def idle(self) -> bool:
+        with self._cond:
+            return not self._order and not self._locked
+
+
+@dataclass
+class ShopCounts:
+    client_hash: str
+    skus: int
+    products: int
+    tiktok_calls: int = 0
+    vtex_calls: int = 0
+    finished_s: float = 0.0  # since the run started: the end of the shop's last update batch
+
+
+@dataclass
+class MultiShopCounts:
+    """What one multi-shop run measured (benchmarks/cost_model.py may import `measure`)."""
+
+    shops: int
+    products_per_shop: int
+    skus_per_shop: int
+    scaling: TemplateScaling
+    wall_s: float = 0.0
+    bound_s: float = 0.0  # the largest shop's rate-limit bound: max(TikTok calls / 50, VTEX reads / 300)
+    per_shop: list[ShopCounts] = field(default_factory=list)
+    fetch_messages: int = 0
+    update_messages: int = 0
+    send_calls: int = 0
+    fetch_invocations: int = 0
+    update_invocations: int = 0
+    prepare_invocations: int = 0
+    most_update_containers_busy: int = 0
+    settle_wait_s: float = 0.0
+    update_record_s: float = 0.0  # summed time of the update records (one TikTok call each, limiter waits in)
+    cpu_s: float = 0.0  # CPU seconds of this process (sandboxes included) during the run: wall ~ cpu_s / cores
+    failures: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def skus(self) -> int:
+        return sum(s.skus for s in self.per_shop)
+
+    @property
+    def tiktok_calls(self) -> int:
+        return sum(s.tiktok_calls for s in self.per_shop)
+
+    @property
+    def vtex_calls(self) -> int:
+        return sum(s.vtex_calls for s in self.per_shop)
+
+    @property
+    def sqs_messages_per_sku(self) -> float:
+        return (self.fetch_messages + self.update_messages) / max(1, self.skus)
+
+    @property
+    def mean_fetch_batch(self) -> float:
+        return self.fetch_messages / max(1, self.fetch_invocations)
+
+    @property
+    def mean_update_batch(self) -> float:
+        return self.update_messages / max(1, self.update_invocations)
+
+    @property
+    def ratio(self) -> float:
+        return self.wall_s / self.bound_s if self.bound_s else float("inf")
+
+    @property
+    def fairness(self) -> tuple[float, float]:
+        finished = [s.finished_s for s in self.per_shop]
+        return min(finished), max(finished)
