@@ -81,6 +81,7 @@ class Counts:
     vtex_calls: int
     stages: dict[str, StageCounts]
     cold_start_ms: dict[str, int] = field(default_factory=dict)  # extra ms of a stage's first (cold) run
+    cold_calls: dict[str, Counter[str]] = field(default_factory=dict)  # extra AWS calls of that run (secrets...)
     poller_receives: int = 0  # ReceiveMessage calls that returned messages (Lambda's pollers)
     poller_deletes: int = 0  # DeleteMessageBatch calls (Lambda deletes what the batch handled)
     source: str = "in-process stock flow (benchmarks/cost_counts.py)"
@@ -318,6 +319,7 @@ class StockFlowRun:
                       update_messages=warm[UPDATE].messages, tiktok_calls=tiktok_after - tiktok_before,
                       vtex_calls=vtex_after - vtex_before, stages=warm,
                       cold_start_ms={s: max(0, cold[s].billed_ms - warm[s].billed_ms) for s in STAGES},
+                      cold_calls={s: cold[s].aws - warm[s].aws for s in STAGES},
                       poller_receives=counter.poller.calls("sqs", "ReceiveMessage"),
                       poller_deletes=counter.poller.calls("sqs", "DeleteMessageBatch"), wall_s=wall)
 

@@ -26,6 +26,7 @@ The model (one store's SKUs scale linearly from the measured run; stages overlap
 from __future__ import annotations
 
 import argparse
+import importlib
 import math
 import re
 import sys
@@ -227,6 +228,12 @@ class Rates:
                    batched_sends=sends < counts.fetch_messages + counts.update_messages)
 
 
+def _cold(counts: Counts, containers: Mapping[str, int], service: str) -> float:
+    """Calls a container makes once, at its cold start (secrets, KMS data keys), times the containers."""
+    return float(sum(n * containers[stage] for stage, calls in counts.cold_calls.items()
+                     for name, n in calls.items() if name.split(".")[0] == service))
+
+
 def _cap(consumer: Consumer, quotas: Quotas) -> int:
     if consumer.max_concurrency is not None:
         return consumer.max_concurrency
@@ -306,7 +313,9 @@ def model(inputs: TemplateInputs, counts: Counts, stores: int, skus_per_store: i
         + idle * (sqs_price(inputs.fetch) + sqs_price(inputs.update)),
         "dynamodb": runs * (scenario.read_units * prices.dynamodb_read_units_per_million
                             + scenario.write_units * prices.dynamodb_write_units_per_million) / million,
-        "kms+secrets": runs * (total("kms") * prices.kms_per_10k + total("secrets") * prices.secrets_manager_per_10k)
+        "kms+secrets": runs * (
+            (total("kms") + _cold(counts, containers, "kms")) * prices.kms_per_10k
+            + (total("secrets") + _cold(counts, containers, "secretsmanager")) * prices.secrets_manager_per_10k)
         / 10_000,
     }
 
@@ -444,11 +453,21 @@ def run(smoke: bool = False, counts: Counts | None = None, inputs: TemplateInput
     return {"counts": counts, "scenarios": [model(inputs, counts, s) for s in STORE_SIZES]}
 
 
+def counts_from(module: str) -> Counts:
+    """`measure_counts()` of another measurement (e.g. benchmarks.bench_multi_shop), returning a Counts."""
+    counts = importlib.import_module(module).measure_counts()
+    if not isinstance(counts, Counts):
+        raise TypeError(f"{module}.measure_counts() returned {type(counts).__name__}, not cost_counts.Counts")
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="measure at 20 products instead of 100")
+    parser.add_argument("--counts-from", metavar="MODULE",
+                        help="take the counts from MODULE.measure_counts() instead of benchmarks.cost_counts")
     args = parser.parse_args(argv)
-    run(smoke=args.smoke)
+    run(smoke=args.smoke, counts=counts_from(args.counts_from) if args.counts_from else None)
     return 0
 
 

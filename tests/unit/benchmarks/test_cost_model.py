@@ -29,7 +29,8 @@ def known_counts() -> Counts:
                                 aws=Counter({"dynamodb.UpdateItem": 200, "dynamodb.PutItem": 100,
                                              "kms.Decrypt": 1}), max_payload_bytes=2048),
         },
-        cold_start_ms={PREPARE: 0, FETCH: 0, UPDATE: 0})
+        cold_start_ms={PREPARE: 0, FETCH: 0, UPDATE: 0},
+        cold_calls={UPDATE: Counter({"secretsmanager.GetSecretValue": 2, "kms.Decrypt": 1})})
 
 
 def known_inputs(**update: Any) -> cm.TemplateInputs:
@@ -61,7 +62,8 @@ def test_one_store_of_10000_skus_exact_figures() -> None:
     # fetch queue: 100 sends + 80 poller requests; update queue: 200 + 400; plus idle polling of 2 queues
     sqs_cost = (30 * (180 + 600) + 2 * cm.QUOTAS.idle_poll_requests_per_queue_month) * p.sqs_standard_per_million / 1e6
     ddb_cost = 30 * (15_500 * p.dynamodb_read_units_per_million + 40_000 * p.dynamodb_write_units_per_million) / 1e6
-    kms_cost = 30 * 100 * p.kms_per_10k / 10_000
+    # KMS: 1 Decrypt per 100 SKUs warm + 1 per update container cold start (5); Secrets Manager: 2 per container
+    kms_cost = 30 * ((100 + 5) * p.kms_per_10k + 2 * 5 * p.secrets_manager_per_10k) / 10_000
     assert s.cost_month == {"lambda": pytest.approx(lambda_cost), "sqs": pytest.approx(sqs_cost),
                             "dynamodb": pytest.approx(ddb_cost), "kms+secrets": pytest.approx(kms_cost)}
     assert s.cost_per_store_month == pytest.approx(lambda_cost + sqs_cost + ddb_cost + kms_cost)
