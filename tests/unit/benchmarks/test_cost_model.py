@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from benchmarks import cost_model as cm
-from benchmarks.cost_counts import FETCH, PREPARE, UPDATE, AwsCallCounter, Counts, StageCounts
+from benchmarks.aws_calls import AwsCallCounter, StageCounts
+from benchmarks.cost_counts import FETCH, PREPARE, UPDATE, Counts
 from local.template import load_template
 from tests.conftest import TEMPLATE_PATH
 
