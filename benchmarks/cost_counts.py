@@ -44,8 +44,7 @@ TEMPLATE = ROOT / "template.yaml"
 PREPARE, FETCH, UPDATE = "prepare", "fetch", "update"
 STAGES = (PREPARE, FETCH, UPDATE)
 FETCH_FUNCTION, UPDATE_FUNCTION = "StockFetchFunction", "StockUpdateFunction"
-FETCH_QUEUE, UPDATE_QUEUE = "StockFetchQueue", "StockUpdateQueue"
-NIGHTLY_EVENT = "NightlyStock"
+NIGHTLY_INPUT_TYPE = "triggerPrepareStockAllClients"
 SKUS_PER_PRODUCT = 5
 AWS_CALL_MS = 6.0  # assumed in-region round trip of one DynamoDB / SQS / KMS call (moto's own time is removed)
 
@@ -152,10 +151,12 @@ class StockFlowRun:
         # the nightly runs twice and the second, warm run is what is counted; the first run's extra time per
         # stage is the cold start, billed once per container.
         environment = {**function_env(FETCH_FUNCTION), **function_env(UPDATE_FUNCTION)}
-        schedule = _event_properties(template, FETCH_FUNCTION, NIGHTLY_EVENT)
-        batches = {FETCH: int(_event_properties(template, FETCH_FUNCTION, "FetchBatches")["BatchSize"]),
-                   UPDATE: int(_event_properties(template, UPDATE_FUNCTION, "Updates")["BatchSize"])}
-        queues = {FETCH: stack.physical_ids[FETCH_QUEUE], UPDATE: stack.physical_ids[UPDATE_QUEUE]}
+        resources = template["Resources"]
+        schedule = nightly_event(resources[FETCH_FUNCTION]["Properties"])
+        events = {FETCH: sqs_event(resources[FETCH_FUNCTION]["Properties"]),
+                  UPDATE: sqs_event(resources[UPDATE_FUNCTION]["Properties"])}
+        batches = {stage: int(event.get("BatchSize", 10)) for stage, event in events.items()}
+        queues = {stage: stack.physical_ids[event["Queue"]["Fn::GetAtt"][0]] for stage, event in events.items()}
         with _environment(environment):
             _reset_caches()
             _onboard(env, boxes, catalog)
@@ -189,8 +190,21 @@ class StockFlowRun:
         return stages
 
 
-def _event_properties(template: Mapping[str, Any], function: str, event: str) -> dict[str, Any]:
-    return dict(template["Resources"][function]["Properties"]["Events"][event]["Properties"])
+def sqs_event(properties: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A function's one SQS event source (its Properties), whatever the template names it."""
+    events = [e["Properties"] for e in (properties.get("Events") or {}).values() if e.get("Type") == "SQS"]
+    if len(events) != 1:
+        raise ValueError(f"expected one SQS event source, found {len(events)}")
+    return events[0]
+
+
+def nightly_event(properties: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The Schedule event whose Input is the all-clients nightly."""
+    for event in (properties.get("Events") or {}).values():
+        if event.get("Type") == "Schedule" and json.loads(event["Properties"].get("Input") or "{}").get(
+                "type") == NIGHTLY_INPUT_TYPE:
+            return event["Properties"]
+    raise ValueError(f"no Schedule event with Input type {NIGHTLY_INPUT_TYPE}")
 
 
 def _invoke(handler: Any, event: dict[str, Any], stage: StageCounts, counter: AwsCallCounter, name: str,

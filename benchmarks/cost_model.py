@@ -38,13 +38,14 @@ from typing import Any
 from benchmarks.cost_counts import (
     FETCH,
     FETCH_FUNCTION,
-    NIGHTLY_EVENT,
     PREPARE,
     TEMPLATE,
     UPDATE,
     UPDATE_FUNCTION,
     Counts,
     measure_counts,
+    nightly_event,
+    sqs_event,
 )
 
 STORE_SIZES = (1, 50, 500)
@@ -117,16 +118,9 @@ class TemplateInputs:
     schedule: str
 
 
-def _sqs_event(properties: Mapping[str, Any]) -> Mapping[str, Any]:
-    events = [e["Properties"] for e in (properties.get("Events") or {}).values() if e.get("Type") == "SQS"]
-    if len(events) != 1:
-        raise ValueError(f"expected one SQS event source, found {len(events)}")
-    return events[0]
-
-
 def _consumer(resources: Mapping[str, Any], function: str) -> Consumer:
     properties = resources[function]["Properties"]
-    event = _sqs_event(properties)
+    event = sqs_event(properties)
     queue = event["Queue"]["Fn::GetAtt"][0]
     variables = (properties.get("Environment") or {}).get("Variables") or {}
     qps = variables.get("TIKTOK_QPS_PER_SHOP", variables.get("TIKTOK_QPS_PER_CONTAINER"))
@@ -158,7 +152,7 @@ def runs_per_month(expression: str, days: float = 30.0) -> float:
 def template_inputs(template: Mapping[str, Any]) -> TemplateInputs:
     resources = template["Resources"]
     fetch_properties = resources[FETCH_FUNCTION]["Properties"]
-    schedule = fetch_properties["Events"][NIGHTLY_EVENT]["Properties"]["Schedule"]
+    schedule = nightly_event(fetch_properties)["Schedule"]
     variables = fetch_properties["Environment"]["Variables"]
     return TemplateInputs(fetch=_consumer(resources, FETCH_FUNCTION), update=_consumer(resources, UPDATE_FUNCTION),
                           fetch_message_skus=int(variables["STOCK_FETCH_BATCH_SIZE"]),

@@ -192,3 +192,18 @@ def test_the_counter_bills_calls_and_units_to_the_current_stage() -> None:
     assert fetch.aws == Counter({"dynamodb.PutItem": 1, "dynamodb.GetItem": 1, "dynamodb.Query": 1})
     assert fetch.write_units == math.ceil(1500 / 1024)  # an item over 1 KB costs 2 WRU
     assert fetch.read_units == 1.0 + 0.5  # a consistent GetItem + one eventually consistent 4 KB Query page
+
+
+def test_a_fifo_update_queue_in_the_template_changes_scaling_and_price(template: dict[str, Any]) -> None:
+    counts = known_counts()
+    base = cm.model(cm.template_inputs(template), counts, stores=50)
+    changed = copy.deepcopy(template)
+    event = _sqs_event(changed, "StockUpdateFunction")
+    event.pop("ScalingConfig", None)
+    changed["Resources"][event["Queue"]["Fn::GetAtt"][0]]["Properties"]["FifoQueue"] = True
+    fifo = cm.template_inputs(changed)
+    assert fifo.update.fifo and fifo.update.max_concurrency is None
+    scenario = cm.model(fifo, counts, stores=50)
+    assert scenario.consumers[UPDATE] > base.consumers[UPDATE] and scenario.run_s < base.run_s
+    assert scenario.cost_month["sqs"] > base.cost_month["sqs"]  # FIFO requests cost more
+    assert scenario.quotas["SQS FIFO throughput"] > 0 == base.quotas["SQS FIFO throughput"]
