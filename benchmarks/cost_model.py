@@ -59,7 +59,8 @@ class Prices:
     region: str = "us-east-1"
     as_of: str = "2026-12-01"
     source: str = ("aws.amazon.com/lambda/pricing, /sqs/pricing, /dynamodb/pricing (on-demand, after the "
-                   "2024-11-01 cut), /kms/pricing, /secrets-manager/pricing; free tiers ignored")
+                   "2024-11-01 cut), /kms/pricing, /secrets-manager/pricing, from stored copies, not read live; "
+                   "free tiers ignored")
     lambda_requests_per_million: float = 0.20
     lambda_gb_second_arm64: float = 0.0000133334
     lambda_gb_second_x86: float = 0.0000166667
@@ -107,6 +108,7 @@ class Consumer:
     max_concurrency: int | None
     fifo: bool
     qps_per_container: float | None
+    batch_concurrency: int = 1  # SYNC_BATCH_CONCURRENCY: records of a batch handled at once (shown; measured)
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,8 @@ def _consumer(resources: Mapping[str, Any], function: str) -> Consumer:
                     batch_size=int(event.get("BatchSize", 10)),
                     max_concurrency=int(scaling["MaximumConcurrency"]) if "MaximumConcurrency" in scaling else None,
                     fifo=str(resources[queue]["Properties"].get("FifoQueue", False)).lower() == "true",
-                    qps_per_container=float(qps) if qps is not None else None)
+                    qps_per_container=float(qps) if qps is not None else None,
+                    batch_concurrency=int(variables.get("SYNC_BATCH_CONCURRENCY", 1)))
 
 
 def runs_per_month(expression: str, days: float = 30.0) -> float:
@@ -314,10 +317,9 @@ def model(inputs: TemplateInputs, counts: Counts, stores: int, skus_per_store: i
     }
 
     # --- quotas (utilisation: 1.0 = at the limit)
-    store_update_rate = update_messages_store / max(update_s, 1e-9)  # one store's messages per second
     wru_store = (rates.per_sku[FETCH]["wru"] + rates.per_sku[UPDATE]["wru"]) * skus_per_store
     rru_store = sum(rates.per_sku[s]["rru"] for s in rates.per_sku) * skus_per_store
-    store_s = update_messages_store / store_update_rate
+    store_s = update_s  # every store's rows are written over the update stage (one partition key a store)
     fifo_limit = quotas.fifo_msgs_per_s_batched if rates.batched_sends else quotas.fifo_msgs_per_s
     fifo_rates = [r for r, c in ((skus / inputs.fetch_message_skus / fetch_s, inputs.fetch),
                                  (update_messages / update_s, inputs.update)) if c.fifo]
@@ -398,7 +400,8 @@ def report(inputs: TemplateInputs, counts: Counts, sizes: Sequence[int] = STORE_
         f"template: fetch {f.memory_mb} MB, BatchSize {f.batch_size}, MaximumConcurrency {f.max_concurrency}, "
         f"{'FIFO' if f.fifo else 'standard'} queue, {inputs.fetch_message_skus} SKUs a message; update "
         f"{u.memory_mb} MB, BatchSize {u.batch_size}, MaximumConcurrency {u.max_concurrency}, "
-        f"{'FIFO' if u.fifo else 'standard'} queue, {u.qps_per_container} TikTok QPS a container; nightly "
+        f"{'FIFO' if u.fifo else 'standard'} queue, {u.qps_per_container} TikTok QPS a container, "
+        f"{u.batch_concurrency} records at once; nightly "
         f"{inputs.schedule} ({inputs.runs_per_month:.0f} runs a month)",
         f"measured ({counts.source}): {counts.stores} store x {counts.products} products x "
         f"{counts.skus // max(1, counts.products)} SKUs in {counts.wall_s:.1f} s: "

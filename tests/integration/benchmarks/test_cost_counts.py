@@ -3,6 +3,7 @@ through the real handler, with every AWS call counted by the botocore hooks (ben
 
 from __future__ import annotations
 
+import logging
 import math
 
 from benchmarks import cost_model
@@ -12,7 +13,12 @@ PRODUCTS = 4  # x 5 SKUs
 
 
 def test_the_measured_nightly_counts_what_the_flow_does() -> None:
+    from tiktok_vtex.observability import logger
+
+    levels = (logger.log_level, logging.getLogger("tiktok_vtex").level)
     counts = measure_counts(products=PRODUCTS)
+    # the run quiets the connector's logs and puts them back (later tests in this process read them)
+    assert (logger.log_level, logging.getLogger("tiktok_vtex").level) == levels
     inputs = cost_model.load_inputs()
     skus = PRODUCTS * 5
     assert (counts.skus, counts.products) == (skus, PRODUCTS)
