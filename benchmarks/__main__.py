@@ -1,4 +1,4 @@
-"""Runs every benchmarks/bench_*.py module: `python -m benchmarks [--smoke] [name ...]`."""
+"""Runs every benchmarks/bench_*.py module, then cost_model: `python -m benchmarks [--smoke] [name ...]`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="only these benchmarks (module names without bench_)")
     args = parser.parse_args(argv)
     modules = sorted(m.name for m in pkgutil.iter_modules(benchmarks.__path__) if m.name.startswith("bench_"))
+    modules.append("cost_model")  # the scale and cost model: measures a small run, prints the 1/50/500-store table
     if args.names:
         modules = [m for m in modules if m.removeprefix("bench_") in args.names]
     if not modules:

@@ -1,0 +1,209 @@
+"""The cost model's arithmetic on a known input, and that it follows template.yaml (benchmarks/cost_model.py)."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from benchmarks import cost_model as cm
+from benchmarks.aws_calls import AwsCallCounter, StageCounts
+from benchmarks.cost_counts import FETCH, PREPARE, UPDATE, Counts
+from local.template import load_template
+from tests.conftest import TEMPLATE_PATH
+
+
+def known_counts() -> Counts:
+    """1 store x 20 products x 5 SKUs, round numbers: every figure below follows from these by hand."""
+    return Counts(
+        stores=1, skus=100, products=20, fetch_messages=2, update_messages=20, tiktok_calls=20, vtex_calls=100,
+        stages={
+            PREPARE: StageCounts(invocations=1, messages=1, billed_ms=100, read_units=5.0,
+                                 aws=Counter({"dynamodb.Query": 1, "sqs.SendMessageBatch": 1})),
+            FETCH: StageCounts(invocations=1, messages=2, billed_ms=1000, read_units=50.0, write_units=100.0,
+                               aws=Counter({"dynamodb.UpdateItem": 100, "sqs.SendMessageBatch": 2})),
+            UPDATE: StageCounts(invocations=2, messages=20, billed_ms=2000, read_units=100.0, write_units=300.0,
+                                aws=Counter({"dynamodb.UpdateItem": 200, "dynamodb.PutItem": 100,
+                                             "kms.Decrypt": 1}), max_payload_bytes=2048),
+        },
+        cold_start_ms={PREPARE: 0, FETCH: 0, UPDATE: 0},
+        cold_calls={UPDATE: Counter({"secretsmanager.GetSecretValue": 2, "kms.Decrypt": 1})})
+
+
+def known_inputs(**update: Any) -> cm.TemplateInputs:
+    fetch = cm.Consumer("StockFetchFunction", memory_mb=1024, timeout_s=300, batch_size=5, max_concurrency=None,
+                        fifo=False, qps_per_container=None)
+    consumer = cm.Consumer("StockUpdateFunction", memory_mb=512, timeout_s=60, batch_size=10, max_concurrency=5,
+                           fifo=False, qps_per_container=10.0)
+    return cm.TemplateInputs(fetch=fetch, update=dataclasses.replace(consumer, **update), fetch_message_skus=50,
+                             runs_per_month=30, schedule="cron(0 2 * * ? *)")
+
+
+def test_one_store_of_10000_skus_exact_figures() -> None:
+    s = cm.model(known_inputs(), known_counts(), stores=1, skus_per_store=10_000)
+    # 10,000 SKUs: 200 fetch messages (50 SKUs) -> 40 invocations (BatchSize 5); 2,000 update messages -> 200
+    assert s.lambda_requests == 1 + 40 + 200
+    # billed ms per SKU: prepare 1, fetch 10, update 20 -> 10 s (1 GB), 100 s (1 GB), 200 s (0.5 GB)
+    assert s.gb_seconds == pytest.approx(10 * 1 + 100 * 1 + 200 * 0.5)
+    # function sends 3 per 100 SKUs -> 300; pollers: a receive and a delete per batch -> 2 x 240
+    assert s.sqs_requests == pytest.approx(300 + 480)
+    assert (s.read_units, s.write_units) == (pytest.approx(15_500), pytest.approx(40_000))
+    # time: prepare 10 s; fetch containers follow it: 10,000 SKUs / 10 s / 100 SKUs/s each = 10, but VTEX's
+    # 300 reads/s per account -> 33.3 s; update: 5 containers (MaximumConcurrency) x 10 messages/s = 50/s
+    # (TikTok's cap is 50 calls/s too) -> 2,000 messages in 40 s
+    assert s.stage_s == {PREPARE: pytest.approx(10), FETCH: pytest.approx(10_000 / 300), UPDATE: pytest.approx(40)}
+    assert s.run_s == pytest.approx(40)
+    assert s.consumers == {FETCH: 10, UPDATE: 5} and s.peak_concurrency == 16
+    p = cm.PRICES
+    lambda_cost = 30 * (241 * p.lambda_requests_per_million / 1e6 + 210 * p.lambda_gb_second_arm64)
+    # fetch queue: 100 sends + 80 poller requests; update queue: 200 + 400; plus idle polling of 2 queues
+    sqs_cost = (30 * (180 + 600) + 2 * cm.QUOTAS.idle_poll_requests_per_queue_month) * p.sqs_standard_per_million / 1e6
+    ddb_cost = 30 * (15_500 * p.dynamodb_read_units_per_million + 40_000 * p.dynamodb_write_units_per_million) / 1e6
+    # KMS: 1 Decrypt per 100 SKUs warm + 1 per update container cold start (5); Secrets Manager: 2 per container
+    kms_cost = 30 * ((100 + 5) * p.kms_per_10k + 2 * 5 * p.secrets_manager_per_10k) / 10_000
+    assert s.cost_month == {"lambda": pytest.approx(lambda_cost), "sqs": pytest.approx(sqs_cost),
+                            "dynamodb": pytest.approx(ddb_cost), "kms+secrets": pytest.approx(kms_cost)}
+    assert s.cost_per_store_month == pytest.approx(lambda_cost + sqs_cost + ddb_cost + kms_cost)
+    # quotas: one shop gets 5 x 10 = 50 calls/s: exactly TikTok's limit; 2,000 update messages in 40 s carry
+    # 40,000 WRU of one partition key -> 1,000 WRU/s: exactly the partition's limit
+    assert s.quotas["TikTok QPS per shop"] == pytest.approx(1.0)
+    assert s.quotas["DynamoDB partition WCU"] == pytest.approx(1.0)
+    assert s.quotas["account concurrency"] == pytest.approx(16 / 1000)
+    assert s.quotas["nightly fan-out vs Timeout"] == pytest.approx(10 / 300)
+    assert s.quotas["async invoke / message payload"] == pytest.approx(2048 / 262_144)
+    assert s.quotas["SQS FIFO throughput"] == 0.0  # standard queues
+
+
+def test_a_shared_standard_queue_makes_500_stores_take_500_times_as_long() -> None:
+    one = cm.model(known_inputs(), known_counts(), stores=1)
+    many = cm.model(known_inputs(), known_counts(), stores=500)
+    assert many.consumers[UPDATE] == 5 and many.run_s == pytest.approx(500 * one.run_s)
+
+
+def test_a_sequential_fan_out_paces_the_pipeline() -> None:
+    fifo = known_inputs(fifo=True, max_concurrency=None)
+    fifty = cm.model(fifo, known_counts(), stores=50)
+    # the prepare (50 x 10 s) sends 100,000 update messages in 500 s: 200/s need 20 consumers of 10/s
+    assert fifty.consumers == {FETCH: 10, UPDATE: 20} and fifty.run_s == pytest.approx(500)
+
+
+def test_fifo_per_shop_groups_scale_with_stores_until_the_account_limit() -> None:
+    fifo = known_inputs(fifo=True, max_concurrency=None)
+    counts = known_counts()
+    counts.stages[PREPARE].billed_ms = 1  # a fan-out that keeps up: 0.01 ms per SKU
+    fifty = cm.model(fifo, counts, stores=50)
+    # fetch: 1,000 containers wanted (500,000 SKUs in 5 s at 100 SKUs/s each), VTEX 300/s per store -> 33.3 s;
+    # update: one consumer per message group (shop) wanted, 50; 1,051 in all is over the account's 1,000, so
+    # both stages get 999/1,050 of theirs: 951 and 47 consumers -> 100,000 messages at 470/s
+    assert fifty.wanted_concurrency == 1 + 1_000 + 50 and fifty.peak_concurrency == 1_000
+    assert fifty.quotas["account concurrency"] == pytest.approx(1.051)
+    assert fifty.consumers == {FETCH: 951, UPDATE: 47}
+    assert fifty.run_s == pytest.approx(100_000 / 470)
+    unlimited = cm.model(fifo, counts, stores=50, quotas=cm.Quotas(account_concurrency=10_000))
+    assert unlimited.consumers[UPDATE] == 50 and unlimited.run_s == pytest.approx(200)  # 2,000 a store at 10/s
+
+
+def test_stores_at_limit_finds_the_first_store_count() -> None:
+    assert cm.stores_at_limit("x", lambda s: s / 70) == 70
+    assert cm.stores_at_limit("x", lambda s: 0.5) is None
+    limits = cm.first_limits(known_inputs(), known_counts())
+    assert limits["nightly fan-out vs Timeout"] == 30  # 30 stores x 10 s = the 300 s Timeout
+
+
+def test_schedules() -> None:
+    assert cm.runs_per_month("cron(0 2 * * ? *)") == 30
+    assert cm.runs_per_month("cron(0,30 2 * * ? *)") == 60
+    assert cm.runs_per_month("rate(15 minutes)") == 30 * 96
+    with pytest.raises(ValueError, match="only daily"):
+        cm.runs_per_month("cron(0 2 ? * MON *)")
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load_template(TEMPLATE_PATH)
+
+
+def _sqs_event(template: dict[str, Any], function: str) -> dict[str, Any]:
+    events = template["Resources"][function]["Properties"]["Events"]
+    return next(e["Properties"] for e in events.values() if e["Type"] == "SQS")
+
+
+def test_inputs_are_the_template_values(template: dict[str, Any]) -> None:
+    inputs = cm.template_inputs(template)
+    resources = template["Resources"]
+    for consumer in (inputs.fetch, inputs.update):
+        properties = resources[consumer.function]["Properties"]
+        event = _sqs_event(template, consumer.function)
+        assert consumer.memory_mb == properties["MemorySize"] and consumer.timeout_s == properties["Timeout"]
+        assert consumer.batch_size == event["BatchSize"]
+        assert consumer.max_concurrency == (event.get("ScalingConfig") or {}).get("MaximumConcurrency")
+        queue = resources[event["Queue"]["Fn::GetAtt"][0]]["Properties"]
+        assert consumer.fifo == bool(queue.get("FifoQueue", False))
+    variables = resources["StockFetchFunction"]["Properties"]["Environment"]["Variables"]
+    assert inputs.fetch_message_skus == int(variables["STOCK_FETCH_BATCH_SIZE"])
+    assert inputs.schedule == resources["StockFetchFunction"]["Properties"]["Events"]["NightlyStock"][
+        "Properties"]["Schedule"]
+
+
+def test_the_printed_numbers_follow_the_template(template: dict[str, Any]) -> None:
+    counts = known_counts()
+    base = cm.model(cm.template_inputs(template), counts, stores=50)
+    changed = copy.deepcopy(template)
+    scaling = _sqs_event(changed, "StockUpdateFunction").setdefault("ScalingConfig", {})
+    scaling["MaximumConcurrency"] = 2 * (scaling.get("MaximumConcurrency") or 5)
+    faster = cm.model(cm.template_inputs(changed), counts, stores=50)
+    assert faster.consumers[UPDATE] == 2 * base.consumers[UPDATE]
+    assert faster.run_s < base.run_s and faster.peak_concurrency > base.peak_concurrency
+    event = _sqs_event(changed, "StockUpdateFunction")
+    event["BatchSize"] = event["BatchSize"] // 2
+    smaller = cm.model(cm.template_inputs(changed), counts, stores=50)
+    assert smaller.lambda_requests > faster.lambda_requests and smaller.sqs_requests > faster.sqs_requests
+    changed["Resources"]["StockFetchFunction"]["Properties"]["MemorySize"] = 2048
+    assert cm.model(cm.template_inputs(changed), counts, stores=50).gb_seconds > smaller.gb_seconds
+    report = cm.report(cm.template_inputs(changed), counts)
+    assert f"MaximumConcurrency {scaling['MaximumConcurrency']}" in report and "first limit hit" in report
+
+
+def test_the_counter_bills_calls_and_units_to_the_current_stage() -> None:
+    """The botocore hooks on a real client (no network: botocore's Stubber answers)."""
+    import boto3
+    from botocore.stub import Stubber
+
+    counter = AwsCallCounter()
+    counter.stages = {FETCH: StageCounts()}
+    with counter.installed():
+        client = boto3.session.Session(region_name="us-east-1", aws_access_key_id="x",
+                                       aws_secret_access_key="x").client("dynamodb")
+    with Stubber(client) as stub, counter.billing(FETCH):
+        stub.add_response("put_item", {}, {"TableName": "t", "Item": {"k": {"S": "v" * 1500}}})
+        stub.add_response("get_item", {}, {"TableName": "t", "Key": {"k": {"S": "v"}}, "ConsistentRead": True})
+        stub.add_response("query", {"Items": [{"k": {"S": "v"}}] * 3}, {"TableName": "t"})
+        client.put_item(TableName="t", Item={"k": {"S": "v" * 1500}})
+        client.get_item(TableName="t", Key={"k": {"S": "v"}}, ConsistentRead=True)
+        client.query(TableName="t")
+    with Stubber(client) as stub:  # outside a stage: not billed
+        stub.add_response("get_item", {}, {"TableName": "t", "Key": {"k": {"S": "v"}}})
+        client.get_item(TableName="t", Key={"k": {"S": "v"}})
+    fetch = counter.stages[FETCH]
+    assert fetch.aws == Counter({"dynamodb.PutItem": 1, "dynamodb.GetItem": 1, "dynamodb.Query": 1})
+    assert fetch.write_units == math.ceil(1500 / 1024)  # an item over 1 KB costs 2 WRU
+    assert fetch.read_units == 1.0 + 0.5  # a consistent GetItem + one eventually consistent 4 KB Query page
+
+
+def test_a_fifo_update_queue_in_the_template_changes_scaling_and_price(template: dict[str, Any]) -> None:
+    counts = known_counts()
+    base = cm.model(cm.template_inputs(template), counts, stores=50)
+    changed = copy.deepcopy(template)
+    event = _sqs_event(changed, "StockUpdateFunction")
+    event.pop("ScalingConfig", None)
+    changed["Resources"][event["Queue"]["Fn::GetAtt"][0]]["Properties"]["FifoQueue"] = True
+    fifo = cm.template_inputs(changed)
+    assert fifo.update.fifo and fifo.update.max_concurrency is None
+    scenario = cm.model(fifo, counts, stores=50)
+    assert scenario.consumers[UPDATE] > base.consumers[UPDATE] and scenario.run_s < base.run_s
+    assert scenario.cost_month["sqs"] > base.cost_month["sqs"]  # FIFO requests cost more
+    assert scenario.quotas["SQS FIFO throughput"] > 0 == base.quotas["SQS FIFO throughput"]
