@@ -35,6 +35,8 @@ from local.fixtures.demo_catalog import demo_catalog
 from local.fixtures.demo_feed import demo_feed
 from local.fixtures.nfe import SELLER_CNPJ, NfeLine, access_key_of, build_nfe
 from local.provision.common import default_name
+from tiktok_vtex.shipping.storage import S3DocumentStore, invoice_xml_key
+from tiktok_vtex.vtex_orders.hook_secrets import HookSecret, hook_secret_name
 
 SAMPLE_SKU = "880408"  # the legacy doc's SKU, part of the demo catalog of both sandboxes
 SAMPLE_CPF = "39053344705"  # generated (valid check digits), not a person's
@@ -113,8 +115,6 @@ def seed_sample_world(ctx: Any) -> dict[str, Any]:
     xml = sample_nfe(INVOICE_NUMBER)
     _put_file(ctx, nfe_file(INVOICE_NUMBER), xml, "application/xml")
     _invoiced_in_vtex(ctx, invoice_row["vtex_order"], vtex_invoice(env, INVOICE_NUMBER, embedded=False))
-    from tiktok_vtex.shipping.storage import S3DocumentStore, invoice_xml_key
-
     ids = ctx.stack.physical_ids
     store = S3DocumentStore(ids["FiscalDocumentsBucket"], ctx.aws_client("s3"), kms_key_id=ids["DataKey"])
     store.put(invoice_xml_key(client, INVOICE_ORDER, access_key_of(xml)), xml, "application/xml")
@@ -131,8 +131,6 @@ def seed_sample_world(ctx: Any) -> dict[str, Any]:
 
 
 def _seed_hook_secret(ctx: Any) -> None:
-    from tiktok_vtex.vtex_orders.hook_secrets import HookSecret, hook_secret_name
-
     secrets = ctx.aws_client("secretsmanager")
     name = hook_secret_name(ctx.stack.resolve({"Ref": "AWS::StackName"}), ctx.client_hash)
     document = json.dumps(HookSecret(current=ctx.env["DEMO_VTEX_HOOK_SECRET"], rotated_at=int(time.time())).document())
