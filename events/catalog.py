@@ -2,7 +2,9 @@
 PRODUTOS-lista-produtos (ProductListFunction), BRANDS-VTEX (BrandsVtexFunction), BRANDS-TTK
 (BrandsTikTokFunction). Demo client from local/stack.env; the feed is the demo feed of
 local/fixtures/demo_feed.py (inline, with image links on a host that does not exist, so their products
-are reported as image_download_failed). tests/unit/catalog/test_catalog_events.py checks the committed
+are reported as image_download_failed), or the same feed where the seeding of the local stack puts it
+(local/runtime/sample_world.py: the stack's feed bucket, the seller's web host at stack.env's address).
+tests/unit/catalog/test_catalog_events.py checks the committed
 files are what this script produces. No secret is written."""
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from typing import Any
 
 from local.env import stack_env
 from local.fixtures.demo_feed import demo_feed
+from local.runtime.sample_world import FEED_FILE, IMAGE_HOST, feed_s3_url, file_url
 from tiktok_vtex.catalog.feed import FeedReader
 from tiktok_vtex.catalog.grouping import Grouper
 
 from .stock_prices import _scheduled, _sqs
 
 ROOT = Path(__file__).resolve().parent
-IMAGE_HOST = "https://img.loja-demo.example"
 
 
 def _group_message(client_hash: str, warehouse_id: str) -> dict[str, Any]:
@@ -38,14 +40,13 @@ def samples() -> dict[str, dict[str, Any]]:
     return {
         "ProductListFunction/trigger-prepare-product-list.json": {
             "type": "triggerPrepareProductList", "client_hash": client,
-            "url": "https://loja-demo.example/feeds/tiktok.xml", "warehouse_id": warehouse},
+            "url": file_url(env, FEED_FILE), "warehouse_id": warehouse},
         "ProductListFunction/trigger-prepare-product-list-inline.json": {
             "type": "triggerPrepareProductList", "client_hash": client, "feed": inline, "warehouse_id": warehouse},
         "ProductListFunction/trigger-prepare-product-list-s3.json": {
-            "type": "triggerPrepareProductList", "clientHash": client, "url": f"s3://catalog-feeds/{client}/feed.xml.gz"},
+            "type": "triggerPrepareProductList", "clientHash": client, "url": feed_s3_url(env)},
         "ProductListFunction/trigger-send-product-sandbox.json": {
-            "type": "triggerSendProductSandbox", "client_hash": client,
-            "url": "https://loja-demo.example/feeds/tiktok.xml"},
+            "type": "triggerSendProductSandbox", "client_hash": client, "url": file_url(env, FEED_FILE)},
         "ProductListFunction/sqs-list-product-group.json": _sqs(_group_message(client, warehouse),
                                                                 queue="produtos-lista-grupos"),
         "ProductListFunction/bad-missing-client.json": {"type": "triggerPrepareProductList", "url": "https://x.example/f"},

@@ -1,9 +1,10 @@
 """Writes the sample events of the VTEX side of orders (`python -m events.vtex_orders`).
 
 - VtexOrderHookFunction: `POST /vtex/orderhook/{client_hash}` (HTTP API payload 2.0): the ping and two
-  deliveries. The hook secret is generated per client at run time (ORDERHOOK-MANAGEMENT), so these carry a
-  placeholder and answer 401 as committed: put the client's secret (`<stack>/vtex-hook/<client_hash>`,
-  field `current`) in `X-Connector-Hook-Secret` to try them; `bad-wrong-secret` is refused by design.
+  deliveries, with the demo client's hook secret in `X-Connector-Hook-Secret`: the local-only
+  `DEMO_VTEX_HOOK_SECRET` of local/stack.env, which the seeding of the local stack stores as the client's
+  secret (`<stack>/vtex-hook/<client_hash>`; a deployed stack's secret is random, from ORDERHOOK-MANAGEMENT,
+  and ORDERHOOK-MANAGEMENT's rotate replaces it); `bad-wrong-secret` is refused by design.
 - VtexOrdersProcessorFunction: SQS batches of verified deliveries (canceled, invoiced).
 - OrderHookManagementFunction: each action, and an invalid one.
 - VtexMarketplaceFunction: the callbacks, with the callback token derived from local/stack.env's internal
@@ -23,7 +24,6 @@ from tiktok_vtex.vtex_orders.callback_auth import callback_token
 
 ROOT = Path(__file__).resolve().parent
 ORDER_ID = "576600000000000001"
-PLACEHOLDER = "replace-with-the-client-hook-secret"
 
 
 def _http(path: str, route: str, body: dict[str, Any], headers: dict[str, str],
@@ -56,8 +56,9 @@ def vtex_order_events() -> dict[str, dict[str, Any]]:
         return {"Domain": "Fulfillment", "OrderId": vtex_id, "State": state, "LastState": last, "LastChange": when,
                 "CurrentChange": when, "Origin": {"Account": env["VTEX_ACCOUNT"], "Key": "vtexappkey-sample"}}
 
-    def hook(body: dict[str, Any], secret: str = PLACEHOLDER) -> dict[str, Any]:
-        return _http(hook_path, hook_route, body, {"x-connector-hook-secret": secret}, {"client_hash": client})
+    def hook(body: dict[str, Any], secret: str | None = None) -> dict[str, Any]:
+        header = {"x-connector-hook-secret": secret or env["DEMO_VTEX_HOOK_SECRET"]}
+        return _http(hook_path, hook_route, body, header, {"client_hash": client})
 
     segment = f"{client}.{callback_token(env['INTERNAL_WEBHOOK_SECRET'], client)}"
 

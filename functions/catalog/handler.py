@@ -66,7 +66,9 @@ def prepare(message: PrepareProductList | SendProductSandbox, deps: CatalogWirin
         return _unavailable(deps, error, message.type)
     feed_link, legacy_warehouse = deps.feed_link(message.client_hash)
     source = message.feed or message.url or feed_link
-    warehouse = (target.tik_tok_shop_warehouse_id if trial else
+    # The trial client's warehouse, like the seller's: its shop link, else its ssxml_client row (where
+    # `tiktok-vtex client add` writes it).
+    warehouse = ((target.tik_tok_shop_warehouse_id or deps.feed_link(trial)[1]) if trial else
                  message.warehouse_id or link.tik_tok_shop_warehouse_id or legacy_warehouse)
     if not source or not warehouse:
         missing = "feed url (payload url or tik_tok_shop_feed_link)" if not source else "TikTok warehouse id"

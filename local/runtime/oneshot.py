@@ -8,8 +8,10 @@
   the template provisioned, both sandboxes, the runtime; schedules off), the demo client is seeded (the
   stack.env client, its VTEX secret, both sandboxes' demo catalog, the SKU mapping: what ``make demo``
   seeds) unless ``--no-seed``, the event is invoked, and everything is stopped again (~10 s).
-* Seeding also makes the samples of ``events/`` valid there (``samples.py``): the TikTok orders they name
-  exist, and an OAuth ``state`` signed with the stack's secret is signed again now.
+* Seeding also makes the samples of ``events/`` valid there (``samples.py``, ``sample_world.py``): the TikTok
+  orders they name exist, the invoice and shipping orders are placed in VTEX and invoiced, the feed is
+  served, the hook secret is the one the samples carry; the samples' stack.env addresses are moved to the
+  stack's ports, and an OAuth ``state`` signed with the stack's secret is signed again now.
 
 The function's log lines go to stderr, its result (JSON) to stdout. Exit status: 0 when the function
 returned, 1 on a function error (errorType/errorMessage printed), 2 when the command itself could not run
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 
+from local.runtime.sample_world import seed_sample_world
 from local.runtime.samples import prepare_event, seed_sample_orders
 
 
@@ -124,6 +127,7 @@ def seed_demo(env: Mapping[str, str], stack: Any, *, timeout_s: float = 60.0) ->
                 time.sleep(0.2)
         counts["authorized"] = True
         counts["sample_orders"] = seed_sample_orders(context.http, context.tiktok_url, env)
+        counts["sample_world"] = seed_sample_world(context)
         return counts
     finally:
         context.http.close()

@@ -3,9 +3,11 @@ fields made current, and the outcome each one's file name promises (convention: 
 
 * ``seed_sample_orders``: the TikTok orders the samples name (``events.generate.ORDER_ID``) exist in the
   TikTok sandbox of the stack (created once, with the demo catalog's SKUs and a generated CPF, no push).
-* ``prepare_event``: an OAuth ``state`` signed with the stack's own secret is signed again now, with a
-  fresh nonce (the committed samples are signed at a fixed time, so they are expired, and a state is single
-  use); a state that does not verify with the stack's secret (a forged one) is left as it is.
+* ``sample_world.seed_sample_world``: the invoice and shipping orders, the feed, the hook secret (see there).
+* ``prepare_event``: stack.env's loopback addresses move to the running stack's ports; an OAuth ``state``
+  signed with the stack's own secret is signed again now, with a fresh nonce (the committed samples are
+  signed at a fixed time, so they are expired, and a state is single use); a state that does not verify
+  with the stack's secret (a forged one) is left as it is.
 * ``expected_outcome`` / ``observed_outcome``: ``bad-*`` is refused (a 4xx result, or every SQS record
   reported failed), ``error-*`` is a function error, anything else is accepted (returned, no 4xx/5xx
   status, no failed SQS record).
@@ -17,15 +19,16 @@ import base64
 import binascii
 import copy
 import json
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from local.runtime.sample_world import SAMPLE_CPF, SAMPLE_SKU
+
 ACCEPTED, REFUSED, ERROR = "accepted", "refused", "error"
 PREFIXES = {"bad-": REFUSED, "error-": ERROR}
-SAMPLE_SKU = "880408"  # the legacy doc's SKU, part of the demo catalog of both sandboxes
-SAMPLE_CPF = "39053344705"  # generated (valid check digits), not a person's
 
 
 def sample_paths(root: Path) -> Iterator[Path]:
@@ -67,8 +70,26 @@ def _state_issued_at(state: str, secret: str) -> int | None:
     return issued
 
 
+def localize(event: Any, env: Mapping[str, str]) -> Any:
+    """The event with stack.env's loopback addresses (``127.0.0.1:<port>``, what ``make local`` binds) moved to
+    the ports of the stack `env` describes (an ephemeral stack differs from stack.env by its ports only)."""
+    from local.env import stack_env
+    from local.stack_processes import PORT_KEYS
+
+    committed = stack_env()
+    moves = {f"127.0.0.1:{committed[k]}": f"127.0.0.1:{env[k]}" for k in PORT_KEYS
+             if k in env and committed.get(k) and committed[k] != env[k]}
+    text = json.dumps(event, ensure_ascii=False)
+    if not moves or not any(old in text for old in moves):
+        return event
+    pattern = re.compile("|".join(re.escape(old) + r"(?!\d)" for old in moves))
+    return json.loads(pattern.sub(lambda m: moves[m.group(0)], text))
+
+
 def prepare_event(event: Any, *, env: Mapping[str, str], now: float) -> Any:
-    """The event with its stack-signed OAuth state signed again at `now` (see the module docstring)."""
+    """The event on the stack `env` describes: its addresses localized, and its stack-signed OAuth state
+    signed again at `now` (see the module docstring)."""
+    event = localize(event, env)
     query = event.get("queryStringParameters") if isinstance(event, dict) else None
     if not isinstance(query, dict) or not isinstance(query.get("state"), str):
         return event

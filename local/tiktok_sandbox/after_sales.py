@@ -3,27 +3,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .orders import AdminError
 from .state import Sandbox
 
 
-def new_cancellation(
-    sb: Sandbox, order: dict[str, Any], *, cancel_type: str, role: str, reason: str, status: str
-) -> dict[str, Any]:
+def _record(sb: Sandbox, order: dict[str, Any], kind: str, id_prefix: int, reason: str) -> dict[str, Any]:
+    """What a cancellation and a return share (`kind`: cancel | return): its id, the order, the reason, the
+    refund of the order's total, every line item, the times, the shop."""
     now = sb.now()
-    cancel_id = sb.new_id(4035)
-    record = {
-        "cancel_id": cancel_id,
+    return {
+        f"{kind}_id": sb.new_id(id_prefix),
         "order_id": order["id"],
-        "cancel_type": cancel_type,
-        "cancel_status": status,
-        "role": role,
-        "cancel_reason": reason,
-        "cancel_reason_text": reason,
+        f"{kind}_reason": reason,
+        f"{kind}_reason_text": reason,
         "refund_amount": {"currency": "BRL", "refund_total": order["payment"]["total_amount"]},
-        "cancel_line_items": [
+        f"{kind}_line_items": [
             {
                 "order_line_item_id": li["id"],
                 "sku_id": li["sku_id"],
@@ -32,12 +29,22 @@ def new_cancellation(
             }
             for li in order["line_items"]
         ],
-        "seller_next_action_response": [],
         "create_time": now,
         "update_time": now,
         "_shop_id": order["_shop_id"],
     }
-    sb.cancellations[cancel_id] = record
+
+
+def new_cancellation(
+    sb: Sandbox, order: dict[str, Any], *, cancel_type: str, role: str, reason: str, status: str
+) -> dict[str, Any]:
+    record = _record(sb, order, "cancel", 4035, reason) | {
+        "cancel_type": cancel_type,
+        "cancel_status": status,
+        "role": role,
+        "seller_next_action_response": [],
+    }
+    sb.cancellations[record["cancel_id"]] = record
     _notify_cancellation(sb, record)
     return record
 
@@ -57,9 +64,15 @@ def _notify_cancellation(sb: Sandbox, record: dict[str, Any]) -> None:
 
 
 def touch_cancellation(sb: Sandbox, record: dict[str, Any], status: str) -> None:
-    record["cancel_status"] = status
+    _touch(sb, record, "cancel_status", status, _notify_cancellation)
+
+
+def _touch(sb: Sandbox, record: dict[str, Any], field: str, status: str,
+           notify: Callable[[Sandbox, dict[str, Any]], None]) -> None:
+    """A new status on a record, and its push."""
+    record[field] = status
     record["update_time"] = sb.now()
-    _notify_cancellation(sb, record)
+    notify(sb, record)
 
 
 def buyer_cancellation(sb: Sandbox, order: dict[str, Any], reason: str) -> dict[str, Any]:
@@ -77,34 +90,15 @@ def new_return(sb: Sandbox, order: dict[str, Any], return_type: str, reason: str
         raise AdminError("return_type must be REFUND, RETURN_AND_REFUND or REPLACEMENT")
     if order["status"] not in ("IN_TRANSIT", "DELIVERED", "COMPLETED", "AWAITING_COLLECTION"):
         raise AdminError(f"order is {order['status']}; returns need a shipped order")
-    now = sb.now()
-    return_id = sb.new_id(4036)
-    record = {
-        "return_id": return_id,
-        "order_id": order["id"],
+    record = _record(sb, order, "return", 4036, reason) | {
         "return_type": return_type,
         "return_status": "REPLACEMENT_REQUEST_PENDING"
         if return_type == "REPLACEMENT"
         else "RETURN_OR_REFUND_REQUEST_PENDING",
         "role": "BUYER",
-        "return_reason": reason,
-        "return_reason_text": reason,
         "return_tracking_number": "",
-        "refund_amount": {"currency": "BRL", "refund_total": order["payment"]["total_amount"]},
-        "return_line_items": [
-            {
-                "order_line_item_id": li["id"],
-                "sku_id": li["sku_id"],
-                "seller_sku": li["seller_sku"],
-                "product_name": li["product_name"],
-            }
-            for li in order["line_items"]
-        ],
-        "create_time": now,
-        "update_time": now,
-        "_shop_id": order["_shop_id"],
     }
-    sb.returns[return_id] = record
+    sb.returns[record["return_id"]] = record
     _notify_return(sb, record)
     return record
 
@@ -126,6 +120,4 @@ def _notify_return(sb: Sandbox, record: dict[str, Any]) -> None:
 
 
 def touch_return(sb: Sandbox, record: dict[str, Any], status: str) -> None:
-    record["return_status"] = status
-    record["update_time"] = sb.now()
-    _notify_return(sb, record)
+    _touch(sb, record, "return_status", status, _notify_return)

@@ -103,8 +103,17 @@ def find_sku(sb: Sandbox, shop_id: str, seller_sku: str | None, sku_id: str | No
     raise AdminError(f"no SKU {seller_sku or sku_id} in shop {shop_id}")
 
 
+def _fixed_package_id(sb: Sandbox, spec: dict[str, Any]) -> str:
+    """A fixed id for the order's package (the samples of events/ name one); "" lets the sandbox pick."""
+    package_id = str(spec.get("package_id") or "")
+    if package_id and (not (package_id.isdigit() and len(package_id) == 19) or package_id in sb.packages):
+        raise AdminError(f"package_id {package_id} must be 19 digits and not used yet")
+    return package_id
+
+
 def create_order(sb: Sandbox, shop_id: str, spec: dict[str, Any]) -> dict[str, Any]:
-    """Admin: an order from seller SKUs. `items: [{seller_sku | sku_id, quantity}]`; one line item per unit."""
+    """Admin: an order from seller SKUs. `items: [{seller_sku | sku_id, quantity}]`; one line item per unit.
+    `order_id` / `package_id`: fixed ids (the package is created when the order is paid)."""
     shop = sb.shops.get(shop_id)
     if shop is None:
         raise AdminError(f"unknown shop {shop_id}")
@@ -118,6 +127,7 @@ def create_order(sb: Sandbox, shop_id: str, spec: dict[str, Any]) -> dict[str, A
     order_id = str(spec.get("order_id") or sb.new_id(5766))
     if order_id in sb.orders:
         raise AdminError(f"order {order_id} exists")
+    package_id = _fixed_package_id(sb, spec)
     buyer = spec.get("buyer") or {}
     warehouse_id = str(spec.get("warehouse_id") or sb.default_warehouse(shop))
     line_items = []
@@ -233,6 +243,7 @@ def create_order(sb: Sandbox, shop_id: str, spec: dict[str, Any]) -> dict[str, A
         "line_items": line_items,
         "_shop_id": shop_id,
         "_tracking": [],
+        "_package_id": package_id,
     }
     sb.orders[order_id] = order
     if status != "UNPAID":
@@ -247,7 +258,7 @@ def ensure_package(sb: Sandbox, order: dict[str, Any]) -> dict[str, Any]:
         return sb.packages[order["packages"][0]["id"]]
     now = sb.now()
     shop = sb.shops[order["_shop_id"]]
-    package_id = sb.new_id(1153)
+    package_id = order.get("_package_id") or sb.new_id(1153)
     warehouse = (
         next(w for w in shop["warehouses"] if w["id"] == order["warehouse_id"])
         if any(w["id"] == order["warehouse_id"] for w in shop["warehouses"])

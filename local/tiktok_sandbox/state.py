@@ -87,6 +87,7 @@ class Sandbox:
             self.brands: dict[str, dict[str, Any]] = {}
             self.brand_creations: Counter[tuple[str, str]] = Counter()
             self.images: dict[str, dict[str, Any]] = {}
+            self.files: dict[str, dict[str, Any]] = {}  # the seller's web host (admin /sandbox/files)
             self.orders: dict[str, dict[str, Any]] = {}
             self.packages: dict[str, dict[str, Any]] = {}
             self.invoices: dict[str, dict[str, Any]] = {}

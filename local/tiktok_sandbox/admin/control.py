@@ -1,5 +1,5 @@
 """Admin routes that control the sandbox itself: health, reset, config, clock, faults, call counts,
-state dumps, and the stored images and shipping documents."""
+state dumps, the stored images and shipping documents, and the seller's files (feeds, NF-e links)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from local.tiktok_sandbox.state import Fault, Sandbox
 
 from .http import Route, json_body, reply
 
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a feed of the benchmark's size fits
 STATE_KINDS = (
     "shops",
     "tokens",
@@ -138,6 +139,21 @@ def register(route: Route, sb: Sandbox) -> None:  # noqa: PLR0915 - one place li
         if record is None:
             return reply({"error": "no such image"}, 404)
         return Response(record["content"], mimetype=f"image/{record['kind']}")
+
+    @route("/sandbox/files/<path:name>", ("GET", "PUT"))
+    def seller_file(name: str) -> Response:
+        """The seller's web host of the local stack (its product feed, an NF-e behind a VTEX invoiceUrl):
+        PUT stores the body with its Content-Type, GET serves it. Loopback only, like the whole sandbox."""
+        with sb.lock:
+            if request.method == "PUT":
+                if len(request.get_data()) > MAX_FILE_BYTES:
+                    raise AdminError(f"a seller file is at most {MAX_FILE_BYTES} bytes")
+                sb.files[name] = {"content": request.get_data(), "type": request.mimetype or "application/octet-stream"}
+                return reply({"path": f"/sandbox/files/{name}", "size": len(sb.files[name]["content"])}, 201)
+            record = sb.files.get(name)
+        if record is None:
+            return reply({"error": "no such file"}, 404)
+        return Response(record["content"], mimetype=record["type"])
 
     @route("/sandbox/documents/<package_id>/<name>")
     def document(package_id: str, name: str) -> Response:

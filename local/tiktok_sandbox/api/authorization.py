@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, request
@@ -19,55 +20,50 @@ def authorized_shops(ctx: Ctx) -> dict[str, Any]:
 
 
 def register_token_routes(app: Flask, sb: Sandbox) -> None:
-    def gate(grant_type: str) -> dict[str, str]:
-        query = {k: request.args.get(k, "") for k in request.args}
-        if not same(query.get("app_key", ""), sb.app_key) or not same(query.get("app_secret", ""), sb.app_secret):
-            raise E.ApiFail(E.REQUEST_INVALID, "Invalid app_key or app_secret", 401)
-        if query.get("grant_type") != grant_type:
-            raise E.ApiFail(E.REQUEST_INVALID, f"grant_type must be {grant_type}", 400)
-        return query
+    """The two token endpoints of the auth host: both count the call, apply a configured fault, check the app
+    credentials and the grant type, then answer TikTok's envelope (the grant's own checks raise ApiFail)."""
 
-    def token_get() -> Response:
-        key = "GET /api/v2/token/get"
-        with sb.lock:
-            sb.calls[key] += 1
-        faulted = apply_fault(sb, key)
-        if faulted is not None:
-            return faulted
-        try:
-            query = gate("authorized_code")
+    def token_route(path: str, grant_type: str, grant: Callable[[dict[str, str]], dict[str, Any]]) -> None:
+        key = f"GET {path}"
+
+        def view() -> Response:
             with sb.lock:
-                record = sb.auth_codes.get(query.get("auth_code", ""))
-                if record is None or record["used"] or sb.now() >= record["issued_at"] + AUTH_CODE_TTL:
-                    raise E.ApiFail(E.AUTH_RECORD_NOT_FOUND, "can not find related auth record")
-                record["used"] = True
-                data = sb.issue_tokens(record["shop_id"])
-        except E.ApiFail as fail:
-            return envelope(fail.code, fail.message, fail.data, fail.http_status)
-        return envelope(0, "success", data)
+                sb.calls[key] += 1
+            faulted = apply_fault(sb, key)
+            if faulted is not None:
+                return faulted
+            query = {k: request.args.get(k, "") for k in request.args}
+            try:
+                if not same(query.get("app_key", ""), sb.app_key) or not same(query.get("app_secret", ""),
+                                                                               sb.app_secret):
+                    raise E.ApiFail(E.REQUEST_INVALID, "Invalid app_key or app_secret", 401)
+                if query.get("grant_type") != grant_type:
+                    raise E.ApiFail(E.REQUEST_INVALID, f"grant_type must be {grant_type}", 400)
+                with sb.lock:
+                    data = grant(query)
+            except E.ApiFail as fail:
+                return envelope(fail.code, fail.message, fail.data, fail.http_status)
+            return envelope(0, "success", data)
 
-    def token_refresh() -> Response:
-        key = "GET /api/v2/token/refresh"
-        with sb.lock:
-            sb.calls[key] += 1
-        faulted = apply_fault(sb, key)
-        if faulted is not None:
-            return faulted
-        try:
-            query = gate("refresh_token")
-            with sb.lock:
-                record = sb.refresh_tokens.get(query.get("refresh_token", ""))
-                if record is None or record["revoked"]:
-                    raise E.ApiFail(E.AUTH_RECORD_NOT_FOUND, "can not find related auth record")
-                if sb.now() >= record["expires_at"]:
-                    raise E.ApiFail(E.RT_EXPIRED, "rt has expired")
-                data = sb.refresh(query["refresh_token"])
-        except E.ApiFail as fail:
-            return envelope(fail.code, fail.message, fail.data, fail.http_status)
-        return envelope(0, "success", data)
+        app.add_url_rule(path, endpoint=f"token_{path.rsplit('/', 1)[-1]}", view_func=view, methods=["GET"])
 
-    app.add_url_rule("/api/v2/token/get", endpoint="token_get", view_func=token_get, methods=["GET"])
-    app.add_url_rule("/api/v2/token/refresh", endpoint="token_refresh", view_func=token_refresh, methods=["GET"])
+    def authorized_code(query: dict[str, str]) -> dict[str, Any]:
+        record = sb.auth_codes.get(query.get("auth_code", ""))
+        if record is None or record["used"] or sb.now() >= record["issued_at"] + AUTH_CODE_TTL:
+            raise E.ApiFail(E.AUTH_RECORD_NOT_FOUND, "can not find related auth record")
+        record["used"] = True
+        return sb.issue_tokens(record["shop_id"])
+
+    def refresh_token(query: dict[str, str]) -> dict[str, Any]:
+        record = sb.refresh_tokens.get(query.get("refresh_token", ""))
+        if record is None or record["revoked"]:
+            raise E.ApiFail(E.AUTH_RECORD_NOT_FOUND, "can not find related auth record")
+        if sb.now() >= record["expires_at"]:
+            raise E.ApiFail(E.RT_EXPIRED, "rt has expired")
+        return sb.refresh(query["refresh_token"])
+
+    token_route("/api/v2/token/get", "authorized_code", authorized_code)
+    token_route("/api/v2/token/refresh", "refresh_token", refresh_token)
 
 
 ENDPOINTS: list[Endpoint] = [

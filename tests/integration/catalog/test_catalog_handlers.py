@@ -127,8 +127,9 @@ def test_bad_invokes_are_refused_with_400(env: Any, name: str) -> None:
 
 
 def test_unreachable_feed_is_reported_not_retried(env: Any) -> None:
-    answer = env.handler.lambda_handler(sample("ProductListFunction/trigger-prepare-product-list.json"),
-                                        LambdaContext())
+    event = sample("ProductListFunction/trigger-prepare-product-list.json")  # served by the seeded local stack
+    event["url"] = "https://loja-demo.example/feeds/tiktok.xml"  # a host that does not resolve
+    answer = env.handler.lambda_handler(event, LambdaContext())
     assert answer["statusCode"] == 422 and answer["body"]["status"] == "feed_unreadable"
     log = boto3.resource("dynamodb").Table(env.settings.tables.log_product)
     [entry] = [i for i in log.scan()["Items"] if i["kind"] == "listing_run_failed"]

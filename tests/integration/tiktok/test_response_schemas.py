@@ -104,3 +104,13 @@ def test_need_upload_invoice_follows_the_package_invoice(seeded: Env) -> None:
     assert client.get_order_details([no_need["id"]])[0]["need_upload_invoice"] == "NO_NEED"
     bad = seeded.admin.post("/sandbox/orders", json={"items": [{"seller_sku": sku}], "need_upload_invoice": "YES"})
     assert bad.status_code == 400
+
+
+def test_every_api_endpoint_the_sandbox_serves_has_a_schema() -> None:
+    """Each (method, path) the sandbox answers, at every version it serves, is one of SCHEMAS' keys."""
+    import re
+
+    from local.tiktok_sandbox.api import ENDPOINTS
+
+    served = {(e.method, re.sub(r"^/(\w+)/20\d{4}/", r"/\1/{version}/", e.template)) for e in ENDPOINTS}
+    assert sorted(served - set(SCHEMAS)) == []

@@ -23,6 +23,8 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"^/api/oms/pvt/orders/[^/]+$"), "oms_order"),
     ("POST", re.compile(r"^/api/oms/pvt/orders/[^/]+/cancel$"), "oms_receipt"),
     ("POST", re.compile(r"^/api/oms/pvt/orders/[^/]+/invoice$"), "oms_receipt"),
+    ("PATCH", re.compile(r"^/api/oms/pvt/orders/[^/]+/invoice/[^/]+$"), "oms_receipt"),
+    ("PUT", re.compile(r"^/api/oms/pvt/orders/[^/]+/invoice/[^/]+/tracking$"), "oms_receipt"),
     ("GET", re.compile(r"^/api/logistics/pvt/inventory/skus/\d+$"), "inventory_sku"),
     ("GET", re.compile(r"^/api/logistics/pvt/inventory/items/\d+/warehouses/[^/]+$"), "inventory_item"),
     ("GET", re.compile(r"^/pricing/prices/\d+$"), "price"),
@@ -89,6 +91,8 @@ def run_flow(sandbox: Any, http: httpx.Client, fake_time: Any) -> None:
     }
     client.send_invoice(placed.orderId, invoice)
     client.update_tracking(placed.orderId, "12345", {"trackingNumber": "BR123456789", "courier": "Correios"})
+    client.send_tracking_events(placed.orderId, "12345", is_delivered=False, events=[
+        {"description": "Em trânsito", "date": "2026-01-11T10:00:00Z", "city": "São Paulo", "state": "SP"}])
     client.get_order(placed.orderId)
     other = client.place_order(build_order(client, "576000000000000102", [(880410, 1)]))
     client.cancel_order(other.orderId, "Comprador desistiu")
