@@ -5,7 +5,11 @@ deduplicated), a fresh interpreter imports it (sys.path = functions/ and shared/
 and the layer lay them out) with the template Globals environment; the baseline is a fresh interpreter
 running `import boto3` in the same run, so the ratio holds across machines. Each module is imported once
 first (bytecode cache warm, as in a deployed package), then timed `runs` times, interleaved with the
-boto3 baseline (one of each per round); the median ratio is reported.
+boto3 baseline (one of each per round); the median ratio is reported. The children inherit
+PYTHONDONTWRITEBYTECODE: where it is set (it is on the shared development machine), the warm-up writes no
+cache and the project's own modules are compiled at every import while the installed libraries (boto3
+included) load their .pyc, so the ratios also count the size of the code a handler imports; a layer
+built by `sam build` ships no .pyc either. Compare ratios measured the same way only.
 
 Two environments: `local` (no LAMBDA_TASK_ROOT: Powertools turns tracing off) and `lambda` (LAMBDA_TASK_ROOT
 set, as in a deployed function with `Tracing: Active`, so the X-Ray SDK is loaded when the tracer is first

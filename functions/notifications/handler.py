@@ -7,8 +7,6 @@ tiktok_vtex.notifications.intake. The sync behind the queue is functions/notific
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from functools import cache
 from typing import Any
@@ -19,12 +17,13 @@ from tiktok_vtex.clients.vtex.cache import VtexClientCache
 from tiktok_vtex.dispatch import QueuePublisher
 from tiktok_vtex.notifications.intake import IntakeResult, NotificationIntake
 from tiktok_vtex.observability import logger, metrics, tracer
-from tiktok_vtex.settings import get_settings, load_app_secrets
+from tiktok_vtex.settings import VtexNotificationIntakeSettings, get_settings, load_app_secrets
+from tiktok_vtex.webhooks.http import UnreadableBody, raw_body
 
 
 @cache
 def intake() -> NotificationIntake:
-    settings = get_settings()
+    settings = get_settings(VtexNotificationIntakeSettings)
     # Secrets come through Powertools Parameters (cached 5 minutes): a warm container reads neither per request.
     credentials = VtexClientCache(secret_prefix=settings.vtex_secret_prefix,
                                   base_url_template=settings.vtex_base_url_template,
@@ -38,15 +37,7 @@ def intake() -> NotificationIntake:
         return found.account, found.affiliate_id
 
     return NotificationIntake(
-        secret=secret, account_of=account_of, queue=QueuePublisher(settings.require("VTEX_NOTIFICATION_QUEUE_URL")))
-
-
-def _raw_body(event: dict[str, Any]) -> bytes | None:
-    body = event.get("body") or ""
-    try:
-        return base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else body.encode("utf-8")
-    except (binascii.Error, ValueError, UnicodeEncodeError):
-        return None
+        secret=secret, account_of=account_of, queue=QueuePublisher(settings.vtex_notification_queue_url))
 
 
 def _response(result: IntakeResult) -> dict[str, Any]:
@@ -59,9 +50,10 @@ def _response(result: IntakeResult) -> dict[str, Any]:
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     params = event.get("pathParameters") or {}
-    body = _raw_body(event)
-    if body is None:
-        return _response(IntakeResult(400, {"message": "the request body is not readable"}, "unreadable"))
+    try:
+        body = raw_body(event)
+    except UnreadableBody as error:
+        return _response(IntakeResult(400, {"message": str(error)}, "unreadable"))
     try:
         result = intake().handle(str(params.get("client_hash") or ""), str(params.get("token") or ""),
                                  str(params.get("proxy") or ""), body)

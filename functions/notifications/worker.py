@@ -13,13 +13,15 @@ VTEX affiliate (the invoke form of `tiktok-vtex vtex-affiliate`).
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from typing import Any, Literal
 
+# Before anything loads pydantic: Powertools' batch/types.py imports the DynamoDB, Kinesis and Kafka record
+# models when pydantic is already loaded, which this function never uses (issue 11, cold start).
+import aws_lambda_powertools.utilities.batch  # noqa: F401
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from tiktok_vtex.auth.errors import ClientDeauthorized, ClientNotAuthorized
 from tiktok_vtex.clients.vtex.errors import VtexApiError, VtexCredentialsError
@@ -27,15 +29,26 @@ from tiktok_vtex.notifications.affiliate import AffiliateSetupError, setup_clien
 from tiktok_vtex.notifications.coalesce import DEFAULT_STALE_MARGIN_MS, RealtimeSync, merge
 from tiktok_vtex.notifications.models import QueuedChange
 from tiktok_vtex.observability import logger, metrics, tracer
-from tiktok_vtex.parsing import field_names
+from tiktok_vtex.parsing import MessageParser
+from tiktok_vtex.settings import VtexNotificationSyncSettings, get_settings
 from tiktok_vtex.sync.outcomes import ClientUnavailable
 from tiktok_vtex.sync_functions.wiring import SyncWiring, wiring
+
+
+class InvalidNotificationMessage(ValueError):
+    pass
+
+
+# Queue bodies and the invoke payload go through Powertools Parser (tiktok_vtex.parsing); the batch is
+# coalesced per client, so its records are parsed one by one rather than by a BatchProcessor.
+CHANGES: MessageParser[QueuedChange] = MessageParser("vtex notification", QueuedChange, InvalidNotificationMessage)
 
 
 @cache
 def realtime() -> RealtimeSync:
     deps = wiring()
-    margin = int(deps.settings.extra.get("REALTIME_STALE_MARGIN_MS") or DEFAULT_STALE_MARGIN_MS)
+    margin = get_settings(VtexNotificationSyncSettings).realtime_stale_margin_ms
+    margin = DEFAULT_STALE_MARGIN_MS if margin is None else margin
     return RealtimeSync(deps.products, deps.stock(), deps.prices(), stale_margin_ms=margin)
 
 
@@ -45,8 +58,8 @@ def handle_batch(records: list[dict[str, Any]], deps: SyncWiring, sync: Realtime
     changes: list[QueuedChange] = []
     for record in records:
         try:
-            change = QueuedChange.model_validate(json.loads(record["body"]))
-        except (ValueError, ValidationError) as error:
+            change = CHANGES.parse_record(record)
+        except InvalidNotificationMessage as error:
             logger.error("malformed vtex notification message", extra={"message_id": record.get("messageId"),
                                                                       "error": str(error)[:300]})
             failed.append(record["messageId"])
@@ -91,16 +104,19 @@ class SetupAffiliate(BaseModel):
     public_base_url: str | None = Field(default=None, alias="publicBaseUrl", max_length=500)
 
 
+SETUP: MessageParser[SetupAffiliate] = MessageParser("setupVtexAffiliate", SetupAffiliate, AffiliateSetupError)
+
+
 def setup(payload: dict[str, Any], deps: SyncWiring) -> dict[str, Any]:
     """The invoke form of `tiktok-vtex vtex-affiliate` (same logic): shows, or with `apply` writes, the affiliate."""
     try:
-        request = SetupAffiliate.model_validate(payload)
+        request = SETUP.parse(payload)
         result = setup_client_affiliate(
             deps.vtex_clients, request.client_hash, secret=deps.secrets.internal_webhook_secret.get_secret_value(),
             public_base_url=request.public_base_url or deps.settings.public_base_url, apply=request.apply,
             name=request.name, follow_up_email=request.follow_up_email)
-    except (ValidationError, AffiliateSetupError, VtexCredentialsError, VtexApiError) as error:
-        text = field_names(error) if isinstance(error, ValidationError) else str(error)[:500]
+    except (AffiliateSetupError, VtexCredentialsError, VtexApiError) as error:
+        text = str(error)[:500]
         logger.warning("vtex affiliate setup refused", extra={"error": text})
         return {"statusCode": 400, "body": {"status": "error", "message": text}}
     logger.info("vtex affiliate setup", extra={"client_hash": request.client_hash, "action": result.action,

@@ -14,6 +14,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+# Before anything loads pydantic: Powertools' batch/types.py imports the DynamoDB, Kinesis and Kafka record
+# models when pydantic is already loaded, which this function never uses (issue 11, cold start).
+import aws_lambda_powertools.utilities.batch  # noqa: F401
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -19,6 +19,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# Before anything loads pydantic: Powertools' batch/types.py imports the DynamoDB, Kinesis and Kafka record
+# models when pydantic is already loaded, which this function never uses (issue 11, cold start).
+import aws_lambda_powertools.utilities.batch  # noqa: F401
 from pydantic import BaseModel
 
 from tiktok_vtex.inventory import models as m

@@ -12,17 +12,16 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from webhook.handler import UnreadableBody, raw_body
 
 from tiktok_vtex import aws
 from tiktok_vtex.dispatch import QueuePublisher
 from tiktok_vtex.observability import logger, metrics, tracer
 from tiktok_vtex.repositories.webhook_events import WebhookEventRepository
-from tiktok_vtex.settings import get_settings
+from tiktok_vtex.settings import VtexOrderHookSettings, get_settings
 from tiktok_vtex.vtex_orders.hook_secrets import HookSecretCache, HookSecretStore
 from tiktok_vtex.vtex_orders.intake import HookIntake
+from tiktok_vtex.webhooks.http import answer
 from tiktok_vtex.webhooks.idempotency import PowertoolsOnce
-from tiktok_vtex.webhooks.intake import IntakeResult
 
 app = APIGatewayHttpResolver()
 
@@ -34,21 +33,18 @@ def once() -> PowertoolsOnce:
 
 @cache
 def intake() -> HookIntake:
-    settings = get_settings()
+    settings = get_settings(VtexOrderHookSettings)
     store = HookSecretStore(aws.client("secretsmanager"), settings.vtex_secret_prefix)
     ledger = WebhookEventRepository(settings.tables.webhook_events)
-    return HookIntake(secrets=HookSecretCache(store.get), queue=QueuePublisher(settings.require(
-        "VTEX_ORDERS_QUEUE_URL")), once=once(), ledger=lambda: ledger)
+    return HookIntake(secrets=HookSecretCache(store.get), queue=QueuePublisher(settings.vtex_orders_queue_url),
+                      once=once(), ledger=lambda: ledger)
 
 
 @app.post("/vtex/orderhook/<client_hash>")
 def vtex_orderhook(client_hash: str) -> Response:
-    try:
-        body = raw_body(app.current_event.raw_event)
-    except UnreadableBody as error:
-        result = IntakeResult(400, "malformed", str(error))
-    else:
-        result = intake().handle(client_hash, body, dict(app.current_event.headers or {}))
+    # Secrets Manager or AWS unavailable: 500 makes VTEX retry; the message names no secret.
+    result = answer(app.current_event.raw_event, lambda body, headers: intake().handle(client_hash, body, headers),
+                    failure_log="VTEX hook failed before intake")
     return Response(status_code=result.status_code, content_type=content_types.APPLICATION_JSON,
                     body=result.body())
 
@@ -56,14 +52,6 @@ def vtex_orderhook(client_hash: str) -> Response:
 @app.not_found
 def not_found(_: Exception) -> Response:
     return Response(status_code=404, content_type=content_types.APPLICATION_JSON, body={"outcome": "not_found"})
-
-
-@app.exception_handler(Exception)
-def unexpected(error: Exception) -> Response:
-    # Secrets Manager or AWS unavailable: 500 makes VTEX retry; the message names no secret.
-    logger.exception("VTEX hook failed before intake", extra={"error_type": type(error).__name__})
-    return Response(status_code=500, content_type=content_types.APPLICATION_JSON,
-                    body={"outcome": "failed", "message": "temporary failure; retry later"})
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -17,7 +17,6 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from webhook.handler import UnreadableBody, raw_body
 
 from tiktok_vtex.clients.tiktok.errors import TikTokApiError
 from tiktok_vtex.dispatch import QueuePublisher
@@ -25,6 +24,7 @@ from tiktok_vtex.observability import logger, metrics, tracer
 from tiktok_vtex.repositories.webhook_events import WebhookEvent, WebhookEventRepository, event_key
 from tiktok_vtex.vtex_orders.callback_auth import verified_client
 from tiktok_vtex.vtex_orders.callbacks import ORDER_ID, CallbackResult, MarketplaceCallbacks, error
+from tiktok_vtex.webhooks.http import UnreadableBody, raw_body
 from tiktok_vtex.webhooks.refusals import SAMPLE_RETENTION_SECONDS, RefusalSampler
 from vtex_orders.wiring import wiring
 
@@ -44,7 +44,7 @@ def sampler() -> RefusalSampler:
 def callbacks() -> MarketplaceCallbacks:
     deps = wiring()
     return MarketplaceCallbacks(orders=deps.orders, canceller=deps.canceller(), log=deps.order_log,
-                                invoice_queue=QueuePublisher(deps.settings.require("INVOICE_QUEUE_URL")),
+                                invoice_queue=QueuePublisher(deps.settings.invoice_queue_url),
                                 tracking=deps.tracking_sender())
 
 

@@ -8,13 +8,15 @@ from functools import cache
 from orders.wiring import OrdersWiring
 
 from tiktok_vtex.dispatch import QueuePublisher
-from tiktok_vtex.settings import get_settings, load_app_secrets
+from tiktok_vtex.settings import VtexOrdersSettings, get_settings, load_app_secrets
 from tiktok_vtex.vtex_orders.seller_tracking import SellerTrackingSender
 from tiktok_vtex.vtex_orders.sync import VtexOrderSync
 from tiktok_vtex.vtex_orders.tiktok_cancel import TikTokCanceller
 
 
 class VtexOrdersWiring(OrdersWiring):
+    settings: VtexOrdersSettings
+
     def canceller(self) -> TikTokCanceller:
         return TikTokCanceller(orders=self.orders, tiktok=self.tiktok, log=self.order_log,
                                client_settings=self.client_settings)
@@ -25,11 +27,11 @@ class VtexOrdersWiring(OrdersWiring):
 
     def sync(self) -> VtexOrderSync:
         return VtexOrderSync(orders=self.orders, vtex=self.vtex, canceller=self.canceller(),
-                             invoice_queue=QueuePublisher(self.settings.require("INVOICE_QUEUE_URL")),
+                             invoice_queue=QueuePublisher(self.settings.invoice_queue_url),
                              log=self.order_log)
 
 
 @cache
 def wiring() -> VtexOrdersWiring:
-    settings = get_settings()
+    settings = get_settings(VtexOrdersSettings)
     return VtexOrdersWiring(settings, load_app_secrets(settings))

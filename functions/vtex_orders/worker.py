@@ -1,29 +1,36 @@
 """{FunctionPrefix}VTEX-ORDERS-processor: consumes the VTEX orders queue (verified hook deliveries).
 
 SQS with partial batch failures: a transient failure (VTEX or TikTok unavailable) is retried alone, then
-lands in the DLQ (VtexOrdersDLQAlarm). An invalid message is a failure too (it cannot come from our intake).
-Logic: tiktok_vtex.vtex_orders.sync.
+lands in the DLQ (VtexOrdersDLQAlarm). An invalid message is a failure too (it cannot come from our intake):
+Powertools parses each record's body into a VtexHookMessage (tiktok_vtex.parsing), and a refused record is
+logged with the fields it lacks and goes to the DLQ after its retries. Logic: tiktok_vtex.vtex_orders.sync.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.batch import process_partial_response
+from aws_lambda_powertools.utilities.parser.models.sqs import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tiktok_vtex.auth.errors import ClientDeauthorized, ClientNotAuthorized
 from tiktok_vtex.observability import logger, metrics, tracer
+from tiktok_vtex.parsing import MessageParser
 from tiktok_vtex.vtex_orders.models import VtexHookMessage
 from vtex_orders.wiring import wiring
 
-processor = BatchProcessor(event_type=EventType.SQS)
+
+class InvalidVtexOrdersMessage(ValueError):
+    pass
 
 
-def record_handler(record: SQSRecord) -> str:
-    message = VtexHookMessage.model_validate(json.loads(record.body))
+PARSER: MessageParser[VtexHookMessage] = MessageParser("VTEX orders", VtexHookMessage, InvalidVtexOrdersMessage)
+processor = PARSER.processor()
+
+
+def record_handler(record: SqsRecordModel) -> str:
+    message: VtexHookMessage = record.body
     try:
         outcome = wiring().sync().on_hook(message)
     except (ClientDeauthorized, ClientNotAuthorized):

@@ -2,28 +2,30 @@
 
 Hot path only (TikTok waits 3 s): verify, parse, deduplicate, find the client, enqueue; see
 tiktok_vtex.webhooks.intake. Secrets, the idempotency layer and the shop cache live for the warm container.
+
+No Powertools event resolver here: the function serves one route, which API Gateway (and the local
+runtime, from template.yaml) already routes, and `aws_lambda_powertools.event_handler` loads every resolver
+(AppSync with asyncio, Bedrock, the event data classes) at import: ~0.25x `import boto3` of a cold start
+whose budget is 2x (issue 11). tiktok_vtex.webhooks.http turns the event into the intake's call and its
+answer into the HTTP API response; the VTEX hook, which has a path parameter, keeps the resolver.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from functools import cache, partial
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tiktok_vtex.dispatch import QueuePublisher
 from tiktok_vtex.observability import logger, metrics, tracer
 from tiktok_vtex.repositories.clients import ClientRepository
 from tiktok_vtex.repositories.webhook_events import WebhookEventRepository
-from tiktok_vtex.settings import fetch_json_secret, get_settings, load_app_secrets
+from tiktok_vtex.settings import WebhookIngressSettings, fetch_json_secret, get_settings, load_app_secrets
+from tiktok_vtex.webhooks.http import answer, http_response
 from tiktok_vtex.webhooks.idempotency import PowertoolsOnce
-from tiktok_vtex.webhooks.intake import CachedShopDirectory, IntakeResult, WebhookIntake
+from tiktok_vtex.webhooks.intake import CachedShopDirectory, WebhookIntake
 from tiktok_vtex.webhooks.secrets import RotatingSecrets, WebhookSecrets
-
-app = APIGatewayHttpResolver()
 
 
 def read_secrets() -> WebhookSecrets:
@@ -51,7 +53,7 @@ def ledger() -> WebhookEventRepository:
 
 @cache
 def intake() -> WebhookIntake:
-    settings = get_settings()
+    settings = get_settings(WebhookIngressSettings)
     clients = ClientRepository(settings.tables.client, settings.tables.client_tiktok)
 
     def lookup(shop_id: str) -> str | None:
@@ -59,42 +61,7 @@ def intake() -> WebhookIntake:
         return link.client_hash if link else None
 
     return WebhookIntake(secrets=secrets(), directory=CachedShopDirectory(lookup),
-                         queue=QueuePublisher(settings.require("WEBHOOK_QUEUE_URL")), once=once(), ledger=ledger)
-
-
-class UnreadableBody(ValueError):
-    """The event's body cannot be turned back into the bytes that were sent."""
-
-
-def raw_body(event: dict[str, Any]) -> bytes:
-    """The body exactly as TikTok sent it (API Gateway may base64-encode it): the HMAC covers these bytes."""
-    body = event.get("body") or ""
-    try:
-        if event.get("isBase64Encoded"):
-            return base64.b64decode(body, validate=True)
-        return body.encode("utf-8")
-    except (binascii.Error, ValueError, UnicodeEncodeError):
-        raise UnreadableBody("the request body is not readable") from None
-
-
-@app.post("/tiktok/webhook")
-def tiktok_webhook() -> Response:
-    try:
-        body = raw_body(app.current_event.raw_event)
-    except UnreadableBody as error:
-        result = IntakeResult(400, "malformed", str(error))
-    else:
-        result = intake().handle(body, dict(app.current_event.headers or {}))
-    return Response(status_code=result.status_code, content_type=content_types.APPLICATION_JSON,
-                    body=result.body())
-
-
-@app.exception_handler(Exception)
-def unexpected(error: Exception) -> Response:
-    # Secrets or AWS unavailable: 500 makes TikTok retry; the message names no secret.
-    logger.exception("webhook failed before intake", extra={"error_type": type(error).__name__})
-    return Response(status_code=500, content_type=content_types.APPLICATION_JSON,
-                    body={"outcome": "failed", "message": "temporary failure; retry later"})
+                         queue=QueuePublisher(settings.webhook_queue_url), once=once(), ledger=ledger)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -102,4 +69,6 @@ def unexpected(error: Exception) -> Response:
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     once().register_context(context)
-    return app.resolve(event, context)
+    # Secrets or AWS unavailable: 500 makes TikTok retry; the message names no secret.
+    return http_response(answer(event, lambda body, headers: intake().handle(body, headers),
+                                failure_log="webhook failed before intake"))

@@ -5,6 +5,8 @@ One `MessageParser` per function names its message type (a model or a discrimina
 raises and how a legacy payload is completed before validation (`prepare`). From it:
 
 - `parser.parse(payload)`: a direct-invoke payload through Powertools' `parse(event=..., model=...)`;
+- `parser.parse_record(record)`: one SQS record (its body the message) for a function that handles its batch
+  as a whole (the VTEX notifications coalesce a batch per client): the same model and reasons as below;
 - `parser.processor()`: `BatchProcessor(event_type=EventType.SQS, model=<SqsRecordModel whose body is the
   message>)`. Powertools validates every record (envelope and JSON body) before the record handler runs,
   so the handler receives `record.body` already typed. A record that does not validate never reaches the
@@ -24,7 +26,7 @@ from typing import Any, Generic, TypeVar
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.parser import parse as powertools_parse
-from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from aws_lambda_powertools.utilities.parser.models.sqs import SqsRecordModel
 from pydantic import ValidationError, create_model, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -65,6 +67,7 @@ class MessageParser(Generic[M]):
         self.prepare = prepare
         self._drop_tag = drop_tag or tag_in_reason
         self._tag_in_reason = tag_in_reason  # "invalid <type> message: ..." (the stock and price reasons)
+        self._plain_record_model: type[SqsRecordModel] | None = None  # built on the first parse_record
 
     # --- reasons ---------------------------------------------------------------------------------
 
@@ -121,6 +124,22 @@ class MessageParser(Generic[M]):
             __validators__={"decode_body": model_validator(mode="before")(classmethod(decode_body))},
             body=(self.message, ...))
 
+    def parse_record(self, record: Any) -> M:
+        """One SQS record's body as the message; `invalid` (naming the fields, as the batch processor's
+        refusals do) when the record or its body is refused."""
+        model = self._plain_record_model
+        if model is None:
+            model = self._plain_record_model = self.record_model()
+        try:
+            return powertools_parse(event=record, model=model).body  # type: ignore[no-any-return]
+        except ValidationError as error:
+            raise self.invalid(self.record_reason(error)) from None
+
+    def record_reason(self, error: ValidationError) -> str:
+        """The reason of a refused SQS record: its body's fields, or the envelope's."""
+        in_body = all(d["loc"][:1] in ((), ("body",)) for d in error.errors(include_url=False))
+        return self.reason(error, skip=1) if in_body else f"invalid SQS record: {field_names(error)}"
+
     def processor(self, *, prepare_record: PrepareRecord | None = None,
                   raise_on_entire_batch_failure: bool = True) -> ParsedBatchProcessor:
         return ParsedBatchProcessor(self, self.record_model(prepare_record=prepare_record),
@@ -140,9 +159,7 @@ class ParsedBatchProcessor(BatchProcessor):
         error = exception[1]
         if isinstance(error, ValidationError) and error.title == getattr(self.model, "__name__", None):
             # The record itself was refused (Powertools hands us its plain SQSRecord): body or envelope.
-            in_body = all(d["loc"][:1] in ((), ("body",)) for d in error.errors(include_url=False))
-            reason = (self.parser.reason(error, skip=1) if in_body
-                      else f"invalid SQS record: {field_names(error)}")
+            reason = self.parser.record_reason(error)
             clean = self.parser.invalid(reason)
             logger.error(f"malformed {self.parser.label} message",
                          extra={"message_id": getattr(record, "message_id", None), "error": reason})

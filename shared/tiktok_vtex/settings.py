@@ -1,4 +1,4 @@
-"""Typed settings: the environment is read once per cold start into pydantic-settings models.
+"""Typed settings: the environment is read once per cold start into pydantic models.
 
 `Settings` holds what every function shares (template.yaml Globals); each function whose environment
 adds variables has its own subclass (`FUNCTION_SETTINGS`, keyed by the function's legacy name), and
@@ -9,19 +9,24 @@ naming the variable, never its value.
 Secrets (TikTok app secret, internal webhook secret, OAuth state secret, VTEX app tokens) never live in
 environment variables; they are read from Secrets Manager through Powertools Parameters (cached) and
 registered with the log redactor as soon as they are loaded.
+
+Why plain pydantic and not pydantic-settings (issue 11, cold start): the models are validated from the
+environment mapping with `model_validate` (what aws-lambda-env-modeler, the Powertools cookbook's choice,
+does: its whole implementation is `model.model_validate(os.environ)`), with the same aliases, case-sensitive
+names, frozen models and error naming. pydantic-settings cost ~30 ms at import (about 0.3x `import boto3`,
+measured with benchmarks/bench_cold_start.py) for sources this package turned off (dotenv, secrets
+directory, CLI), and that import alone kept the webhook above its 2x cold-start budget. Models are built
+on first use (`defer_build`): a function builds its own settings model, not the other functions'.
 """
 
 from __future__ import annotations
 
-import contextvars
 import os
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from tiktok_vtex.observability import register_secret
 
@@ -30,32 +35,11 @@ class SettingsError(RuntimeError):
     """A required setting is missing or malformed; the message names it (never its value)."""
 
 
-# The environment a load reads: os.environ unless load_settings() was given a mapping (tests, tools).
-_ENVIRONMENT: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar("settings_env", default=None)
+class _EnvironmentSettings(BaseModel):
+    """Base of every settings model: validated from an environment mapping (names matched case-sensitively,
+    as template.yaml spells them), frozen, unknown variables ignored."""
 
-
-class _EnvironmentSource(EnvSettingsSource):
-    """pydantic-settings' environment source, reading the mapping of the current load."""
-
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        # Names are matched case-sensitively (template.yaml spells them in upper case), so the mapping is
-        # used as it is.
-        env = _ENVIRONMENT.get()
-        return dict(os.environ if env is None else env)
-
-
-class _EnvironmentSettings(BaseSettings):
-    """Base of every settings model: environment only (no .env file, no init overrides beyond `extra`)."""
-
-    model_config = SettingsConfigDict(frozen=True, populate_by_name=True, extra="ignore", case_sensitive=True)
-
-    @classmethod
-    def settings_customise_sources(
-        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return init_settings, _EnvironmentSource(settings_cls, case_sensitive=True)
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore", defer_build=True)
 
 
 class TableNames(_EnvironmentSettings):
@@ -210,6 +194,15 @@ class SyncCheckSettings(Settings):
     catalog_feed_max_age_hours: float = Field(default=48, gt=0, alias="CATALOG_FEED_MAX_AGE_HOURS")
 
 
+# --- VTEX orders hook, its processor and the marketplace callbacks (issue 15) ---
+class VtexOrderHookSettings(Settings):
+    vtex_orders_queue_url: str = Field(alias="VTEX_ORDERS_QUEUE_URL", min_length=1)
+
+
+class VtexOrdersSettings(Settings):
+    invoice_queue_url: str = Field(alias="INVOICE_QUEUE_URL", min_length=1)
+
+
 # Legacy function name (FunctionName without FUNCTION_PREFIX) -> its settings model. A function not
 # listed reads the shared Settings. tests/unit/platform/test_settings.py checks every function of
 # template.yaml validates against its model.
@@ -232,6 +225,9 @@ FUNCTION_SETTINGS: dict[str, type[Settings]] = {
     "VTEX-notificacao": VtexNotificationIntakeSettings,
     "VTEX-notificacao-sync": VtexNotificationSyncSettings,
     "OPS-sync-check": SyncCheckSettings,
+    "VTEX-ORDERHOOK": VtexOrderHookSettings,
+    "VTEX-ORDERS-processor": VtexOrdersSettings,
+    "VTEX-MARKETPLACE": VtexOrdersSettings,
 }
 
 S = TypeVar("S", bound=Settings)
@@ -245,15 +241,6 @@ def settings_model_for(env: Mapping[str, str]) -> type[Settings]:
     return Settings
 
 
-@contextmanager
-def _reading(env: Mapping[str, str]) -> Iterator[None]:
-    token = _ENVIRONMENT.set(env)
-    try:
-        yield
-    finally:
-        _ENVIRONMENT.reset(token)
-
-
 def _names(error: ValidationError) -> set[str]:
     return {".".join(str(p) for p in e["loc"]) for e in error.errors()}
 
@@ -264,16 +251,15 @@ def load_settings(env: Mapping[str, str] | None = None, model: type[S] | None = 
     chosen: Any = model or settings_model_for(env)
     missing: set[str] = set()
     tables: TableNames | None = None
-    with _reading(env):
-        try:
-            tables = TableNames()
-        except ValidationError as error:
-            missing |= _names(error)
-        try:
-            # `tables` is validated above; a placeholder keeps the other errors visible in one message.
-            return_value = chosen(tables=tables or _PLACEHOLDER_TABLES, extra=env)
-        except ValidationError as error:
-            missing |= _names(error)
+    try:
+        tables = TableNames.model_validate(env)
+    except ValidationError as error:
+        missing |= _names(error)
+    try:
+        # `tables` is validated above; a placeholder keeps the other errors visible in one message.
+        return_value = chosen.model_validate({**env, "tables": tables or _PLACEHOLDER_TABLES, "extra": env})
+    except ValidationError as error:
+        missing |= _names(error)
     if missing or tables is None:
         raise SettingsError(f"missing or invalid settings: {', '.join(sorted(missing))}")
     return return_value

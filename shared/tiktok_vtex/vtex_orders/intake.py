@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -30,12 +29,11 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAl
 from pydantic import ValidationError
 
 from tiktok_vtex.observability import logger, metrics
-from tiktok_vtex.repositories.webhook_events import WebhookEvent, WebhookEventRepository, event_key
 from tiktok_vtex.vtex_orders.hook_secrets import HOOK_SECRET_HEADER, HookSecret
 from tiktok_vtex.vtex_orders.models import CLIENT_HASH, HookNotification, VtexHookMessage
 from tiktok_vtex.webhooks.intake import IntakeResult, OnceGuard
 from tiktok_vtex.webhooks.models import safe_text
-from tiktok_vtex.webhooks.refusals import SAMPLE_RETENTION_SECONDS, RefusalSampler
+from tiktok_vtex.webhooks.refusals import SampledRefusals
 
 MAX_BODY_BYTES = 16 * 1024  # a delivery is a few hundred bytes
 LEDGER_PARTITION = "vtex-hook"
@@ -58,17 +56,11 @@ def describe(error: ValidationError) -> str:
 
 
 @dataclass
-class HookIntake:
+class HookIntake(SampledRefusals):
     secrets: SecretSource
     queue: Dispatcher
     once: OnceGuard
-    ledger: Callable[[], WebhookEventRepository]
-    clock: Callable[[], float] = time.time
-    sampler: RefusalSampler | None = None
-
-    def __post_init__(self) -> None:
-        if self.sampler is None:
-            self.sampler = RefusalSampler(clock=self.clock)
+    # ledger, clock, sampler: SampledRefusals
 
     def _verified(self, client_hash: str, presented: str | None) -> bool:
         now = self.clock()
@@ -131,23 +123,8 @@ class HookIntake:
     def _refuse(self, status: int, outcome: str, reason: str, client_hash: str, raw_body: bytes,
                 received_ms: int) -> IntakeResult:
         shown_client = client_hash if CLIENT_HASH.match(client_hash or "") else safe_text(client_hash or "", 40)
-        metrics.add_metric(name="VtexHookRefused", unit=MetricUnit.Count, value=1)
-        metrics.add_metric(name=f"VtexHookRefused{status}", unit=MetricUnit.Count, value=1)
-        assert self.sampler is not None
-        sampled = self.sampler.allow()
-        logger.warning("VTEX hook delivery refused", extra={"status": status, "reason": reason,
-                                                            "client_hash": shown_client, "recorded": sampled})
-        if not sampled:
-            metrics.add_metric(name="VtexHookRefusalNotRecorded", unit=MetricUnit.Count, value=1)
-            return IntakeResult(status, outcome, reason)
-        try:
-            key = "sha256:" + hashlib.sha256(raw_body).hexdigest()
-            received_at = received_ms // 1000
-            self.ledger().record(WebhookEvent(
-                shop_id=LEDGER_PARTITION, event_key=event_key(received_ms, key), dedup_key=key,
-                received_at=received_at, outcome=f"refused_{status}", detail=reason, client_hash=shown_client,
-                expires_at=received_at + SAMPLE_RETENTION_SECONDS,
-                payload=raw_body[:2000].decode("utf-8", "replace")))
-        except Exception:  # recording must never turn a 4xx into a 500
-            logger.exception("could not record the refused VTEX hook delivery")
+        self.record_refusal(source="VtexHook", label="VTEX hook delivery",
+                       noun="VTEX hook delivery", partition=LEDGER_PARTITION, status=status, reason=reason,
+                       raw_body=raw_body, received_ms=received_ms, log_extra={"client_hash": shown_client},
+                       client_hash=shown_client)
         return IntakeResult(status, outcome, reason)

@@ -37,12 +37,9 @@ from tiktok_vtex.observability import count_by, logger, metrics
 from tiktok_vtex.repositories.webhook_events import (
     INTERNAL_SHOP,
     UNKNOWN_SHOP,
-    WebhookEvent,
-    WebhookEventRepository,
-    event_key,
 )
 from tiktok_vtex.webhooks.models import Push, PushError, PushType, parse_push, safe_text
-from tiktok_vtex.webhooks.refusals import SAMPLE_RETENTION_SECONDS, RefusalSampler
+from tiktok_vtex.webhooks.refusals import SampledRefusals
 from tiktok_vtex.webhooks.secrets import WebhookSecrets
 
 INTERNAL_SIGNATURE_HEADER = "x-internal-signature"
@@ -140,18 +137,12 @@ def encoded_size(message: Mapping[str, Any]) -> int:
 
 
 @dataclass
-class WebhookIntake:
+class WebhookIntake(SampledRefusals):
     secrets: SecretSource
     directory: ShopDirectory
     queue: Dispatcher
     once: OnceGuard
-    ledger: Callable[[], WebhookEventRepository]
-    clock: Callable[[], float] = time.time
-    sampler: RefusalSampler | None = None
-
-    def __post_init__(self) -> None:
-        if self.sampler is None:
-            self.sampler = RefusalSampler(clock=self.clock)
+    # ledger, clock, sampler: SampledRefusals
 
     def _verify(self, secrets: WebhookSecrets, raw_body: bytes, lowered: Mapping[str, str]) -> bool:
         if INTERNAL_SIGNATURE_HEADER in lowered:
@@ -237,27 +228,10 @@ class WebhookIntake:
         # only a real integer type is logged or stored (a string here could be anything the caller sent)
         known_type = push_type if isinstance(push_type, int) and not isinstance(push_type, bool) \
             and 0 <= push_type <= 9999 else None
-        metrics.add_metric(name="WebhookRefused", unit=MetricUnit.Count, value=1)
-        metrics.add_metric(name=f"WebhookRefused{status}", unit=MetricUnit.Count, value=1)
         count_by("Webhooks", type=type_label(known_type), outcome=f"refused_{status}")
-        assert self.sampler is not None
-        sampled = self.sampler.allow()
-        logger.warning("webhook refused", extra={"status": status, "reason": reason, "push_type": known_type,
-                                                 "recorded": sampled})
-        if not sampled:
-            metrics.add_metric(name="WebhookRefusalNotRecorded", unit=MetricUnit.Count, value=1)
-            return IntakeResult(status, outcome, reason)
-        try:
-            key = "sha256:" + hashlib.sha256(raw_body).hexdigest()
-            received_at = received_ms // 1000
-            self.ledger().record(WebhookEvent(
-                shop_id=UNKNOWN_SHOP, event_key=event_key(received_ms, key), dedup_key=key,
-                type=known_type, received_at=received_at, outcome=f"refused_{status}", detail=reason,
-                expires_at=received_at + SAMPLE_RETENTION_SECONDS,
-                # an unauthenticated body is kept short: it is evidence, not something to replay
-                payload=raw_body[:2000].decode("utf-8", "replace")))
-        except Exception:  # recording must never turn a 4xx into a 500
-            logger.exception("could not record the refused push")
+        self.record_refusal(source="Webhook", label="webhook", noun="push",
+                       partition=UNKNOWN_SHOP, status=status, reason=reason, raw_body=raw_body,
+                       received_ms=received_ms, log_extra={"push_type": known_type}, type=known_type)
         return IntakeResult(status, outcome, reason)
 
 

@@ -10,9 +10,17 @@ needed to decide (an aggregate row updated with ADD would still be a write per r
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from tiktok_vtex.observability import logger, metrics
+from tiktok_vtex.repositories.webhook_events import WebhookEvent, WebhookEventRepository, event_key
 
 DEFAULT_LIMIT_PER_MINUTE = 10
 SAMPLE_RETENTION_SECONDS = 7 * 86400
@@ -37,3 +45,49 @@ class RefusalSampler:
                 return False
             self._recorded += 1
             return True
+
+
+def record_refusal(sampler: RefusalSampler, ledger: Callable[[], WebhookEventRepository], *, source: str,
+                   label: str, noun: str, partition: str, status: int, reason: str, raw_body: bytes, received_ms: int,
+                   log_extra: Mapping[str, Any], **fields: Any) -> None:
+    """The refusal path of an HTTP intake (TikTok's webhook, VTEX's orders hook): metrics `{source}Refused`
+    and `{source}Refused{status}` always; a warning `{label} refused`; a ledger row under `partition` (7-day
+    TTL, at most 2,000 bytes of the unauthenticated body, `fields` added) only when the sampler allows it,
+    else the metric `{source}RefusalNotRecorded`. A failed write is logged (`could not record the refused
+    {noun}`): it never turns a 4xx into a 500."""
+    metrics.add_metric(name=f"{source}Refused", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=f"{source}Refused{status}", unit=MetricUnit.Count, value=1)
+    sampled = sampler.allow()
+    logger.warning(f"{label} refused", extra={"status": status, "reason": reason, **log_extra, "recorded": sampled})
+    if not sampled:
+        metrics.add_metric(name=f"{source}RefusalNotRecorded", unit=MetricUnit.Count, value=1)
+        return
+    try:
+        key = "sha256:" + hashlib.sha256(raw_body).hexdigest()
+        received_at = received_ms // 1000
+        ledger().record(WebhookEvent(
+            shop_id=partition, event_key=event_key(received_ms, key), dedup_key=key, received_at=received_at,
+            outcome=f"refused_{status}", detail=reason, expires_at=received_at + SAMPLE_RETENTION_SECONDS,
+            # an unauthenticated body is kept short: it is evidence, not something to replay
+            payload=raw_body[:2000].decode("utf-8", "replace"), **fields))
+    except Exception:  # recording must never turn a 4xx into a 500
+        logger.exception(f"could not record the refused {noun}")
+
+
+@dataclass(kw_only=True)
+class SampledRefusals:
+    """Base of an HTTP intake: the ledger its sampled refusals go to, its clock and its sampler (one per
+    container: the cap is per minute and container)."""
+
+    ledger: Callable[[], WebhookEventRepository]
+    clock: Callable[[], float] = time.time
+    sampler: RefusalSampler | None = None
+
+    def __post_init__(self) -> None:
+        if self.sampler is None:
+            self.sampler = RefusalSampler(clock=self.clock)
+
+    def record_refusal(self, **details: Any) -> None:
+        """record_refusal() with this intake's sampler and ledger."""
+        assert self.sampler is not None
+        record_refusal(self.sampler, self.ledger, **details)
