@@ -29,6 +29,17 @@ from local.runtime.workers import InvokeResult
 
 log = logging.getLogger("local.runtime.sqs")
 
+# moto's ReceiveMessage is not thread-safe: two pollers receiving from one FIFO queue at the same moment can
+# both see a message group as free and each take messages of it, which SQS never does (a group in flight is
+# locked). Every poller of the runtime lives in this process, so one lock per FIFO queue restores it.
+_FIFO_RECEIVE_LOCKS: dict[str, threading.Lock] = {}
+_FIFO_LOCKS_GUARD = threading.Lock()
+
+
+def _fifo_receive_lock(queue_url: str) -> threading.Lock:
+    with _FIFO_LOCKS_GUARD:
+        return _FIFO_RECEIVE_LOCKS.setdefault(queue_url, threading.Lock())
+
 Invoker = Callable[[FunctionSpec, dict[str, Any]], InvokeResult]
 
 
@@ -139,6 +150,7 @@ class SqsPoller:
         self.region = region
         self._poll_interval = poll_interval_s
         self._wait_time = max(0, min(20, int(wait_time_s)))
+        self._fifo = source.queue_url.endswith(".fifo")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.busy = False  # a batch is being delivered (not while waiting in an empty long poll)
@@ -184,14 +196,16 @@ class SqsPoller:
         while len(batch) < self.source.batch_size and not self._stop.is_set():
             remaining_window = window_end - time.monotonic()
             wait = self._wait_time if not batch else max(0, min(self._wait_time, int(remaining_window)))
-            response = self._sqs.receive_message(
-                QueueUrl=self.source.queue_url,
-                MaxNumberOfMessages=min(10, self.source.batch_size - len(batch)),
-                WaitTimeSeconds=wait,
-                AttributeNames=["All"],
-                MessageSystemAttributeNames=["All"],
-                MessageAttributeNames=["All"],
-            )
+            request = {"QueueUrl": self.source.queue_url,
+                       "MaxNumberOfMessages": min(10, self.source.batch_size - len(batch)),
+                       "AttributeNames": ["All"], "MessageSystemAttributeNames": ["All"],
+                       "MessageAttributeNames": ["All"]}
+            if self._fifo:
+                # no long poll while holding the queue's lock: an idle poller waits its poll interval instead
+                with _fifo_receive_lock(self.source.queue_url):
+                    response = self._sqs.receive_message(WaitTimeSeconds=0, **request)
+            else:
+                response = self._sqs.receive_message(WaitTimeSeconds=wait, **request)
             messages = response.get("Messages") or []
             batch.extend(messages)
             if not batch:
