@@ -9,12 +9,15 @@ Rotation keeps the previous value valid for PREVIOUS_GRACE_SECONDS: VTEX may sti
 old header while the hook configuration is replaced (and a failed replace must not lock deliveries out).
 
 The intake reads the secret through `HookSecretCache`: at most every `max_age` seconds per client, and
-after a refused delivery at most one early re-read per client per `retry_interval` (a rotation is seen at
-once; a flood of forged deliveries is not a flood of Secrets Manager calls). Comparison is constant-time.
+after a refused delivery an early re-read (a rotation is seen at once), at most `early_reads` per client per
+`retry_interval`, and a refused value presented again within the interval costs none: one forged delivery
+(or a forger repeating one value) cannot use up the re-read the next real rotation needs, and a flood of
+forged deliveries is not a flood of Secrets Manager calls. Comparison is constant-time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import secrets as random_secrets
@@ -136,7 +139,7 @@ class HookSecretCache:
     """Per-client cache in front of a loader (HookSecretStore.get). Unknown clients are cached too."""
 
     def __init__(self, load: Callable[[str], HookSecret], *, max_age: float = 300, retry_interval: float = 60,
-                 missing_ttl: float = 60, cold_reads_per_minute: int = 120,
+                 missing_ttl: float = 60, cold_reads_per_minute: int = 120, early_reads: int = 3,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._load = load
         self._cold_limit = cold_reads_per_minute
@@ -148,7 +151,9 @@ class HookSecretCache:
         self._clock = clock
         self._lock = threading.Lock()
         self._values: dict[str, tuple[HookSecret | None, float]] = {}
-        self._forced: dict[str, float] = {}
+        self._early_reads = max(1, early_reads)
+        self._forced: dict[str, list[float]] = {}  # client -> times of its early re-reads (last interval)
+        self._refused: dict[str, dict[bytes, float]] = {}  # client -> digest of a refused value -> when
         self.reads = 0
 
     def get(self, client_hash: str) -> HookSecret | None:
@@ -174,8 +179,11 @@ class HookSecretCache:
         self._cold_reads += 1
         return self._cold_reads <= self._cold_limit
 
-    def refresh_after_failure(self, client_hash: str) -> HookSecret | None:
-        """A new value when a re-read is allowed and found something different; None otherwise."""
+    def refresh_after_failure(self, client_hash: str, presented: str | None = None) -> HookSecret | None:
+        """A new value when a re-read is allowed and found something different; None otherwise.
+
+        `presented`: the refused header value. Without it (a caller that cannot tell values apart) one early
+        re-read per interval is allowed."""
         with self._lock:
             now = self._clock()
             before = self._values.get(client_hash, (None, 0.0))[0]
@@ -185,12 +193,26 @@ class HookSecretCache:
                 # just before the configuration must not make VTEX's ping fail for a minute.
                 if not self._cold_read_allowed(now):
                     return None
-            elif now - self._forced.get(client_hash, float("-inf")) < self._retry_interval:
+            elif not self._early_read_allowed(client_hash, presented, now):
                 return None
-            else:
-                self._forced[client_hash] = now
             after = self._read(client_hash, keep=before)
             return after if after is not None and after != before else None
+
+    def _early_read_allowed(self, client_hash: str, presented: str | None, now: float) -> bool:
+        recent = [t for t in self._forced.get(client_hash, ()) if now - t < self._retry_interval]
+        digest = hashlib.sha256(presented.encode()).digest() if presented else None
+        refused = {d: t for d, t in self._refused.get(client_hash, {}).items() if now - t < self._retry_interval}
+        if digest is not None and digest in refused:
+            return False  # re-read since this value was refused: reading again cannot make it valid
+        if len(recent) >= (self._early_reads if digest is not None else 1):
+            return False
+        if len(self._forced) > 10_000:  # bounded like the values: client hashes come from the URL
+            self._forced.clear()
+            self._refused.clear()
+        self._forced[client_hash] = [*recent, now]
+        if digest is not None:
+            self._refused[client_hash] = {**dict(list(refused.items())[-15:]), digest: now}
+        return True
 
     def _read(self, client_hash: str, *, keep: HookSecret | None) -> HookSecret | None:
         self.reads += 1

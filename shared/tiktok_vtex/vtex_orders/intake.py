@@ -43,7 +43,7 @@ PING = {"hookConfig": "ping"}
 class SecretSource(Protocol):
     def get(self, client_hash: str) -> HookSecret | None: ...
 
-    def refresh_after_failure(self, client_hash: str) -> HookSecret | None: ...
+    def refresh_after_failure(self, client_hash: str, presented: str | None = None) -> HookSecret | None: ...
 
 
 class Dispatcher(Protocol):
@@ -69,7 +69,7 @@ class HookIntake(SampledRefusals):
             return True
         if not presented:
             return False
-        fresh = self.secrets.refresh_after_failure(client_hash)  # rotated since we read it?
+        fresh = self.secrets.refresh_after_failure(client_hash, presented)  # rotated since we read it?
         return fresh is not None and fresh.accepts(presented, now)
 
     def handle(self, client_hash: str, raw_body: bytes, headers: Mapping[str, str]) -> IntakeResult:  # noqa: PLR0911

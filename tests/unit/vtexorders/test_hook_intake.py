@@ -124,3 +124,32 @@ def test_a_refused_delivery_before_configuration_does_not_block_the_first_ping(h
         assert hook_world.post({"hookConfig": "ping"}, secret=created.current, client_hash="new-client")[0] == 200
     finally:
         forget_secret(hook_world.store, "new-client")
+
+
+def test_a_forged_delivery_does_not_use_up_the_re_read_a_rotation_needs() -> None:
+    """Found from outside (issue 12 samples): one refused delivery took the client's only early re-read of the
+    minute, so a rotation right after it made VTEX's ping fail (401) and ORDERHOOK-MANAGEMENT answer 502."""
+    stored = [HookSecret(current="a" * 20)]
+    reads: list[int] = []
+    now = [0.0]
+
+    def load(_client_hash: str) -> HookSecret:
+        reads.append(1)
+        return stored[0]
+
+    cache = HookSecretCache(load, early_reads=3, clock=lambda: now[0])
+    assert cache.get("c") == HookSecret(current="a" * 20) and len(reads) == 1
+    assert cache.refresh_after_failure("c", "forged-" * 4) is None and len(reads) == 2  # nothing new
+    for _ in range(20):  # the same forged value again and again: no read at all
+        assert cache.refresh_after_failure("c", "forged-" * 4) is None
+    assert len(reads) == 2
+    now[0] = 10.0
+    stored[0] = HookSecret(current="b" * 20, previous="a" * 20, previous_until=4000)  # ORDERHOOK-MANAGEMENT rotates
+    assert cache.refresh_after_failure("c", "b" * 20) == stored[0]  # VTEX's ping with the new value
+    assert len(reads) == 3
+    for n in range(5):  # distinct forged values: bounded by early_reads per interval
+        cache.refresh_after_failure("c", f"guess-{n}-" * 3)
+    assert len(reads) == 4
+    now[0] = 80.0  # a new interval
+    cache.refresh_after_failure("c", "guess-again-" * 2)
+    assert len(reads) == 5
