@@ -4,10 +4,12 @@ What runs: template.yaml provisioned into an in-process moto (tables, queues, KM
 sandboxes on ephemeral ports with the demo catalog and the latencies of `bench_stock_sync` (VTEX 30 ms,
 TikTok inventory update 60 ms, TikTok's 50 QPS per API per shop on), one client onboarded the production way
 (shop link, VTEX secret, products, a KMS-encrypted token grant). Then the nightly exactly as the template
-declares it: the `NightlyStock` schedule's Input invoked on StockFetchFunction, StockFetchQueue drained into
-the same handler in batches of that event source's BatchSize, StockUpdateQueue into StockUpdateFunction's
-handler in batches of its BatchSize, each stage with its own function environment (the template's), as one
-warm container per stage.
+declares it: the `NightlyStock` schedule's Input invoked on StockFetchFunction (stage "nightly": it queues one
+triggerPrepareStock per store to StockFetchQueue), that per-store message handled by the same handler (stage
+"prepare": the store's SKU batches to StockFetchQueue), StockFetchQueue then drained into the same handler in
+batches of that event source's BatchSize, StockUpdateQueue into StockUpdateFunction's handler in batches of
+its BatchSize, each stage with its own function environment (the template's), as one warm container per
+stage.
 
 Counted: every AWS API call of the functions through botocore event hooks registered on each client as it
 is created (`before-call` counts the call, `before-parameter-build` sizes writes and payloads, `after-call`
@@ -41,8 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT / "functions") not in sys.path:  # the handlers' import root (Lambda's task root; pytest's pythonpath)
     sys.path.append(str(ROOT / "functions"))
 TEMPLATE = ROOT / "template.yaml"
-PREPARE, FETCH, UPDATE = "prepare", "fetch", "update"
-STAGES = (PREPARE, FETCH, UPDATE)
+NIGHTLY, PREPARE, FETCH, UPDATE = "nightly", "prepare", "fetch", "update"
+STAGES = (NIGHTLY, PREPARE, FETCH, UPDATE)
 FETCH_FUNCTION, UPDATE_FUNCTION = "StockFetchFunction", "StockUpdateFunction"
 NIGHTLY_INPUT_TYPE = "triggerPrepareStockAllClients"
 SKUS_PER_PRODUCT = 5
@@ -183,7 +185,11 @@ class StockFlowRun:
                  counter: AwsCallCounter) -> dict[str, StageCounts]:
         stages = {stage: StageCounts() for stage in STAGES}
         counter.stages = stages
-        _invoke(handler, event, stages[PREPARE], counter, PREPARE, FETCH_FUNCTION)
+        _invoke(handler, event, stages[NIGHTLY], counter, NIGHTLY, FETCH_FUNCTION)
+        # the one store's triggerPrepareStock: all the fetch queue holds after the nightly (the SKU batches it
+        # queues are the fetch stage's)
+        for batch in _poll(queues[FETCH], batches[FETCH], counter, limit=1):
+            _invoke(handler, {"Records": batch}, stages[PREPARE], counter, PREPARE, FETCH_FUNCTION)
         for stage, function in ((FETCH, FETCH_FUNCTION), (UPDATE, UPDATE_FUNCTION)):
             for batch in _poll(queues[stage], batches[stage], counter):
                 _invoke(handler, {"Records": batch}, stages[stage], counter, stage, function)
@@ -225,19 +231,24 @@ def _invoke(handler: Any, event: dict[str, Any], stage: StageCounts, counter: Aw
     return answer
 
 
-def _poll(queue_url: str, batch_size: int, counter: AwsCallCounter) -> Iterator[list[dict[str, Any]]]:
-    """Lambda's SQS poller: receive up to BatchSize, hand the batch over, delete it (DeleteMessageBatch)."""
+def _poll(queue_url: str, batch_size: int, counter: AwsCallCounter,
+          limit: int | None = None) -> Iterator[list[dict[str, Any]]]:
+    """Lambda's SQS poller: receive up to BatchSize, hand the batch over, delete it (DeleteMessageBatch); until
+    the queue is empty, or `limit` messages were handed over."""
     from tiktok_vtex import aws
 
     sqs = aws.client("sqs")
-    while True:
+    left = limit
+    while left is None or left > 0:
         with counter.polling():
-            answer = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=min(10, batch_size),
+            answer = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=min(10, batch_size, left or 10),
                                          AttributeNames=["All"])
         messages = answer.get("Messages", [])
         if not messages:
             counter.poller.aws["sqs.ReceiveMessage"] -= 1  # the empty receive that ends the drain
             return
+        if left is not None:
+            left -= len(messages)
         yield [_sqs_record(m, queue_url) for m in messages]
         with counter.polling():
             sqs.delete_message_batch(QueueUrl=queue_url, Entries=[

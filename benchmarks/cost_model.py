@@ -14,8 +14,11 @@ Inputs, none hard-coded:
   TikTok / VTEX calls and billed milliseconds per SKU and per message, through the real handlers.
 
 The model (one store's SKUs scale linearly from the measured run; stages overlap as a pipeline):
-- prepare (the nightly all-clients invocation) fans every store out in one invocation, sequentially;
-- fetch consumers follow the prepare's output (Little's law: arrival rate / per-container rate), capped by
+- the nightly all-clients invocation only queues one per-store prepare message to the fetch queue, 10 per
+  SendMessageBatch (measured per call);
+- each store's prepare (its SKU batches to the fetch queue) runs in a fetch consumer of its own, in parallel,
+  capped by the fetch function's concurrency (MaximumConcurrency, or the SQS event source's 1,250);
+- fetch consumers follow the prepares' output (Little's law: arrival rate / per-container rate), capped by
   MaximumConcurrency (or the SQS event source's 1,250) and by each store's VTEX rate (VTEX_RATE per account);
 - update consumers likewise; a standard queue shares its consumers between every store, a FIFO queue
   (MessageGroupId = shop) gives each store at most one consumer at a time; TikTok's 50 QPS per shop caps
@@ -35,9 +38,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.aws_calls import StageCounts
 from benchmarks.cost_counts import (
     FETCH,
     FETCH_FUNCTION,
+    NIGHTLY,
     PREPARE,
     TEMPLATE,
     UPDATE,
@@ -49,6 +54,7 @@ from benchmarks.cost_counts import (
 )
 
 STORE_SIZES = (1, 50, 500)
+SQS_BATCH_LIMIT = 10  # entries per SendMessageBatch: the nightly's per-store messages go 10 per call
 SKUS_PER_STORE = 10_000
 
 
@@ -198,6 +204,7 @@ class Rates:
     """What the measured run says per SKU, per message and per container second."""
 
     per_sku: Mapping[str, Mapping[str, float]]  # stage -> {"ms", "rru", "wru", "sqs", "kms", "secrets"}
+    nightly: Mapping[str, float]  # the nightly invocation, per SendMessageBatch it made (the same keys)
     update_messages_per_sku: float
     tiktok_calls_per_update_message: float
     vtex_calls_per_sku: float
@@ -208,15 +215,16 @@ class Rates:
 
     @classmethod
     def of(cls, counts: Counts) -> Rates:
-        per_sku = {}
-        for stage, measured in counts.stages.items():
-            per_sku[stage] = {
-                "ms": measured.billed_ms / counts.skus, "rru": measured.read_units / counts.skus,
-                "wru": measured.write_units / counts.skus,
-                "sqs": measured.calls("sqs") / counts.skus, "kms": measured.calls("kms") / counts.skus,
-                "secrets": measured.calls("secretsmanager") / counts.skus}
+        def per(measured: StageCounts, n: float) -> dict[str, float]:
+            return {"ms": measured.billed_ms / n, "rru": measured.read_units / n, "wru": measured.write_units / n,
+                    "sqs": measured.calls("sqs") / n, "kms": measured.calls("kms") / n,
+                    "secrets": measured.calls("secretsmanager") / n}
+
+        per_sku = {stage: per(measured, counts.skus) for stage, measured in counts.stages.items() if stage != NIGHTLY}
+        nightly = counts.stages[NIGHTLY]
+        nightly_rates = per(nightly, max(1, nightly.calls("sqs", "SendMessageBatch")))
         sends = sum(s.calls("sqs", "SendMessage", "SendMessageBatch") for s in counts.stages.values())
-        return cls(per_sku=per_sku, update_messages_per_sku=counts.update_messages / counts.skus,
+        return cls(per_sku=per_sku, nightly=nightly_rates, update_messages_per_sku=counts.update_messages / counts.skus,
                    tiktok_calls_per_update_message=counts.tiktok_calls / max(1, counts.update_messages),
                    vtex_calls_per_sku=counts.vtex_calls / counts.skus,
                    fetch_skus_per_s=counts.skus / (counts.stages[FETCH].billed_ms / 1000),
@@ -249,10 +257,15 @@ def model(inputs: TemplateInputs, counts: Counts, stores: int, skus_per_store: i
     update_messages = stores * update_messages_store
 
     # --- time and concurrency (a pipeline: each stage follows the one before)
-    prepare_s = rates.per_sku[PREPARE]["ms"] * skus / 1000
+    nightly_calls = math.ceil(stores / SQS_BATCH_LIMIT)  # the nightly only queues the per-store prepares
+    nightly_s = rates.nightly["ms"] * nightly_calls / 1000
+    store_prepare_s = rates.per_sku[PREPARE]["ms"] * skus_per_store / 1000  # one store's prepare invocation
+    fetch_cap = _cap(inputs.fetch, quotas)
+    prepare_wanted = max(1, min(fetch_cap, stores))  # every store's prepare in a fetch consumer of its own
+    prepare_s = nightly_s + store_prepare_s * math.ceil(stores / prepare_wanted)
     vtex_cap = stores * quotas.vtex_reads_per_s_per_account / rates.vtex_calls_per_sku  # SKUs/s
     tiktok_cap = stores * quotas.tiktok_qps_per_shop / rates.tiktok_calls_per_update_message  # messages/s
-    fetch_wanted = min(_cap(inputs.fetch, quotas), fetch_invocations,
+    fetch_wanted = min(fetch_cap, fetch_invocations,
                        math.ceil(skus / max(prepare_s, 1e-9) / rates.fetch_skus_per_s))
     fetch_wanted = max(1, fetch_wanted)
     fetch_rate = min(fetch_wanted * rates.fetch_skus_per_s, vtex_cap)
@@ -262,8 +275,10 @@ def model(inputs: TemplateInputs, counts: Counts, stores: int, skus_per_store: i
     if inputs.update.fifo:  # one consumer per message group (shop) at a time
         update_cap = min(update_cap, stores)
     update_wanted = max(1, min(update_cap, update_invocations, math.ceil(arrival / rates.update_messages_per_s)))
-    wanted = 1 + fetch_wanted + update_wanted
-    share = min(1.0, (quotas.account_concurrency - 1) / (fetch_wanted + update_wanted))
+    # the prepares end before most fetches start, in the same (fetch) function: its peak is the larger of both
+    fetch_function_wanted = max(prepare_wanted, fetch_wanted)
+    wanted = 1 + fetch_function_wanted + update_wanted
+    share = min(1.0, (quotas.account_concurrency - 1) / (fetch_function_wanted + update_wanted))
     fetch_consumers = max(1, math.floor(fetch_wanted * share))
     update_consumers = max(1, math.floor(update_wanted * share))
     if share < 1.0:  # throttled by the account: the stages slow down in proportion
@@ -273,7 +288,7 @@ def model(inputs: TemplateInputs, counts: Counts, stores: int, skus_per_store: i
     update_s = max(fetch_s, update_messages / update_rate)
     if inputs.update.fifo:  # a store's messages never go faster than one consumer
         update_s = max(update_s, update_messages_store / rates.update_messages_per_s)
-    scenario.stage_s = {PREPARE: prepare_s, FETCH: fetch_s, UPDATE: update_s}
+    scenario.stage_s = {NIGHTLY: nightly_s, PREPARE: prepare_s, FETCH: fetch_s, UPDATE: update_s}
     scenario.run_s = update_s
     scenario.wanted_concurrency = wanted
     scenario.peak_concurrency = min(wanted, quotas.account_concurrency)
@@ -281,15 +296,21 @@ def model(inputs: TemplateInputs, counts: Counts, stores: int, skus_per_store: i
 
     # --- requests and units of one run
     def total(key: str) -> float:
-        return sum(rates.per_sku[s][key] for s in rates.per_sku) * skus
+        return sum(rates.per_sku[s][key] for s in rates.per_sku) * skus + rates.nightly[key] * nightly_calls
 
-    scenario.lambda_requests = 1 + fetch_invocations + update_invocations
-    memory = {PREPARE: inputs.fetch.memory_mb, FETCH: inputs.fetch.memory_mb, UPDATE: inputs.update.memory_mb}
-    containers = {PREPARE: 1, FETCH: fetch_consumers, UPDATE: update_consumers}  # each cold once a night
-    scenario.gb_seconds = sum((rates.per_sku[s]["ms"] * skus + counts.cold_start_ms.get(s, 0) * containers[s])
-                              / 1000 * memory[s] / 1024 for s in rates.per_sku)
-    pollers = 2 * (fetch_invocations + update_invocations)  # one ReceiveMessage + one DeleteMessageBatch a batch
-    fetch_queue_requests = rates.per_sku[PREPARE]["sqs"] * skus + 2 * fetch_invocations
+    prepare_invocations = stores  # one per store (a batch may carry several; with the consumers idle it does not)
+    scenario.lambda_requests = 1 + prepare_invocations + fetch_invocations + update_invocations
+    memory = {NIGHTLY: inputs.fetch.memory_mb, PREPARE: inputs.fetch.memory_mb, FETCH: inputs.fetch.memory_mb,
+              UPDATE: inputs.update.memory_mb}
+    # each cold once a night
+    containers = {NIGHTLY: 1, PREPARE: prepare_wanted, FETCH: fetch_consumers, UPDATE: update_consumers}
+    billed_ms = {**{s: rates.per_sku[s]["ms"] * skus for s in rates.per_sku}, NIGHTLY: nightly_s * 1000}
+    scenario.gb_seconds = sum((billed_ms[s] + counts.cold_start_ms.get(s, 0) * containers[s])
+                              / 1000 * memory[s] / 1024 for s in billed_ms)
+    # one ReceiveMessage + one DeleteMessageBatch a batch
+    pollers = 2 * (prepare_invocations + fetch_invocations + update_invocations)
+    fetch_queue_requests = (rates.nightly["sqs"] * nightly_calls + rates.per_sku[PREPARE]["sqs"] * skus
+                            + 2 * (prepare_invocations + fetch_invocations))
     update_queue_requests = (rates.per_sku[FETCH]["sqs"] + rates.per_sku[UPDATE]["sqs"]) * skus + 2 * update_invocations
     scenario.sqs_requests = total("sqs") + pollers
     scenario.read_units, scenario.write_units = total("rru"), total("wru")
@@ -333,7 +354,8 @@ def model(inputs: TemplateInputs, counts: Counts, stores: int, skus_per_store: i
         "async invoke / message payload": rates.max_payload_bytes / quotas.async_payload_bytes,
         "TikTok QPS per shop": min(per_shop_qps, update_rate * rates.tiktok_calls_per_update_message)
         / quotas.tiktok_qps_per_shop,
-        "nightly fan-out vs Timeout": prepare_s / inputs.fetch.timeout_s,
+        "nightly queueing vs Timeout": nightly_s / inputs.fetch.timeout_s,
+        "a store's prepare vs Timeout": store_prepare_s / inputs.fetch.timeout_s,
     }
     return scenario
 
@@ -349,8 +371,10 @@ HOW_TO_RAISE = {
     "async invoke / message payload": "hard limit: keep messages per product (they are); large data by reference",
     "TikTok QPS per shop": "TikTok's limit (not ours to raise: partner manager); keep the limiter shares "
                            "<= 50 QPS per shop",
-    "nightly fan-out vs Timeout": "one invocation loops over every store: fan out one message per store "
-                                  "(or a cursor) instead; Lambda's maximum Timeout is 900 s",
+    "nightly queueing vs Timeout": "not a hard limit: short of time, the nightly queues its continuation "
+                                   "(a cursor: the last store queued) and the next invocation goes on",
+    "a store's prepare vs Timeout": "one store's SKU Query + batches in one invocation: page it with a cursor "
+                                    "(or raise the Timeout, at most 900 s) for stores this size",
 }
 
 

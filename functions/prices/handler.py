@@ -2,7 +2,8 @@
 
 - {FunctionPrefix}PRECO-VTEX-monta-lista-sku (legacy, invoked by the PHP dispatchPrepareListPrice):
   triggerPrepareListPrice (also a bare {"clientHash"}), triggerPrepareSkuPrice, triggerPrepareSkuPriceBatch
-  (SQS_BUSCA_PRECO) and the nightly triggerPrepareListPriceAllClients;
+  (SQS_BUSCA_PRECO) and the nightly triggerPrepareListPriceAllClients (one triggerPrepareListPrice per active
+  client to SQS_BUSCA_PRECO, consumed here);
 - {FunctionPrefix}PRECO-TTK-atualiza-preco-sku: triggerUpdatePriceBySellerSku (SQS_ATUALIZA_PRECO or invoke).
 
 Failure handling is the stock functions' (see functions/stock/handler.py); a product in a promotion is
@@ -53,7 +54,7 @@ def _work(message: Any, deps: SyncWiring) -> SyncReport:
     sync = deps.prices()
     ctx = deps.context(client_hash)
     if isinstance(message, m.PrepareListPrice):
-        return sync.prepare(client_hash, deps.queue("SQS_BUSCA_PRECO"), force=force)
+        return sync.prepare(client_hash, deps.queue("SQS_BUSCA_PRECO"), force=force, reconcile=message.reconcile)
     if isinstance(message, m.PrepareSkuPrice):  # one SKU: through the shop's FIFO group too (stock handler)
         return sync.fetch_and_dispatch(ctx, message.sku, deps.vtex(client_hash),
                                        deps.queue("SQS_ATUALIZA_PRECO"), force=force)
@@ -65,7 +66,7 @@ def _work(message: Any, deps: SyncWiring) -> SyncReport:
     raise InvalidPriceMessage(f"unsupported message {type(message).__name__}")  # pragma: no cover - MODELS
 
 
-FUNCTION = common.SyncFunction(PRICE, work=_work, prepare=lambda deps: deps.prices().prepare,
-                               fetch_queue="SQS_BUSCA_PRECO", nightly_type=m.PREPARE_LIST_PRICE_ALL)
+FUNCTION = common.SyncFunction(PRICE, work=_work, client_type=m.PREPARE_LIST_PRICE, fetch_queue="SQS_BUSCA_PRECO",
+                               nightly_type=m.PREPARE_LIST_PRICE_ALL)
 parse = FUNCTION.parse
 lambda_handler = FUNCTION.lambda_handler()

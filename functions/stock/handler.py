@@ -2,7 +2,8 @@
 
 - {FunctionPrefix}ESTOQUE-VTEX-busca-estoque-sku: triggerPrepareStock, triggerPepareSkuStock,
   triggerPepareSkuStockBatch (SQS_BUSCA_ESTOQUE), triggerCountStock, and the nightly
-  triggerPrepareStockAllClients (schedule cron(0 2 * * ? *));
+  triggerPrepareStockAllClients (schedule cron(0 2 * * ? *)), which queues one triggerPrepareStock per active
+  client to SQS_BUSCA_ESTOQUE (consumed here: each client's prepare in its own invocation);
 - {FunctionPrefix}ESTOQUE-VTEX-atualizacao-estoque: the legacy name the PHP dispatchPrepareStock invokes
   (same code path);
 - {FunctionPrefix}ESTOQUE-TTK-atualiza-estoque-sku: triggerUpdateInventoryBySellerSku (SQS_ATUALIZA_ESTOQUE
@@ -55,7 +56,8 @@ def _work(message: Any, deps: SyncWiring) -> SyncReport | dict[str, Any]:
     sync = deps.stock()
     if isinstance(message, m.PrepareStock):
         deps.context(client_hash)  # an unusable client stops here, before any message is queued
-        return sync.prepare_stock(client_hash, deps.queue("SQS_BUSCA_ESTOQUE"), force=force)
+        return sync.prepare_stock(client_hash, deps.queue("SQS_BUSCA_ESTOQUE"), force=force,
+                                  reconcile=message.reconcile)
     if isinstance(message, m.CountStock):
         counted = sync.count(deps.context(client_hash), deps.vtex(client_hash), deps.pending)
         logger.info("stock count", extra={k: v for k, v in counted.items() if k != "failures"})
@@ -74,7 +76,7 @@ def _work(message: Any, deps: SyncWiring) -> SyncReport | dict[str, Any]:
     raise InvalidStockMessage(f"unsupported message {type(message).__name__}")  # pragma: no cover - MODELS
 
 
-FUNCTION = common.SyncFunction(STOCK, work=_work, prepare=lambda deps: deps.stock().prepare_stock,
-                               fetch_queue="SQS_BUSCA_ESTOQUE", nightly_type=m.PREPARE_STOCK_ALL)
+FUNCTION = common.SyncFunction(STOCK, work=_work, client_type=m.PREPARE_STOCK, fetch_queue="SQS_BUSCA_ESTOQUE",
+                               nightly_type=m.PREPARE_STOCK_ALL)
 parse = FUNCTION.parse
 lambda_handler = FUNCTION.lambda_handler()

@@ -10,7 +10,8 @@ Legacy:
 New (additive): `force` on every type (resend even unchanged values); the update message may carry
 `productId`, `readAtMs` and `skus` (every changed SKU of one product with all its warehouses), which is
 what this connector sends; a legacy single-SKU update is still accepted. The nightly schedule sends
-`{"type": "triggerPrepareStockAllClients"}`.
+`{"type": "triggerPrepareStockAllClients"}`, which queues one `triggerPrepareStock` with `reconcile: true` per
+active client to SQS_BUSCA_ESTOQUE (and, short of time, itself again with `cursor`: the last client queued).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from tiktok_vtex.sync.messages import (
     AllClientsMessage,
     ClientMessage,
+    PrepareMessage,
     SingleSkuMessage,
     SkuItem,
     SkuMessage,
@@ -45,7 +47,7 @@ STOCK_TYPES = frozenset({PREPARE_STOCK, PREPARE_STOCK_ALL, PREPARE_SKU_STOCK, PR
                          UPDATE_INVENTORY, COUNT_STOCK})
 
 
-class PrepareStock(ClientMessage):
+class PrepareStock(PrepareMessage):
     type: Literal["triggerPrepareStock"]
 
 

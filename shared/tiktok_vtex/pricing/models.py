@@ -31,7 +31,7 @@ PRICE_TYPES = frozenset({PREPARE_LIST_PRICE, PREPARE_LIST_PRICE_ALL, PREPARE_SKU
                          UPDATE_PRICE})
 
 
-class PrepareListPrice(messages.ClientMessage):
+class PrepareListPrice(messages.PrepareMessage):
     type: Literal["triggerPrepareListPrice"] = PREPARE_LIST_PRICE
 
 

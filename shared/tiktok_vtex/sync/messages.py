@@ -19,6 +19,13 @@ class ClientMessage(BaseModel):
     force: bool = False
 
 
+class PrepareMessage(ClientMessage):
+    """The full run of one client (triggerPrepareStock, triggerPrepareListPrice); the nightly run queues one per
+    active client with `reconcile` set, so the batches it queues report the SKUs they found out of date."""
+
+    reconcile: bool = False
+
+
 def sku_list(value: Any) -> list[str]:
     """`sku` of legacy payloads: a string, a number or an array of them; deduplicated, order kept."""
     if value is None:
@@ -55,12 +62,14 @@ class SingleSkuMessage(SkuMessage):
 
 
 class AllClientsMessage(BaseModel):
-    """The nightly run over every active client (names no client)."""
+    """The nightly run over every active client (names no client). `cursor`: a continuation queued by a run
+    that ran short of time, which had queued every client up to this hash (clients go in hash order)."""
 
     model_config = ConfigDict(extra="ignore")
 
     type: str
     force: bool = False
+    cursor: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,128}$")
 
 
 class SkuItem(BaseModel):

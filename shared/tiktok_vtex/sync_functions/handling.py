@@ -21,8 +21,8 @@ from tiktok_vtex.clients.tiktok.rate_limit import settle_process_limiter
 from tiktok_vtex.invocation import route_event
 from tiktok_vtex.observability import logger, metrics, tracer
 from tiktok_vtex.parsing import MessageParser, ParsedBatchProcessor
-from tiktok_vtex.sync.messages import AllClientsMessage
-from tiktok_vtex.sync.nightly import prepare_all_clients
+from tiktok_vtex.sync.messages import AllClientsMessage, SkuMessage
+from tiktok_vtex.sync.nightly import queue_all_clients
 from tiktok_vtex.sync.outcomes import ClientUnavailable, RetryLater, SyncReport
 from tiktok_vtex.sync.ports import ChangeLog
 from tiktok_vtex.sync_functions.wiring import SyncWiring, wiring
@@ -98,11 +98,11 @@ def finish(domain: SyncDomain, report: SyncReport, message_type: str) -> dict[st
 def run_message(domain: SyncDomain, message: BaseModel, deps: SyncWiring, *,
                 nightly: Callable[..., dict[str, Any]],
                 work: Callable[[Any, SyncWiring], SyncReport | dict[str, Any]]) -> dict[str, Any]:
-    """The nightly message goes to `nightly(deps, force=...)`; any other names one client and is `work`ed
+    """The nightly message goes to `nightly(deps, message)`; any other names one client and is `work`ed
     for it: an unusable client is recorded (not retried); a report is finished (metrics, log, RetryLater
     on transient failures); a ready answer (a dict) is returned as it is."""
     if isinstance(message, AllClientsMessage):
-        return nightly(deps, force=message.force)
+        return nightly(deps, message)
     client_hash: str = message.client_hash  # type: ignore[attr-defined]
     message_type: str = message.type  # type: ignore[attr-defined]
     try:
@@ -114,7 +114,8 @@ def run_message(domain: SyncDomain, message: BaseModel, deps: SyncWiring, *,
         return record_unavailable(domain, deps, ClientUnavailable(client_hash, str(error)), message_type)
     if isinstance(outcome, dict):
         return outcome
-    if getattr(message, "reconcile", False):
+    if isinstance(message, SkuMessage) and message.reconcile:
+        # the SKU batches only: a nightly per-client prepare (reconcile too) reads no value, it queues them
         report_out_of_date(domain, outcome)
     return finish(domain, outcome, message_type)
 
@@ -129,16 +130,22 @@ def report_out_of_date(domain: SyncDomain, report: SyncReport) -> None:
                               "read": report.read})
 
 
-def fan_out(domain: SyncDomain, deps: SyncWiring, message_type: str,
-            prepare: Callable[[str], SyncReport]) -> dict[str, Any]:
-    """Nightly: `prepare` every active client whose sync context can be built."""
+def fan_out(domain: SyncDomain, deps: SyncWiring, message: AllClientsMessage, *, client_type: str,
+            fetch_queue: str, remaining_ms: Callable[[], int] | None = None) -> dict[str, Any]:
+    """Nightly: one `client_type` message (clientHash, force, reconcile) per active client to the function's
+    fetch queue, which runs each client's prepare in its own invocation (an unusable client is recorded there
+    by `run_message`); short of time, the nightly `message` again with a cursor."""
+    force = message.force
 
-    def prepare_client(client_hash: str) -> SyncReport:
-        deps.context(client_hash)  # an unusable client stops here, before any message is queued
-        return prepare(client_hash)
+    def client_message(client_hash: str) -> dict[str, Any]:
+        return {"type": client_type, "clientHash": client_hash, "force": force, "reconcile": True}
 
-    return prepare_all_clients(deps.clients.iter_client_hashes(), prepare_client,
-                               lambda error: record_unavailable(domain, deps, error, message_type), kind=domain.name)
+    def continuation(cursor: str) -> dict[str, Any]:
+        return {"type": message.type, "force": force, "cursor": cursor}
+
+    return queue_all_clients(deps.clients.iter_client_hashes(), deps.queue(fetch_queue), client_message=client_message,
+                             continuation=continuation, after=message.cursor, remaining_ms=remaining_ms,
+                             kind=domain.name)
 
 
 def handle_record(domain: SyncDomain, record: Any, run: Run) -> dict[str, Any]:
@@ -194,19 +201,21 @@ def batch_concurrency() -> int:
 
 
 Work = Callable[[Any, SyncWiring], SyncReport | dict[str, Any]]
-Prepare = Callable[..., SyncReport]  # (client_hash, fetch_queue, *, force) -> report
+RemainingMs = Callable[[], int] | None  # context.get_remaining_time_in_millis; None = unbounded (tools)
 
 
 class SyncFunction:
     """One stock or price handler from what it names: its domain, its unit of work for one client's message
-    (`work`), and the full run of one client the nightly fan-out starts (`prepare(deps)`, queueing to the
-    queue named by the `fetch_queue` variable)."""
+    (`work`), and the per-client message (`client_type`: the client's full run) the nightly queues to the
+    queue named by the `fetch_queue` variable, which this same handler consumes."""
 
-    def __init__(self, domain: SyncDomain, *, work: Work, prepare: Callable[[SyncWiring], Prepare],
-                 fetch_queue: str, nightly_type: str) -> None:
+    def __init__(self, domain: SyncDomain, *, work: Work, client_type: str, fetch_queue: str,
+                 nightly_type: str) -> None:
+        if client_type not in domain.models or nightly_type not in domain.models:
+            raise ValueError(f"{domain.name} handler does not consume {client_type} / {nightly_type}")
         self.domain = domain
         self._work = work
-        self._prepare = prepare
+        self._client_type = client_type
         self._fetch_queue = fetch_queue
         self._nightly_type = nightly_type
         self.parser = message_parser(domain)
@@ -219,20 +228,25 @@ class SyncFunction:
     def parse(self, payload: Any) -> BaseModel:
         return self.parser.parse(payload)
 
-    def run(self, message: BaseModel, deps: SyncWiring) -> dict[str, Any]:
-        return run_message(self.domain, message, deps, nightly=self.prepare_all_clients, work=self._work)
+    def run(self, message: BaseModel, deps: SyncWiring, remaining_ms: RemainingMs = None) -> dict[str, Any]:
+        return run_message(self.domain, message, deps, work=self._work,
+                           nightly=lambda d, m: self.prepare_all_clients(d, m, remaining_ms=remaining_ms))
 
-    def prepare_all_clients(self, deps: SyncWiring, *, force: bool = False) -> dict[str, Any]:
-        """Nightly: the full run of every active client; one client failing does not stop the others."""
-        prepare, queue = self._prepare(deps), deps.queue(self._fetch_queue)
-        result = fan_out(self.domain, deps, self._nightly_type,
-                         lambda client_hash: prepare(client_hash, queue, force=force, reconcile=True))
+    def prepare_all_clients(self, deps: SyncWiring, message: AllClientsMessage | None = None, *,
+                            remaining_ms: RemainingMs = None) -> dict[str, Any]:
+        """Nightly: one per-client prepare message per active client (the schedule without an Input: every
+        client, not forced); one client failing does not stop the others, each is its own invocation."""
+        message = message or AllClientsMessage(type=self._nightly_type)
+        result = fan_out(self.domain, deps, message, client_type=self._client_type, fetch_queue=self._fetch_queue,
+                         remaining_ms=remaining_ms)
         logger.info(f"nightly {self.domain.name} fan-out",
-                    extra={"clients": len(result["clients"]), "failed": len(result["failed"])})
+                    extra={"clients": len(result["clients"]), "cursor": result["cursor"], "calls": result["calls"]})
         return result
 
-    def record_handler(self, record: Any) -> dict[str, Any]:
-        return handle_record(self.domain, record, self.run)
+    def record_handler(self, record: Any, lambda_context: LambdaContext | None = None) -> dict[str, Any]:
+        """One SQS record (Powertools passes the invocation's context: a nightly continuation needs its time)."""
+        remaining = getattr(lambda_context, "get_remaining_time_in_millis", None)
+        return handle_record(self.domain, record, lambda message, deps: self.run(message, deps, remaining))
 
     def lambda_handler(self) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
         """The Lambda entry point (logger context, metrics flush, X-Ray segment)."""
@@ -241,8 +255,11 @@ class SyncFunction:
         @metrics.log_metrics
         @tracer.capture_lambda_handler
         def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+            remaining = getattr(context, "get_remaining_time_in_millis", None)
             return handle_event(self.domain, event, context, processor=self.processor,
-                                record_handler=self.record_handler, run=self.run, nightly=self.prepare_all_clients,
+                                record_handler=self.record_handler,
+                                run=lambda message, deps: self.run(message, deps, remaining),
+                                nightly=lambda deps: self.prepare_all_clients(deps, remaining_ms=remaining),
                                 parse=self.parse)
 
         return lambda_handler

@@ -7,7 +7,7 @@ import logging
 import math
 
 from benchmarks import cost_model
-from benchmarks.cost_counts import FETCH, PREPARE, UPDATE, measure_counts
+from benchmarks.cost_counts import FETCH, NIGHTLY, PREPARE, UPDATE, measure_counts
 
 PRODUCTS = 4  # x 5 SKUs
 
@@ -26,8 +26,12 @@ def test_the_measured_nightly_counts_what_the_flow_does() -> None:
     assert counts.vtex_calls == skus and counts.tiktok_calls == PRODUCTS
     assert counts.fetch_messages == math.ceil(skus / inputs.fetch_message_skus)
     assert counts.update_messages == PRODUCTS
-    prepare, fetch, update = (counts.stages[s] for s in (PREPARE, FETCH, UPDATE))
-    assert prepare.invocations == 1
+    nightly, prepare, fetch, update = (counts.stages[s] for s in (NIGHTLY, PREPARE, FETCH, UPDATE))
+    # the nightly queues the store's triggerPrepareStock (one SendMessageBatch) and reads no SKU; that message,
+    # consumed from the fetch queue, is the store's prepare (issue 19)
+    assert nightly.invocations == 1 and nightly.calls("sqs", "SendMessageBatch") == 1
+    assert nightly.calls("dynamodb", "Query") >= 1 and nightly.write_units == 0
+    assert prepare.invocations == prepare.messages == 1
     assert fetch.invocations == math.ceil(counts.fetch_messages / inputs.fetch.batch_size)
     assert update.invocations == math.ceil(PRODUCTS / inputs.update.batch_size)
     # what each stage writes: the fan-out sends the fetch messages, the fetch stage the update messages (both
@@ -35,8 +39,9 @@ def test_the_measured_nightly_counts_what_the_flow_does() -> None:
     assert prepare.calls("sqs", "SendMessageBatch") >= 1 and prepare.calls("dynamodb", "Query") >= 1
     assert fetch.calls("sqs", "SendMessageBatch") >= 1 and fetch.write_units >= skus
     assert update.calls("sqs") == 0 and update.write_units >= skus
-    assert counts.poller_receives == fetch.invocations + update.invocations == counts.poller_deletes
-    assert all(s.billed_ms > 0 for s in (prepare, fetch, update)) and update.max_payload_bytes == 0
+    assert counts.poller_receives == prepare.invocations + fetch.invocations + update.invocations \
+        == counts.poller_deletes
+    assert all(s.billed_ms > 0 for s in (nightly, prepare, fetch, update)) and update.max_payload_bytes == 0
     assert 0 < fetch.max_payload_bytes < 262_144
     # the first (cold) run read the secrets the warm run did not
     assert sum(n for calls in counts.cold_calls.values() for name, n in calls.items()

@@ -26,6 +26,10 @@ class LambdaContext:
     memory_limit_in_mb: int = 512
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test"
     aws_request_id: str = "req"
+    remaining_ms: int = 300_000  # the functions' Timeout
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
 
 
 @dataclass
@@ -161,3 +165,29 @@ def world(function_env: Callable[[str], dict[str, str]], stack: Any, tiktok_sand
     yield World(env, stack, tiktok_sandbox, vtex_sandbox, sandbox, http, client_hash, shop_id, warehouse, catalog)
     http.close()
     stock_wiring.wiring.cache_clear()
+
+
+def add_client(world: World, client_hash: str, *, vtex_secret: bool = True, products: bool = True) -> None:
+    """Another active client on the world's shop and VTEX account (what onboarding writes): its shop link,
+    its VTEX secret and its SKU rows (the same catalog), each left out on request."""
+    from tiktok_vtex.clients.vtex.credentials import vtex_secret_name
+    from tiktok_vtex.repositories.clients import ClientRepository
+    from tiktok_vtex.repositories.products import ProductRepository
+    from tiktok_vtex.settings import get_settings
+
+    settings = get_settings()
+    clients = ClientRepository(settings.tables.client, settings.tables.client_tiktok)
+    link = clients.get_shop_link(world.client_hash)
+    assert link is not None
+    clients.put_shop_link(link.model_copy(update={"client_hash": client_hash}))
+    if vtex_secret:
+        sm = boto3.client("secretsmanager")
+        secret = sm.get_secret_value(SecretId=vtex_secret_name(world.client_hash, settings.vtex_secret_prefix))
+        sm.create_secret(Name=vtex_secret_name(client_hash, settings.vtex_secret_prefix),
+                         SecretString=secret["SecretString"])
+    if products:
+        ProductRepository(settings.tables.products_seller_sku).put_many(
+            [SellerSku(client_hash=client_hash, seller_sku=s["seller_sku"], product_id=str(p["id"]),
+                       tik_tok_product_id=p["tiktok_product_id"], tik_tok_sku_id=s["tiktok_sku_id"],
+                       vtex_sku_id=str(s["id"]))
+             for p in world.catalog["products"] for s in p["skus"]])

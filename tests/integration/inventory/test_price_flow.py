@@ -86,3 +86,29 @@ def _only_message(world: Any, queue: str) -> dict[str, Any]:
     assert message["Attributes"]["MessageGroupId"] == world.client_hash
     sqs.delete_message(QueueUrl=world.queue_url(queue), ReceiptHandle=message["ReceiptHandle"])
     return sqs_record(message["Body"], message["MessageId"])
+
+
+def test_nightly_price_schedule_queues_each_clients_prepare_which_syncs_its_prices(world: Any) -> None:
+    """Issue 19 (the stock twin is in test_stock_flow.py): the nightly queues one triggerPrepareListPrice per
+    active client to SQS_BUSCA_PRECO; that message's own run queues the SKU batches, which reach TikTok."""
+    from .conftest import add_client
+
+    add_client(world, "client-b", vtex_secret=False)  # misconfigured: recorded by its own message
+    answer = world.invoke(handler, {"type": "triggerPrepareListPriceAllClients"})["body"]
+    assert answer == {"status": "ok", "clients": sorted([world.client_hash, "client-b"]), "calls": 1, "cursor": None}
+    records = world.drain("PriceFetchQueue")
+    assert sorted(json.loads(r["body"])["clientHash"] for r in records) == answer["clients"]
+    assert {(json.loads(r["body"])["type"], json.loads(r["body"])["reconcile"]) for r in records} == {
+        ("triggerPrepareListPrice", True)}
+    assert world.invoke(handler, {"Records": records}) == {"batchItemFailures": []}
+    batches = [json.loads(r["body"]) for r in world.drain("PriceFetchQueue")]
+    assert {b["clientHash"] for b in batches} == {world.client_hash}
+    assert sorted(s for b in batches for s in b["sku"]) == sorted(s["seller_sku"] for s in world.skus)
+    from .conftest import sqs_record
+
+    fetched = world.invoke(handler, {"Records": [sqs_record(json.dumps(b)) for b in batches]})
+    assert fetched == {"batchItemFailures": []}
+    assert all(r == {"batchItemFailures": []} for r in world.deliver(handler, "PriceUpdateQueue"))
+    assert world.calls(PRICES) == len(world.catalog["products"])
+    entries = LogRepository(get_settings().tables.log_price).entries("client-b")
+    assert [(e["kind"], e["type"]) for e in entries] == [("client_unavailable", "triggerPrepareListPrice")]

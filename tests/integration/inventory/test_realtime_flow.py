@@ -139,6 +139,8 @@ def test_a_lost_notification_is_repaired_by_the_nightly_run(world: Any, realtime
     monkeypatch.setattr(handling.metrics, "add_metric", lambda name, unit, value: (
         recorded.append((name, value)), real(name=name, unit=unit, value=value))[1])
     world.invoke(stock_handler, {"type": "triggerPrepareStockAllClients"})
+    # issue 19: the nightly queues the client's triggerPrepareStock; its run queues the SKU batches
+    assert world.deliver(stock_handler, "StockFetchQueue", batch_size=5) == [{"batchItemFailures": []}]
     world.deliver(stock_handler, "StockFetchQueue", batch_size=5)
     world.deliver(stock_handler, "StockUpdateQueue")
     assert world.tiktok_sku(sku["tiktok_sku_id"])["inventory"][0]["quantity"] == 2

@@ -11,6 +11,7 @@ from stock import handler
 from tiktok_vtex.repositories.logs import LogRepository
 from tiktok_vtex.repositories.products import ProductRepository
 from tiktok_vtex.settings import get_settings
+from tiktok_vtex.sync_functions import handling
 
 INVENTORY = "/inventory/update"
 
@@ -125,11 +126,104 @@ def test_count_stock(world: Any) -> None:
     assert body["vtexWarehouses"]["1_1"]["units"] == sum(s["stock"].get("1_1", 0) for s in world.skus)
 
 
-def test_nightly_schedule_fans_out_every_active_client(world: Any) -> None:
+def test_nightly_schedule_fans_out_every_active_client(world: Any, monkeypatch: Any) -> None:
+    """Changed in issue 19: the nightly invocation no longer prepares every client itself (300 s Timeout at
+    ~190 stores); it queues one triggerPrepareStock per client, whose own invocation queues the SKU batches."""
     answer = world.invoke(handler, {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}})
-    assert answer["status"] == "ok" and [c["clientHash"] for c in answer["clients"]] == [world.client_hash]
+    assert answer["status"] == "ok" and answer["clients"] == [world.client_hash] and answer["cursor"] is None
+    [record] = world.drain("StockFetchQueue")
+    assert json.loads(record["body"]) == {"type": "triggerPrepareStock", "clientHash": world.client_hash,
+                                          "force": False, "reconcile": True}
+    recorded: list[str] = []
+    real = handling.metrics.add_metric
+    monkeypatch.setattr(handling.metrics, "add_metric", lambda name, unit, value: (
+        recorded.append(name), real(name=name, unit=unit, value=value))[1])
+    assert world.invoke(handler, {"Records": [record]}) == {"batchItemFailures": []}
     messages = [json.loads(r["body"]) for r in world.drain("StockFetchQueue")]
     assert sum(len(m["sku"]) for m in messages) == len(world.skus)
+    assert {(m["type"], m["reconcile"]) for m in messages} == {("triggerPepareSkuStockBatch", True)}
+    # the out-of-date count is the SKU batches' (they read VTEX); the prepare reads nothing
+    assert "StockSkusSent" in recorded and "StockReconcileOutOfDate" not in recorded
+
+
+def _batches_by_client(world: Any) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for record in world.drain("StockFetchQueue"):
+        body = json.loads(record["body"])
+        assert body["type"] == "triggerPepareSkuStockBatch" and body["reconcile"] is True and body["force"] is True
+        out.setdefault(body["clientHash"], []).extend(body["sku"])
+    return out
+
+
+def test_nightly_queues_one_prepare_per_client_each_run_in_its_own_record(world: Any) -> None:
+    from .conftest import add_client
+
+    add_client(world, "client-b")
+    add_client(world, "client-c", vtex_secret=False)  # misconfigured: recorded by its own message, not retried
+    answer = world.invoke(handler, {"type": "triggerPrepareStockAllClients", "force": True})
+    clients = sorted([world.client_hash, "client-b", "client-c"])
+    assert answer["body"] == {"status": "ok", "clients": clients, "calls": 1, "cursor": None}
+    records = world.drain("StockFetchQueue")
+    assert sorted(json.loads(r["body"])["clientHash"] for r in records) == clients
+    assert {json.loads(r["body"])["type"] for r in records} == {"triggerPrepareStock"}
+    assert world.invoke(handler, {"Records": records}) == {"batchItemFailures": []}
+    skus = sorted(s["seller_sku"] for s in world.skus)
+    batches = _batches_by_client(world)
+    assert {c: sorted(v) for c, v in batches.items()} == {world.client_hash: skus, "client-b": skus}
+    entries = LogRepository(get_settings().tables.log_stock).entries("client-c")
+    assert [(e["kind"], e["type"]) for e in entries] == [("client_unavailable", "triggerPrepareStock")]
+
+
+def test_one_failing_clients_prepare_fails_alone_and_the_others_batches_are_queued(
+        world: Any, monkeypatch: Any) -> None:
+    from botocore.exceptions import ClientError
+
+    from tiktok_vtex.inventory.sync import StockSync
+
+    from .conftest import add_client
+
+    add_client(world, "client-b")
+    add_client(world, "client-c")
+    real = StockSync.prepare_stock
+
+    def prepare_stock(self: StockSync, client_hash: str, *args: Any, **kwargs: Any) -> Any:
+        if client_hash == "client-b":  # its products Query throttled beyond botocore's retries
+            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}},
+                              "Query")
+        return real(self, client_hash, *args, **kwargs)
+
+    monkeypatch.setattr(StockSync, "prepare_stock", prepare_stock)
+    world.invoke(handler, {"type": "triggerPrepareStockAllClients", "force": True})
+    records = world.drain("StockFetchQueue")
+    failing = [r["messageId"] for r in records if json.loads(r["body"])["clientHash"] == "client-b"]
+    answer = world.invoke(handler, {"Records": records})
+    assert answer == {"batchItemFailures": [{"itemIdentifier": failing[0]}]}  # SQS redelivers it, then its DLQ
+    skus = sorted(s["seller_sku"] for s in world.skus)
+    assert {c: sorted(v) for c, v in _batches_by_client(world).items()} == {world.client_hash: skus,
+                                                                           "client-c": skus}
+
+
+def test_a_nightly_short_of_time_queues_its_continuation_and_the_continuation_queues_the_rest(world: Any) -> None:
+    from .conftest import LambdaContext, add_client
+
+    others = [f"client-{i:02d}" for i in range(11)]
+    for client_hash in others:
+        add_client(world, client_hash, vtex_secret=False, products=False)
+    every = sorted([world.client_hash, *others])
+    short = LambdaContext(remaining_ms=5_000)  # under the reserve: one SendMessageBatch, then the continuation
+    answer = handler.lambda_handler({"type": "triggerPrepareStockAllClients", "force": True}, short)["body"]
+    assert answer == {"status": "continued", "clients": every[:10], "calls": 2, "cursor": every[9]}
+    records = world.drain("StockFetchQueue")
+    bodies = [json.loads(r["body"]) for r in records]
+    assert sorted(b["clientHash"] for b in bodies if "clientHash" in b) == every[:10]
+    [continuation] = [r for r, b in zip(records, bodies, strict=True) if "clientHash" not in b]
+    assert json.loads(continuation["body"]) == {"type": "triggerPrepareStockAllClients", "force": True,
+                                                "cursor": every[9]}
+    # the continuation, consumed from the fetch queue with a full invocation ahead, queues the rest
+    assert world.invoke(handler, {"Records": [continuation]}) == {"batchItemFailures": []}
+    rest = [json.loads(r["body"]) for r in world.drain("StockFetchQueue")]
+    assert rest == [{"type": "triggerPrepareStock", "clientHash": h, "force": True, "reconcile": True}
+                    for h in every[10:]]
 
 
 def test_pending_orders_are_subtracted_from_the_orders_table(world: Any) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from benchmarks import cost_model as cm
 from benchmarks.aws_calls import AwsCallCounter, StageCounts
-from benchmarks.cost_counts import FETCH, PREPARE, UPDATE, Counts
+from benchmarks.cost_counts import FETCH, NIGHTLY, PREPARE, UPDATE, Counts
 from local.template import load_template
 from tests.conftest import TEMPLATE_PATH
 
@@ -22,6 +22,10 @@ def known_counts() -> Counts:
     return Counts(
         stores=1, skus=100, products=20, fetch_messages=2, update_messages=20, tiktok_calls=20, vtex_calls=100,
         stages={
+            # the nightly: one SendMessageBatch of per-store prepare messages (10 stores a call)
+            NIGHTLY: StageCounts(invocations=1, messages=1, billed_ms=20, read_units=0.5,
+                                 aws=Counter({"dynamodb.Query": 1, "sqs.SendMessageBatch": 1})),
+            # one store's prepare: its SKU batches to the fetch queue
             PREPARE: StageCounts(invocations=1, messages=1, billed_ms=100, read_units=5.0,
                                  aws=Counter({"dynamodb.Query": 1, "sqs.SendMessageBatch": 1})),
             FETCH: StageCounts(invocations=1, messages=2, billed_ms=1000, read_units=50.0, write_units=100.0,
@@ -30,7 +34,7 @@ def known_counts() -> Counts:
                                 aws=Counter({"dynamodb.UpdateItem": 200, "dynamodb.PutItem": 100,
                                              "kms.Decrypt": 1}), max_payload_bytes=2048),
         },
-        cold_start_ms={PREPARE: 0, FETCH: 0, UPDATE: 0},
+        cold_start_ms={NIGHTLY: 0, PREPARE: 0, FETCH: 0, UPDATE: 0},
         cold_calls={UPDATE: Counter({"secretsmanager.GetSecretValue": 2, "kms.Decrypt": 1})})
 
 
@@ -45,24 +49,28 @@ def known_inputs(**update: Any) -> cm.TemplateInputs:
 
 def test_one_store_of_10000_skus_exact_figures() -> None:
     s = cm.model(known_inputs(), known_counts(), stores=1, skus_per_store=10_000)
-    # 10,000 SKUs: 200 fetch messages (50 SKUs) -> 40 invocations (BatchSize 5); 2,000 update messages -> 200
-    assert s.lambda_requests == 1 + 40 + 200
-    # billed ms per SKU: prepare 1, fetch 10, update 20 -> 10 s (1 GB), 100 s (1 GB), 200 s (0.5 GB)
-    assert s.gb_seconds == pytest.approx(10 * 1 + 100 * 1 + 200 * 0.5)
-    # function sends 3 per 100 SKUs -> 300; pollers: a receive and a delete per batch -> 2 x 240
-    assert s.sqs_requests == pytest.approx(300 + 480)
-    assert (s.read_units, s.write_units) == (pytest.approx(15_500), pytest.approx(40_000))
-    # time: prepare 10 s; fetch containers follow it: 10,000 SKUs / 10 s / 100 SKUs/s each = 10, but VTEX's
-    # 300 reads/s per account -> 33.3 s; update: 5 containers (MaximumConcurrency) x 10 messages/s = 50/s
-    # (TikTok's cap is 50 calls/s too) -> 2,000 messages in 40 s
-    assert s.stage_s == {PREPARE: pytest.approx(10), FETCH: pytest.approx(10_000 / 300), UPDATE: pytest.approx(40)}
+    # 10,000 SKUs: the nightly, the store's prepare, 200 fetch messages (50 SKUs) -> 40 invocations (BatchSize
+    # 5); 2,000 update messages -> 200
+    assert s.lambda_requests == 1 + 1 + 40 + 200
+    # billed: the nightly 20 ms (one SendMessageBatch); per SKU: prepare 1, fetch 10, update 20 ms -> 10 s
+    # (1 GB), 100 s (1 GB), 200 s (0.5 GB)
+    assert s.gb_seconds == pytest.approx(0.02 + 10 * 1 + 100 * 1 + 200 * 0.5)
+    # the nightly sends 1, the functions 3 per 100 SKUs -> 300; pollers: a receive and a delete per batch,
+    # the prepare's included -> 2 x 241
+    assert s.sqs_requests == pytest.approx(1 + 300 + 482)
+    assert (s.read_units, s.write_units) == (pytest.approx(15_500.5), pytest.approx(40_000))
+    # time: the nightly 0.02 s, then the store's prepare 10 s; fetch containers follow it: 10,000 SKUs /
+    # 10.02 s / 100 SKUs/s each = 10, but VTEX's 300 reads/s per account -> 33.3 s; update: 5 containers
+    # (MaximumConcurrency) x 10 messages/s = 50/s (TikTok's cap is 50 calls/s too) -> 2,000 messages in 40 s
+    assert s.stage_s == {NIGHTLY: pytest.approx(0.02), PREPARE: pytest.approx(10.02),
+                         FETCH: pytest.approx(10_000 / 300), UPDATE: pytest.approx(40)}
     assert s.run_s == pytest.approx(40)
     assert s.consumers == {FETCH: 10, UPDATE: 5} and s.peak_concurrency == 16
     p = cm.PRICES
-    lambda_cost = 30 * (241 * p.lambda_requests_per_million / 1e6 + 210 * p.lambda_gb_second_arm64)
-    # fetch queue: 100 sends + 80 poller requests; update queue: 200 + 400; plus idle polling of 2 queues
-    sqs_cost = (30 * (180 + 600) + 2 * cm.QUOTAS.idle_poll_requests_per_queue_month) * p.sqs_standard_per_million / 1e6
-    ddb_cost = 30 * (15_500 * p.dynamodb_read_units_per_million + 40_000 * p.dynamodb_write_units_per_million) / 1e6
+    lambda_cost = 30 * (242 * p.lambda_requests_per_million / 1e6 + 210.02 * p.lambda_gb_second_arm64)
+    # fetch queue: 1 + 100 sends + 82 poller requests; update queue: 200 + 400; plus idle polling of 2 queues
+    sqs_cost = (30 * (183 + 600) + 2 * cm.QUOTAS.idle_poll_requests_per_queue_month) * p.sqs_standard_per_million / 1e6
+    ddb_cost = 30 * (15_500.5 * p.dynamodb_read_units_per_million + 40_000 * p.dynamodb_write_units_per_million) / 1e6
     # KMS: 1 Decrypt per 100 SKUs warm + 1 per update container cold start (5); Secrets Manager: 2 per container
     kms_cost = 30 * ((100 + 5) * p.kms_per_10k + 2 * 5 * p.secrets_manager_per_10k) / 10_000
     assert s.cost_month == {"lambda": pytest.approx(lambda_cost), "sqs": pytest.approx(sqs_cost),
@@ -73,36 +81,48 @@ def test_one_store_of_10000_skus_exact_figures() -> None:
     assert s.quotas["TikTok QPS per shop"] == pytest.approx(1.0)
     assert s.quotas["DynamoDB partition WCU"] == pytest.approx(1.0)
     assert s.quotas["account concurrency"] == pytest.approx(16 / 1000)
-    assert s.quotas["nightly fan-out vs Timeout"] == pytest.approx(10 / 300)
+    assert s.quotas["nightly queueing vs Timeout"] == pytest.approx(0.02 / 300)
+    assert s.quotas["a store's prepare vs Timeout"] == pytest.approx(10 / 300)
     assert s.quotas["async invoke / message payload"] == pytest.approx(2048 / 262_144)
     assert s.quotas["SQS FIFO throughput"] == 0.0  # standard queues
 
 
 def test_a_shared_standard_queue_makes_500_stores_take_500_times_as_long() -> None:
-    one = cm.model(known_inputs(), known_counts(), stores=1)
-    many = cm.model(known_inputs(), known_counts(), stores=500)
+    # (an account with room: the 500 parallel prepares would otherwise take concurrency from the update stage)
+    roomy = cm.Quotas(account_concurrency=100_000)
+    one = cm.model(known_inputs(), known_counts(), stores=1, quotas=roomy)
+    many = cm.model(known_inputs(), known_counts(), stores=500, quotas=roomy)
     assert many.consumers[UPDATE] == 5 and many.run_s == pytest.approx(500 * one.run_s)
 
 
-def test_a_sequential_fan_out_paces_the_pipeline() -> None:
+def test_the_stores_prepares_run_in_parallel_and_no_longer_pace_the_pipeline() -> None:
+    """Changed in issue 19: the nightly used to prepare every store in turn (50 x 10 s = 500 s, the run's pace);
+    now it queues 5 SendMessageBatch calls and the 50 prepares run at once in fetch consumers."""
     fifo = known_inputs(fifo=True, max_concurrency=None)
     fifty = cm.model(fifo, known_counts(), stores=50)
-    # the prepare (50 x 10 s) sends 100,000 update messages in 500 s: 200/s need 20 consumers of 10/s
-    assert fifty.consumers == {FETCH: 10, UPDATE: 20} and fifty.run_s == pytest.approx(500)
+    assert fifty.stage_s[NIGHTLY] == pytest.approx(5 * 0.02) and fifty.stage_s[PREPARE] == pytest.approx(10.1)
+    # fetch: 500,000 SKUs in 10.1 s at 100 SKUs/s each -> 496 containers, VTEX 300/s per store -> 33.3 s; update:
+    # one consumer per shop (FIFO), 50 x 10 messages/s -> 100,000 messages in 200 s (2,000 a store at 10/s)
+    assert fifty.consumers == {FETCH: 496, UPDATE: 50} and fifty.run_s == pytest.approx(200)
+    assert fifty.wanted_concurrency == 1 + 496 + 50
+    # the prepares are capped by the fetch function's concurrency: 2,000 stores at 1,250 -> two rounds
+    capped = cm.model(fifo, known_counts(), stores=2_000, quotas=cm.Quotas(account_concurrency=100_000))
+    assert capped.stage_s[PREPARE] == pytest.approx(200 * 0.02 + 2 * 10)
 
 
 def test_fifo_per_shop_groups_scale_with_stores_until_the_account_limit() -> None:
     fifo = known_inputs(fifo=True, max_concurrency=None)
     counts = known_counts()
-    counts.stages[PREPARE].billed_ms = 1  # a fan-out that keeps up: 0.01 ms per SKU
+    counts.stages[PREPARE].billed_ms = 1  # prepares that keep up: 0.01 ms per SKU, 0.1 s a store
     fifty = cm.model(fifo, counts, stores=50)
-    # fetch: 1,000 containers wanted (500,000 SKUs in 5 s at 100 SKUs/s each), VTEX 300/s per store -> 33.3 s;
-    # update: one consumer per message group (shop) wanted, 50; 1,051 in all is over the account's 1,000, so
-    # both stages get 999/1,050 of theirs: 951 and 47 consumers -> 100,000 messages at 470/s
-    assert fifty.wanted_concurrency == 1 + 1_000 + 50 and fifty.peak_concurrency == 1_000
-    assert fifty.quotas["account concurrency"] == pytest.approx(1.051)
-    assert fifty.consumers == {FETCH: 951, UPDATE: 47}
-    assert fifty.run_s == pytest.approx(100_000 / 470)
+    # fetch: 500,000 SKUs arrive in 0.2 s (nightly 0.1 s + the prepares 0.1 s): the 1,250 containers of the
+    # SQS event source's cap wanted, VTEX 300/s per store -> 33.3 s; update: one consumer per message group
+    # (shop) wanted, 50; 1,301 in all is over the account's 1,000, so both stages get 999/1,300 of theirs:
+    # 960 and 38 consumers -> 100,000 messages at 380/s
+    assert fifty.wanted_concurrency == 1 + 1_250 + 50 and fifty.peak_concurrency == 1_000
+    assert fifty.quotas["account concurrency"] == pytest.approx(1.301)
+    assert fifty.consumers == {FETCH: 960, UPDATE: 38}
+    assert fifty.run_s == pytest.approx(100_000 / 380)
     unlimited = cm.model(fifo, counts, stores=50, quotas=cm.Quotas(account_concurrency=10_000))
     assert unlimited.consumers[UPDATE] == 50 and unlimited.run_s == pytest.approx(200)  # 2,000 a store at 10/s
 
@@ -111,7 +131,9 @@ def test_stores_at_limit_finds_the_first_store_count() -> None:
     assert cm.stores_at_limit("x", lambda s: s / 70) == 70
     assert cm.stores_at_limit("x", lambda s: 0.5) is None
     limits = cm.first_limits(known_inputs(), known_counts())
-    assert limits["nightly fan-out vs Timeout"] == 30  # 30 stores x 10 s = the 300 s Timeout
+    # 20 ms a SendMessageBatch of 10 stores: 15,000 calls fill the 300 s Timeout (the run then continues itself)
+    assert limits["nightly queueing vs Timeout"] == 149_991
+    assert limits["a store's prepare vs Timeout"] is None  # 10 s a store of 10,000 SKUs, whatever the count
 
 
 def test_schedules() -> None:
@@ -150,20 +172,22 @@ def test_inputs_are_the_template_values(template: dict[str, Any]) -> None:
 
 
 def test_the_printed_numbers_follow_the_template(template: dict[str, Any]) -> None:
-    counts = known_counts()
-    base = cm.model(cm.template_inputs(template), counts, stores=50)
+    # 500 stores (the template's FIFO update queue serves at most one consumer per store: at 50 stores its
+    # MaximumConcurrency is not what binds) in an account with room (the account's share would blur the 2x)
+    counts, stores, roomy = known_counts(), 500, cm.Quotas(account_concurrency=100_000)
+    base = cm.model(cm.template_inputs(template), counts, stores=stores, quotas=roomy)
     changed = copy.deepcopy(template)
     scaling = _sqs_event(changed, "StockUpdateFunction").setdefault("ScalingConfig", {})
     scaling["MaximumConcurrency"] = 2 * (scaling.get("MaximumConcurrency") or 5)
-    faster = cm.model(cm.template_inputs(changed), counts, stores=50)
+    faster = cm.model(cm.template_inputs(changed), counts, stores=stores, quotas=roomy)
     assert faster.consumers[UPDATE] == 2 * base.consumers[UPDATE]
     assert faster.run_s < base.run_s and faster.peak_concurrency > base.peak_concurrency
     event = _sqs_event(changed, "StockUpdateFunction")
     event["BatchSize"] = event["BatchSize"] // 2
-    smaller = cm.model(cm.template_inputs(changed), counts, stores=50)
+    smaller = cm.model(cm.template_inputs(changed), counts, stores=stores, quotas=roomy)
     assert smaller.lambda_requests > faster.lambda_requests and smaller.sqs_requests > faster.sqs_requests
     changed["Resources"]["StockFetchFunction"]["Properties"]["MemorySize"] = 2048
-    assert cm.model(cm.template_inputs(changed), counts, stores=50).gb_seconds > smaller.gb_seconds
+    assert cm.model(cm.template_inputs(changed), counts, stores=stores, quotas=roomy).gb_seconds > smaller.gb_seconds
     report = cm.report(cm.template_inputs(changed), counts)
     assert f"MaximumConcurrency {scaling['MaximumConcurrency']}" in report and "first limit hit" in report
 
@@ -194,16 +218,22 @@ def test_the_counter_bills_calls_and_units_to_the_current_stage() -> None:
     assert fetch.read_units == 1.0 + 0.5  # a consistent GetItem + one eventually consistent 4 KB Query page
 
 
-def test_a_fifo_update_queue_in_the_template_changes_scaling_and_price(template: dict[str, Any]) -> None:
+def test_the_fifo_update_queue_of_the_template_changes_scaling_and_price(template: dict[str, Any]) -> None:
+    """The template's update queue is FIFO per shop (issue 19); the same template with a standard queue."""
     counts = known_counts()
     base = cm.model(cm.template_inputs(template), counts, stores=50)
+    assert cm.template_inputs(template).update.fifo
     changed = copy.deepcopy(template)
     event = _sqs_event(changed, "StockUpdateFunction")
-    event.pop("ScalingConfig", None)
-    changed["Resources"][event["Queue"]["Fn::GetAtt"][0]]["Properties"]["FifoQueue"] = True
-    fifo = cm.template_inputs(changed)
-    assert fifo.update.fifo and fifo.update.max_concurrency is None
-    scenario = cm.model(fifo, counts, stores=50)
-    assert scenario.consumers[UPDATE] > base.consumers[UPDATE] and scenario.run_s < base.run_s
-    assert scenario.cost_month["sqs"] > base.cost_month["sqs"]  # FIFO requests cost more
-    assert scenario.quotas["SQS FIFO throughput"] > 0 == base.quotas["SQS FIFO throughput"]
+    changed["Resources"][event["Queue"]["Fn::GetAtt"][0]]["Properties"]["FifoQueue"] = False
+    standard = cm.template_inputs(changed)
+    assert not standard.update.fifo and standard.update.max_concurrency == base_cap(template)
+    scenario = cm.model(standard, counts, stores=50)
+    # FIFO: one consumer per shop at a time (50); standard: the MaximumConcurrency shared by every shop
+    assert base.consumers[UPDATE] == 50 < scenario.consumers[UPDATE] and scenario.run_s < base.run_s
+    assert scenario.cost_month["sqs"] < base.cost_month["sqs"]  # FIFO requests cost more
+    assert base.quotas["SQS FIFO throughput"] > 0 == scenario.quotas["SQS FIFO throughput"]
+
+
+def base_cap(template: dict[str, Any]) -> int:
+    return _sqs_event(template, "StockUpdateFunction")["ScalingConfig"]["MaximumConcurrency"]
