@@ -73,10 +73,11 @@ def mutate(old: Path, new: Path) -> dict[str, int]:
 _OURS = """
 import resource, sys, time
 from tiktok_vtex.catalog.feed import FeedReader
-from tiktok_vtex.catalog_updates.diff import FeedDiff, Route, digest_items
+from tiktok_vtex.catalog_updates.diff import FeedDiff, Route
+from tiktok_vtex.catalog_updates.raw_state import RawFeedState
 started, cpu_started = time.perf_counter(), time.process_time()
 with open(sys.argv[1], "rb") as stream:
-    previous = digest_items(raw for _, raw in FeedReader(stream).raw_items())
+    previous = RawFeedState.read(raw for _, raw in FeedReader(stream).raw_items())
 state_s = time.perf_counter() - started
 differ = FeedDiff(previous)
 price_only = stock_only = 0
