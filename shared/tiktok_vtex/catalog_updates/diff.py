@@ -16,7 +16,6 @@ added to or removed from a group) are summarised per group so the product's SKU 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -117,19 +116,19 @@ class FeedDiff:
         counts = self.summary.counts
         previous = self.previous
         raw_state = previous if isinstance(previous, RawFeedState) else None
-        raw_key, blake2b = self._fingerprint.raw_key, hashlib.blake2b
+        raw_key = self._fingerprint.raw_key
         entries = raw_state.entries if raw_state is not None else {}
         for item in new_items:
             if raw_state is not None:
                 # The old feed as raw digests: an item with the same texts as read is unchanged without
                 # either side being canonicalised; any other goes through the canonical comparison with
                 # the old item read back (raw_state.py).
-                item_id, data = raw_key(item)
+                item_id, header, whole = raw_key(item)
                 if item_id in seen:  # what the canonical path finds below, without fingerprinting either
                     self.summary.duplicates.append(item_id)
                     continue
                 entry = entries.get(item_id)
-                if data and entry is not None and entry[0] == blake2b(data, digest_size=16).digest():
+                if whole is not None and entry is not None and entry[0] == hash(whole) and entry[1] == header:
                     seen.add(item_id)
                     counts["unchanged"] += 1
                     yield ItemChange(ChangeKind.UNCHANGED, item_id, raw_group_key(item) or item_id)

@@ -212,11 +212,16 @@ class Fingerprinter:
         return hashlib.blake2b(data, digest_size=16).digest() if data else b""
 
     @staticmethod
-    def _raw_bytes(plan: _Plan, values: list[Any], copy: bool = True) -> bytes:
-        """The item's texts as read, in one buffer that also names its fields (what the raw digest hashes,
-        and what `RawFeedState` spools: `raw_from_bytes` reads it back); empty when the item cannot be
-        written so (an empty element's None, a text holding a separator)."""
-        texts = values.copy() if copy else values
+    def _raw_bytes(plan: _Plan, values: list[Any]) -> bytes:
+        """The item's texts as read, in one buffer that also names its fields (what the raw digest hashes);
+        empty when the item cannot be written so (an empty element's None, a text holding a separator)."""
+        whole = Fingerprinter._raw_text(plan, values.copy())
+        return b"" if whole is None else plan.header + whole.encode()
+
+    @staticmethod
+    def _raw_text(plan: _Plan, texts: list[Any]) -> str | None:
+        """The item's texts as read joined in `plan.names` order (one text per field, a repeated field's
+        values joined), or None when that would not be unambiguous (`texts` is the caller's to reuse)."""
         separators = 0
         for index in plan.lists:  # the reader's repeated fields: a list of texts
             value = texts[index]
@@ -226,10 +231,10 @@ class Fingerprinter:
         try:
             whole = _FIELD.join(texts)
         except TypeError:  # an empty element (None), a list elsewhere: rare
-            return b""
+            return None
         if whole.count(_FIELD) != len(texts) - 1 or whole.count(_VALUE) != separators:
-            return b""  # a text holds a separator (never XML 1.0 text): the canonical digest decides
-        return plan.header + whole.encode()
+            return None  # a text holds a separator (never XML 1.0 text): the canonical digest decides
+        return whole
 
     def _canonical(self, raw: Mapping[str, Any], planned: tuple[_Plan, list[Any]] | None = None
                    ) -> tuple[list[str], list[str]]:
@@ -299,9 +304,10 @@ class Fingerprinter:
         item_id = raw.get(ID_FIELD)
         return canonical_text(item_id if item_id.__class__ is str else _other(ID_FIELD, item_id))
 
-    def raw_key(self, raw: Mapping[str, Any]) -> tuple[str, bytes]:
-        """(item id, the item's raw bytes) without canonicalising it: the diff's cheap pass, run on every
-        item of both feeds (hence `_plan` and `canonical_text` inlined: a call each is measurable here)."""
+    def raw_key(self, raw: Mapping[str, Any]) -> tuple[str, bytes, str | None]:
+        """(item id, its field names as `raw_from_bytes` reads them, its texts as read joined or None: see
+        `_raw_text`) without canonicalising anything: the diff's cheap pass, run on every item of both feeds
+        (hence `_plan` and `canonical_text` inlined: a call each is measurable here)."""
         plan = self._plans.get(tuple(raw))
         if plan is None:
             plan = self._plan(raw)[0]
@@ -313,7 +319,7 @@ class Fingerprinter:
                 item_id = unicodedata.normalize("NFC", item_id)
         else:
             item_id = canonical_text(_other(ID_FIELD, item_id))
-        return item_id, self._raw_bytes(plan, [got] if len(plan.names) == 1 else list(got), copy=False)
+        return item_id, plan.header, self._raw_text(plan, [got] if len(plan.names) == 1 else list(got))
 
     def texts(self, raw: Mapping[str, Any]) -> dict[str, str]:
         """The canonical texts of an item (for the changed and added ones: what the edit carries). The item
@@ -324,9 +330,9 @@ class Fingerprinter:
 
 
 def raw_from_bytes(data: bytes) -> dict[str, Any]:
-    """An item back from `Fingerprinter._raw_bytes` (its non-ignored fields; repeated fields as lists).
-    Its fingerprint is the one of the item it was written from (an empty list comes back as [""]: both
-    canonicalise to nothing)."""
+    """An item back from `Fingerprinter._raw_bytes` (header + raw text encoded: its non-ignored fields;
+    repeated fields as lists). Its fingerprint is the one of the item it was written from (an empty list
+    comes back as [""]: both canonicalise to nothing)."""
     header, _, whole = data.decode().partition(_FIELD)
     names = header.split(_VALUE)
     texts: list[Any] = whole.split(_FIELD)
