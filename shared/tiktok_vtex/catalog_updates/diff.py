@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from tiktok_vtex.catalog.grouping import raw_group_key
 from tiktok_vtex.catalog_updates.fingerprint import Fingerprint, Fingerprinter
+from tiktok_vtex.catalog_updates.raw_state import RawFeedState
 
 # Validated FeedItem names and the reader's raw tag names alike.
 PRICE_FIELDS = frozenset({"price", "sale_price", "sale_price_effective_from", "sale_price_effective_until",
@@ -113,7 +115,25 @@ class FeedDiff:
         seen: set[str] = set()
         counts = self.summary.counts
         previous = self.previous
+        raw_state = previous if isinstance(previous, RawFeedState) else None
+        raw_key = self._fingerprint.raw_key
+        entries = raw_state.entries if raw_state is not None else {}
         for item in new_items:
+            if raw_state is not None:
+                # The old feed as raw digests: an item with the same texts as read is unchanged without
+                # either side being canonicalised; any other goes through the canonical comparison with
+                # the old item read back (raw_state.py).
+                item_id, header, whole = raw_key(item)
+                if item_id in seen:  # what the canonical path finds below, without fingerprinting either
+                    self.summary.duplicates.append(item_id)
+                    continue
+                entry = entries.get(item_id)
+                if whole is not None and entry is not None and entry[0] == hash(whole) and entry[1] == header:
+                    seen.add(item_id)
+                    counts["unchanged"] += 1
+                    yield ItemChange(ChangeKind.UNCHANGED, item_id, raw_group_key(item) or item_id)
+                    continue
+                previous = {item_id: raw_state[item_id]} if item_id in raw_state else {}
             found = self._fingerprint(item, previous)
             if found is None:
                 self.summary.invalid.append(str(item.get("position", "?")))
@@ -131,8 +151,9 @@ class FeedDiff:
             change = self._changed(item_id, item, old, new)
             counts[change.kind.value] += 1
             yield change
-        for item_id, old in self.previous.items():
+        for item_id in self.previous:
             if item_id not in seen:
+                old = self.previous[item_id]
                 counts[ChangeKind.REMOVED.value] += 1
                 self.summary.group(old.group_id).removed.append(item_id)
                 yield ItemChange(ChangeKind.REMOVED, item_id, old.group_id, frozenset(old.names),

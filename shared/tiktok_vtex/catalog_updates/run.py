@@ -27,6 +27,7 @@ Nothing is stored for what was not taken: the next run compares it again.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -37,10 +38,11 @@ from tiktok_vtex.catalog.creation import PRICE_BATCH, STOCK_BATCH
 from tiktok_vtex.catalog.feed import FeedReader
 from tiktok_vtex.catalog.grouping import Grouper
 from tiktok_vtex.catalog.messages import LIST_GROUP
-from tiktok_vtex.catalog_updates.diff import ChangeKind, FeedDiff, ItemChange, Route, digest_items
+from tiktok_vtex.catalog_updates.diff import ChangeKind, FeedDiff, ItemChange, Route
 from tiktok_vtex.catalog_updates.edit import sends_to_audit, under_review
 from tiktok_vtex.catalog_updates.fingerprint import Fingerprint
 from tiktok_vtex.catalog_updates.messages import DEACTIVATE_BATCH, DEACTIVATE_PRODUCTS, RESTORE_ITEMS, UPDATE_GROUP
+from tiktok_vtex.catalog_updates.raw_state import RawFeedState
 from tiktok_vtex.dispatch import Dispatcher
 from tiktok_vtex.repositories.feed_state import FeedStateRepository
 from tiktok_vtex.repositories.logs import LogRepository
@@ -117,12 +119,15 @@ def compare_feeds(client_hash: str, new_feed: IO[bytes], *, old_feed: IO[bytes] 
                   state: FeedStateRepository, skus: ProductRepository, queues: UpdateQueues, log: LogRepository,
                   clock: Callable[[], float], run_id: str | None = None) -> UpdateReport:
     report = UpdateReport(run_id=run_id or uuid.uuid4().hex[:16])
-    previous = (digest_items(raw for _, raw in FeedReader(old_feed).raw_items()) if old_feed is not None
-                else load_state(state, client_hash))
+    # The legacy payload's old feed is reduced to raw digests (raw_state.py: only the items whose texts
+    # differ are canonicalised), the stored state is read as it was stored.
     rows = {row.seller_sku: row for row in skus.iter_client_skus(client_hash)}
+    previous = (RawFeedState.read(raw for _, raw in FeedReader(old_feed).raw_items()) if old_feed is not None
+                else load_state(state, client_hash))
     differ = FeedDiff(previous)
     found = _Pending()
-    with Grouper() as grouper:
+    spool = contextlib.closing(previous) if isinstance(previous, RawFeedState) else contextlib.nullcontext()
+    with Grouper() as grouper, spool:
         def spooled() -> Iterator[dict[str, Any]]:
             for position, raw in FeedReader(new_feed).raw_items():
                 grouper.add_raw(position, raw)  # a duplicate id is refused here and reported by the diff
