@@ -9,6 +9,9 @@ template alone) and, once started, serves
 
 Functions run in worker subprocesses (`local.runtime.workers`), whose AWS settings are the runtime's:
 ``AWS_ENDPOINT_URL`` (moto), ``AWS_ENDPOINT_URL_LAMBDA`` (this runtime), region and dummy credentials.
+
+Size (~440 lines): the runtime's lifecycle (start, pollers, schedules, async invokes, idle and
+shutdown) is one object whose parts share its locks and pools; the HTTP and SQS parts already live apart.
 """
 
 from __future__ import annotations

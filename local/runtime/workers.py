@@ -5,6 +5,9 @@ imports the handler once and then serves invocations one at a time over two pipe
 spawns up to ``size`` workers lazily, replaces a worker that crashed, and kills (then replaces) a worker
 whose invocation exceeds the function's Timeout. Worker stdout/stderr go to a log sink line by line,
 prefixed with the function name.
+
+Size (~410 lines): the worker process protocol (framing, timeouts, crash replacement) and its pool
+share one state machine; split they would leak its invariants.
 """
 
 from __future__ import annotations

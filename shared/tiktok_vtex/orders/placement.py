@@ -20,6 +20,9 @@ Business refusals (unknown SKU, no stock, no SLA, invalid CPF, no address, price
 in ERROR with the reason and raise the `OrderCreationFailed` metric; the order stays claimable, so a replay
 (new push, operator re-invoke) retries it. Transient failures give the claim back and re-raise: the queue
 redelivers the message (then its DLQ).
+
+Size (~440 lines): the exactly-once steps above are one state machine over one order record;
+splitting them would separate each step from the conditional write that guards it.
 """
 
 from __future__ import annotations
