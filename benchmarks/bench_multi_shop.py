@@ -53,6 +53,7 @@ from benchmarks.multi_shop_model import (
 from benchmarks.sandbox_procs import SandboxProcess, SandboxSpec
 from local.env import stack_env
 from local.fixtures.demo_catalog import demo_catalog
+from tiktok_vtex.clients.retry import RetryPolicy
 from tiktok_vtex.clients.tiktok import StaticAccessToken, TikTokShopClient, TokenBucketLimiter
 from tiktok_vtex.clients.vtex.client import VtexClient
 from tiktok_vtex.clients.vtex.credentials import parse_vtex_credentials
@@ -128,9 +129,12 @@ class Shops:
 
         http = httpx.Client(timeout=30, limits=httpx.Limits(max_connections=VTEX_CONCURRENCY), verify=TLS,
                             event_hooks={"request": [gate.before_request, count], "response": [gate.on_response]})
+        k = self.time_scale  # the retry backoff is a duration too: x k, or a 429 gives up k times too early
+        retry = RetryPolicy(base_delay=RetryPolicy.base_delay * k, max_delay=RetryPolicy.max_delay * k,
+                            total_budget=RetryPolicy.total_budget * k)
         return VtexClient(self.credentials, base_url_template=client["vtex_url"] + "/{account}",
                           pricing_base_url_template=client["vtex_url"] + "/{account}", http=http,
-                          max_concurrency=VTEX_CONCURRENCY)
+                          max_concurrency=VTEX_CONCURRENCY, retry=retry)
 
     def tiktok_client(self, client: Mapping[str, Any], limiter: TokenBucketLimiter, counter: list[int],
                       http: httpx.Client) -> TikTokShopClient:
@@ -290,7 +294,9 @@ def sync_once(world: Shops, scaling: TemplateScaling | None = None) -> MultiShop
     counts.per_shop = list(per_shop.values())
     counts.fetch_messages, counts.update_messages = fetch_queue.messages, update_queue.messages
     counts.send_calls = fetch_queue.calls + update_queue.calls
-    counts.bound_s = max(max(s.tiktok_calls / (TIKTOK_QPS / time_scale), s.vtex_calls / (VTEX_RATE / time_scale))
+    # The work, not the calls made (a 429's retry is a call more, not a longer bound): one TikTok call per product,
+    # one VTEX read per SKU, at the scaled limits.
+    counts.bound_s = max(max(s.products / (TIKTOK_QPS / time_scale), s.skus / (VTEX_RATE / time_scale))
                          for s in counts.per_shop)
     return counts
 

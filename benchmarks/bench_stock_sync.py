@@ -115,6 +115,7 @@ class RunStats:
     skus_sent: int = 0
     failures: int = 0
     errors: list[str] = field(default_factory=list)
+    bound_s: float | None = None  # from the work (products, SKUs) when known: a 429's retry is no longer bound
 
 
 class Harness:
@@ -305,6 +306,8 @@ def legacy_counts(skus: int) -> dict[str, float]:
 
 
 def bound(stats: RunStats) -> float:
+    if stats.bound_s is not None:
+        return stats.bound_s
     return max(stats.tiktok_calls / TIKTOK_QPS, stats.vtex_calls / VTEX_RATE)
 
 
@@ -343,7 +346,8 @@ def _stats(counts: Any) -> RunStats:
     return RunStats(wall=counts.wall_s / k, vtex_calls=counts.vtex_calls, tiktok_calls=counts.tiktok_calls,
                     messages=counts.fetch_messages + counts.update_messages, send_calls=counts.send_calls,
                     invocations=counts.prepare_invocations + counts.fetch_invocations + counts.update_invocations,
-                    skus_sent=counts.skus_sent, failures=counts.failures, errors=list(counts.errors))
+                    skus_sent=counts.skus_sent, failures=counts.failures, errors=list(counts.errors),
+                    bound_s=max(counts.tiktok_calls / TIKTOK_QPS, counts.skus / VTEX_RATE))
 
 
 def change_stock(vtex_url: str, catalog: Mapping[str, Any], share: float, seed: int = 11) -> int:
