@@ -1,14 +1,17 @@
 """Stock sync VTEX -> TikTok against both sandboxes: first full sync and a re-sync after 5% of the stock changed.
 
-What runs: the sandboxes in-process on ephemeral ports with the demo catalog (full size: 2,000 products x 5
-SKUs = 10,000 SKUs), per-call latency injected through their fault routes (VTEX inventory 30 ms, TikTok
-inventory update 60 ms), TikTok's 50 QPS per API per shop on, VTEX's inventory route limited to 300 req/s.
-The pipeline is the production logic (StockSync.prepare_stock / fetch_and_dispatch / update, the real
-VtexClient and TikTokShopClient) driven like Lambda drives the functions: SQS-like queues with
-SendMessageBatch accounting, fetch "containers" taking batches of 5 messages (template BatchSize) and 5
-update containers (template MaximumConcurrency) taking batches of 10, all running at once.
+What runs (`run`): one shop through the multi-shop model of benchmarks/bench_multi_shop.py, i.e. the design
+template.yaml declares: the sandboxes in processes of their own with the demo catalog (full size: 2,000 products
+x 5 SKUs = 10,000 SKUs), per-call latency injected (VTEX inventory 30 ms, TikTok inventory update 60 ms),
+TikTok's 50 QPS per API per shop on, VTEX's inventory route limited to 300 req/s; the production logic
+(StockSync.prepare_stock / fetch_and_dispatch / update, the real VtexClient and TikTokShopClient); the fetch
+queue standard (20 containers, BatchSize 5), the update queue FIFO grouped per shop (one batch of the shop in
+flight, BatchSize 10, the 10 records at once, the container's limiter 50/s burst 10 settled after each batch).
 Not simulated: DynamoDB (the sync state lives in memory with the same conditional semantics) and Lambda
-cold starts. The TikTok limiter is one token bucket shared by the update containers (one per shop).
+cold starts, SQS latency.
+
+`Harness` (in-process sandboxes, the same FIFO update side in `Harness.run`) is what
+benchmarks/bench_realtime_sync.py builds on.
 
 Reported per run: wall time, VTEX calls, TikTok calls, queue messages (+ SendMessageBatch calls), handler
 invocations; next to them the legacy one-call-per-SKU design's counts computed from the catalog (1 VTEX
@@ -25,11 +28,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from benchmarks.multi_shop_model import SimFifoQueue, TemplateScaling
 from local.env import stack_env
 from local.fixtures.demo_catalog import demo_catalog
 from local.httpserver import serve_in_thread
@@ -48,9 +53,9 @@ TIKTOK_QPS = 50.0
 VTEX_RATE = 300.0
 VTEX_LATENCY_MS = 30
 TIKTOK_LATENCY_MS = 60
-FETCH_CONTAINERS = 4
+FETCH_CONTAINERS = 4  # Harness.run (bench_realtime_sync's re-sync); run() uses bench_multi_shop's 20
 FETCH_BATCH = 5  # template: StockFetchFunction SQS BatchSize
-UPDATE_CONTAINERS = 5  # template: StockUpdateFunction ScalingConfig.MaximumConcurrency
+UPDATE_CONTAINERS = 5  # bench_realtime_sync's own update workers (the earlier design; Harness.run is FIFO)
 UPDATE_BATCH = 10
 VTEX_CONCURRENCY = 16  # per fetch container (tiktok_vtex/sync_functions/wiring.py)
 SKUS_PER_FETCH_MESSAGE = 50
@@ -110,6 +115,7 @@ class RunStats:
     skus_sent: int = 0
     failures: int = 0
     errors: list[str] = field(default_factory=list)
+    bound_s: float | None = None  # from the work (products, SKUs) when known: a 429's retry is no longer bound
 
 
 class Harness:
@@ -174,18 +180,19 @@ class Harness:
                           pricing_base_url_template=self.vtex_url + "/{account}", http=http,
                           max_concurrency=VTEX_CONCURRENCY)
 
-    def tiktok_client(self) -> TikTokShopClient:
+    def tiktok_client(self, limiter: TokenBucketLimiter | None = None) -> TikTokShopClient:
         return TikTokShopClient(app_key=self.env["TIKTOK_APP_KEY"], app_secret=self.env["TIKTOK_APP_SECRET"],
                                 base_url=self.tiktok_url, shop_cipher=self.shop["cipher"],
-                                tokens=StaticAccessToken(self.token), shop_id=self.shop_id, limiter=self.limiter,
-                                http=httpx.Client(timeout=30))
+                                tokens=StaticAccessToken(self.token), shop_id=self.shop_id,
+                                limiter=limiter or self.limiter, http=httpx.Client(timeout=30))
 
     def run(self) -> RunStats:  # noqa: PLR0915 - the simulated runtime (queues, pollers, containers) reads best in one place
         stats = RunStats()
         vtex_before, tiktok_before = self._counts()
         sync = StockSync(self.state, MemoryChangeLog(), max_concurrency=VTEX_CONCURRENCY,
                          fetch_batch_size=SKUS_PER_FETCH_MESSAGE)
-        fetch_queue, update_queue = SimQueue(), SimQueue()
+        fetch_queue, update_queue = SimQueue(), SimFifoQueue()
+        scaling = TemplateScaling.from_template()
         lock = threading.Lock()
         producing = threading.Event()
 
@@ -223,21 +230,41 @@ class Harness:
             poller(fetch_queue, FETCH_BATCH, work, lambda: not producing.is_set() and fetch_queue.idle)
 
         def update_worker() -> None:
-            tiktok = self.tiktok_client()
+            # The template's update container: FIFO group of the shop (one batch in flight), the batch's records
+            # at once, its own limiter (the shop's share and burst) settled after each batch.
+            limiter = TokenBucketLimiter(scaling.qps_per_container, burst=scaling.limiter_burst)
+            tiktok = self.tiktok_client(limiter)
+            pool = ThreadPoolExecutor(max_workers=max(1, scaling.batch_concurrency))
 
-            def work(records: list[dict[str, Any]]) -> None:
-                for record in records:  # BatchProcessor handles records one after the other
-                    report = sync.update(self.ctx, UpdateInventory.model_validate(record), tiktok)
-                    count(skus_sent=report.sent, failures=len(report.failures))
+            def one(record: dict[str, Any]) -> None:
+                report = sync.update(self.ctx, UpdateInventory.model_validate(record), tiktok)
+                count(skus_sent=report.sent, failures=len(report.failures))
 
-            poller(update_queue, UPDATE_BATCH, work,
-                   lambda: not producing.is_set() and fetch_queue.idle and fetch_done.is_set() and update_queue.idle)
+            try:
+                while True:
+                    records, groups = update_queue.receive(scaling.update_batch)
+                    if not records:
+                        update_queue.done(groups)
+                        if fetch_done.is_set() and update_queue.idle:
+                            return
+                        continue
+                    try:
+                        for outcome in [pool.submit(one, r) for r in records]:
+                            if outcome.exception() is not None:
+                                with lock:
+                                    stats.errors.append(f"{outcome.exception()}"[:200])
+                    finally:
+                        limiter.settle()
+                        count(invocations=1)
+                        update_queue.done(groups)
+            finally:
+                pool.shutdown()
 
         fetch_done = threading.Event()
         started = time.perf_counter()
         producing.set()
         fetchers = [threading.Thread(target=fetch_worker, name=f"fetch-{i}") for i in range(FETCH_CONTAINERS)]
-        updaters = [threading.Thread(target=update_worker, name=f"update-{i}") for i in range(UPDATE_CONTAINERS)]
+        updaters = [threading.Thread(target=update_worker, name="update-0")]  # one shop: one group in flight
         for thread in fetchers + updaters:
             thread.start()
         sync.prepare_stock(CLIENT, fetch_queue)  # the triggerPrepareStock invocation
@@ -279,6 +306,8 @@ def legacy_counts(skus: int) -> dict[str, float]:
 
 
 def bound(stats: RunStats) -> float:
+    if stats.bound_s is not None:
+        return stats.bound_s
     return max(stats.tiktok_calls / TIKTOK_QPS, stats.vtex_calls / VTEX_RATE)
 
 
@@ -311,20 +340,52 @@ def _quiet() -> None:
     logging.getLogger("tiktok_vtex").setLevel(logging.ERROR)
 
 
-def run(smoke: bool = False) -> dict[str, Any]:
+def _stats(counts: Any) -> RunStats:
+    """A multi-shop run of one shop as this table's row, at the real limits (scaled wall / k)."""
+    k = counts.time_scale
+    return RunStats(wall=counts.wall_s / k, vtex_calls=counts.vtex_calls, tiktok_calls=counts.tiktok_calls,
+                    messages=counts.fetch_messages + counts.update_messages, send_calls=counts.send_calls,
+                    invocations=counts.prepare_invocations + counts.fetch_invocations + counts.update_invocations,
+                    skus_sent=counts.skus_sent, failures=counts.failures, errors=list(counts.errors),
+                    bound_s=max(counts.tiktok_calls / TIKTOK_QPS, counts.skus / VTEX_RATE))
+
+
+def change_stock(vtex_url: str, catalog: Mapping[str, Any], share: float, seed: int = 11) -> int:
+    skus = [s for p in catalog["products"] for s in p["skus"]]
+    chosen = random.Random(seed).sample(skus, max(1, int(len(skus) * share)))
+    with httpx.Client(timeout=30) as admin:
+        for sku in chosen:
+            admin.put(f"{vtex_url}/sandbox/inventory", json={
+                "sku_id": sku["id"], "warehouse_id": "1_1",
+                "quantity": int(sku["stock"].get("1_1", 0)) + 7}).raise_for_status()
+    return len(chosen)
+
+
+def run(smoke: bool = False, time_scale: float = 1.0) -> dict[str, Any]:
+    """One shop through the multi-shop model (benchmarks/bench_multi_shop.py: the template's FIFO update queue,
+    one batch of the shop in flight, 10 records at once, limiter 50/s burst 10 settled per batch, sandboxes in
+    processes of their own), then a re-sync after 5% of the stock changed."""
+    from benchmarks.bench_multi_shop import Shops, sync_once  # it imports this module's constants
+
     products = 40 if smoke else 2000
     _quiet()
-    harness = Harness(products)
+    world = Shops(1, products, time_scale)
     try:
-        skus = len(harness.skus)
+        skus = world.clients[0]["skus"]
         print(f"catalog: {products} products, {skus} SKUs; VTEX latency {VTEX_LATENCY_MS} ms, limit "
-              f"{VTEX_RATE:.0f}/s; TikTok latency {TIKTOK_LATENCY_MS} ms, limit {TIKTOK_QPS:.0f} QPS per API",
-              flush=True)
+              f"{VTEX_RATE:.0f}/s; TikTok latency {TIKTOK_LATENCY_MS} ms, limit {TIKTOK_QPS:.0f} QPS per API; "
+              f"design: template.yaml's (FIFO update queue per shop); time scale k={time_scale:g}", flush=True)
         legacy = legacy_counts(skus)
-        first = harness.run()
+        first_counts = sync_once(world)
+        first = _stats(first_counts)
         print(table("first full sync", first, legacy), flush=True)
-        changed = harness.change_stock(0.05)
-        resync = harness.run()
+        print(f"  (update batches {first_counts.update_invocations}, limiter settle wait "
+              f"{first_counts.settle_wait_s / time_scale:.1f} s, mean TikTok record "
+              f"{first_counts.update_record_s / max(1, first_counts.update_messages) / time_scale:.3f} s, "
+              f"{first_counts.cores_busy:.2f} cores busy)", flush=True)
+        changed = change_stock(world.clients[0]["vtex_url"], demo_catalog(products=products,
+                                                                          skus_per_product=SKUS_PER_PRODUCT), 0.05)
+        resync = _stats(sync_once(world))
         print(table(f"re-sync after {changed} SKUs ({changed / skus:.0%}) changed", resync, legacy), flush=True)
         first_ratio = first.wall / bound(first) if bound(first) else float("inf")
         fewer = legacy["tiktok_calls"] / max(1, resync.tiktok_calls)
@@ -336,4 +397,4 @@ def run(smoke: bool = False) -> dict[str, Any]:
             print(f"  error: {error}")
         return {"first": first, "resync": resync, "first_ratio": first_ratio, "fewer": fewer}
     finally:
-        harness.close()
+        world.close()

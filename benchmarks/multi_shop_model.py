@@ -4,6 +4,7 @@ and the counts a run measures (`MultiShopCounts`, which benchmarks/cost_model.py
 from __future__ import annotations
 
 import math
+import random
 import threading
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -16,6 +17,15 @@ from tiktok_vtex.dispatch import SQS_BATCH_LIMIT, message_group_of
 TEMPLATE = Path(__file__).resolve().parents[1] / "template.yaml"
 TIKTOK_QPS = 50.0  # benchmarks/bench_stock_sync.py
 SKUS_PER_FETCH_MESSAGE = 50  # its default when the template names none
+ID_STRIDE = 10**12  # per-shop offset of the catalog's TikTok ids (one TikTok sandbox holds every shop)
+
+
+def offset_ids(catalog: dict[str, Any], index: int) -> dict[str, Any]:
+    """The same demo store for every shop, with its own TikTok product and SKU ids."""
+    products = [{**p, "tiktok_product_id": str(int(p["tiktok_product_id"]) + index * ID_STRIDE),
+                 "skus": [{**s, "tiktok_sku_id": str(int(s["tiktok_sku_id"]) + index * ID_STRIDE)} for s in p["skus"]]}
+                for p in catalog["products"]]
+    return {**catalog, "products": products}
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,8 @@ class SimFifoQueue:
             return batch, taken
 
     def done(self, groups: set[str]) -> None:
+        if not groups:  # an empty receive: waking every poller for nothing would make them spin (harness CPU)
+            return
         with self._cond:
             self._locked -= groups
             self._cond.notify_all()
@@ -107,6 +119,51 @@ class SimFifoQueue:
     def idle(self) -> bool:
         with self._cond:
             return not self._order and not self._locked
+
+
+class SimStandardQueue:
+    """SQS standard as Lambda sees it, for the fetch queue: no order (SQS gives best-effort ordering only; a
+    receive samples some of the queue's servers), so a backlog the nightly fan-out queued shop after shop is
+    not served shop after shop. Seeded: runs are repeatable."""
+
+    def __init__(self, seed: int = 19) -> None:
+        self._cond = threading.Condition()
+        self._items: list[dict[str, Any]] = []
+        self._random = random.Random(seed)
+        self.in_flight = 0
+        self.messages = 0
+        self.calls = 0
+
+    def send(self, messages: Sequence[Mapping[str, Any]]) -> int:
+        calls = math.ceil(len(messages) / SQS_BATCH_LIMIT)
+        with self._cond:
+            self._items.extend(dict(m) for m in messages)
+            self.messages += len(messages)
+            self.calls += calls
+            self._cond.notify_all()
+        return calls
+
+    def receive(self, max_items: int, timeout: float = 0.05) -> list[dict[str, Any]]:
+        with self._cond:
+            if not self._items:
+                self._cond.wait(timeout)
+            batch = []
+            for _ in range(min(max_items, len(self._items))):
+                index = self._random.randrange(len(self._items))
+                self._items[index], self._items[-1] = self._items[-1], self._items[index]
+                batch.append(self._items.pop())
+            self.in_flight += len(batch)
+            return batch
+
+    def done(self, count: int) -> None:
+        with self._cond:
+            self.in_flight -= count
+            self._cond.notify_all()
+
+    @property
+    def idle(self) -> bool:
+        with self._cond:
+            return not self._items and self.in_flight == 0
 
 
 @dataclass
@@ -127,8 +184,9 @@ class MultiShopCounts:
     products_per_shop: int
     skus_per_shop: int
     scaling: TemplateScaling
-    wall_s: float = 0.0
-    bound_s: float = 0.0  # the largest shop's rate-limit bound: max(TikTok calls / 50, VTEX reads / 300)
+    time_scale: float = 1.0  # k: every rate limit / k and every latency x k on both sides (wall / bound invariant)
+    wall_s: float = 0.0  # measured (scaled time: wall_s / time_scale is the run at the real limits)
+    bound_s: float = 0.0  # the largest shop's bound at the scaled limits: max(calls / (50/k), reads / (300/k))
     per_shop: list[ShopCounts] = field(default_factory=list)
     fetch_messages: int = 0
     update_messages: int = 0
@@ -138,8 +196,12 @@ class MultiShopCounts:
     prepare_invocations: int = 0
     most_update_containers_busy: int = 0
     settle_wait_s: float = 0.0
+    update_batch_s: float = 0.0  # summed time of the update batches (receive to done: records and settle)
     update_record_s: float = 0.0  # summed time of the update records (one TikTok call each, limiter waits in)
-    cpu_s: float = 0.0  # CPU seconds of this process (sandboxes included) during the run: wall ~ cpu_s / cores
+    cpu_s: float = 0.0  # CPU seconds of the connector's process during the run
+    sandbox_cpu_s: float = 0.0  # CPU seconds of the sandbox processes during the run
+    load_average: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load at start and end (shared machine)
+    skus_sent: int = 0  # SKUs the update step sent to TikTok (a re-sync sends only what changed)
     failures: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -166,6 +228,19 @@ class MultiShopCounts:
     @property
     def mean_update_batch(self) -> float:
         return self.update_messages / max(1, self.update_invocations)
+
+    @property
+    def model_wall_s(self) -> float:
+        """The wall time at the real limits (the measured one divided by the time scale)."""
+        return self.wall_s / self.time_scale
+
+    @property
+    def model_bound_s(self) -> float:
+        return self.bound_s / self.time_scale
+
+    @property
+    def cores_busy(self) -> float:
+        return (self.cpu_s + self.sandbox_cpu_s) / max(self.wall_s, 1e-9)
 
     @property
     def ratio(self) -> float:

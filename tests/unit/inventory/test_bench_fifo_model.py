@@ -25,3 +25,21 @@ def test_the_modelled_scaling_is_the_templates() -> None:
     scaling = TemplateScaling.from_template()
     assert scaling.update_fifo and scaling.update_batch <= 10
     assert scaling.qps_per_container <= 50 and scaling.limiter_burst <= scaling.update_batch
+
+
+def test_a_time_scaled_run_with_sandboxes_in_their_processes_counts_at_the_scaled_limits() -> None:
+    """The multi-shop bench at a tiny size, time scale 4: every call is counted per shop, nothing fails, the
+    bound is computed at the scaled limits, and both sides were scaled: the connector's limiter (a batch of 10
+    cannot end before 10 / (50 / 4) s: settled) and the sandboxes (TikTok's 60 ms latency became 240 ms)."""
+    from benchmarks.bench_multi_shop import measure
+
+    counts = measure(shops=2, products=12, time_scale=4.0)
+    assert counts.failures == 0 and counts.errors == []
+    assert [s.tiktok_calls for s in counts.per_shop] == [12, 12]  # one inventory update per product
+    assert [s.vtex_calls for s in counts.per_shop] == [60, 60]  # one read per SKU
+    assert counts.bound_s == max(12 / (50 / 4), 60 / (300 / 4))
+    assert counts.model_bound_s == counts.bound_s / 4
+    # Settled batches: a shop's 12 calls take at least 12 / 12.5 s of batches, however they split (unscaled ~0.5 s).
+    assert counts.update_batch_s >= 2 * (12 / 12.5) * 0.95
+    assert counts.update_record_s / counts.update_messages >= 0.24  # the sandbox's latency x 4
+    assert counts.sandbox_cpu_s > 0  # the sandboxes ran in processes of their own
