@@ -26,15 +26,14 @@ import math
 import random
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from benchmarks.multi_shop_model import SimFifoQueue, TemplateScaling
+from benchmarks.multi_shop_model import SimFifoQueue, SimQueue, TemplateScaling
 from local.env import stack_env
 from local.fixtures.demo_catalog import demo_catalog
 from local.httpserver import serve_in_thread
@@ -42,7 +41,6 @@ from tiktok_vtex.clients.tiktok import StaticAccessToken, TikTokShopClient, Toke
 from tiktok_vtex.clients.vtex.client import VtexClient
 from tiktok_vtex.clients.vtex.credentials import parse_vtex_credentials
 from tiktok_vtex.clients.vtex.throttle import RetryAfterGate
-from tiktok_vtex.dispatch import SQS_BATCH_LIMIT
 from tiktok_vtex.inventory.memory import MemoryChangeLog, MemoryStateStore
 from tiktok_vtex.inventory.models import UpdateInventory
 from tiktok_vtex.inventory.rules import WarehouseRoute
@@ -63,44 +61,6 @@ LEGACY_BATCH = 20
 LEGACY_SQS_BATCH = 10
 CLIENT = "bench-client"
 SKUS_PER_PRODUCT = 5
-
-
-class SimQueue:
-    """An SQS stand-in: SendMessageBatch accounting, batches received by pollers, in-flight tracking."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._items: deque[dict[str, Any]] = deque()
-        self.in_flight = 0
-        self.messages = 0
-        self.calls = 0
-
-    def send(self, messages: Sequence[Mapping[str, Any]]) -> int:
-        calls = math.ceil(len(messages) / SQS_BATCH_LIMIT)
-        with self._cond:
-            self._items.extend(dict(m) for m in messages)
-            self.messages += len(messages)
-            self.calls += calls
-            self._cond.notify_all()
-        return calls
-
-    def receive(self, max_items: int, timeout: float = 0.05) -> list[dict[str, Any]]:
-        with self._cond:
-            if not self._items:
-                self._cond.wait(timeout)
-            batch = [self._items.popleft() for _ in range(min(max_items, len(self._items)))]
-            self.in_flight += len(batch)
-            return batch
-
-    def done(self, count: int) -> None:
-        with self._cond:
-            self.in_flight -= count
-            self._cond.notify_all()
-
-    @property
-    def idle(self) -> bool:
-        with self._cond:
-            return not self._items and self.in_flight == 0
 
 
 @dataclass

@@ -121,15 +121,12 @@ class SimFifoQueue:
             return not self._order and not self._locked
 
 
-class SimStandardQueue:
-    """SQS standard as Lambda sees it, for the fetch queue: no order (SQS gives best-effort ordering only; a
-    receive samples some of the queue's servers), so a backlog the nightly fan-out queued shop after shop is
-    not served shop after shop. Seeded: runs are repeatable."""
+class SimQueue:
+    """An SQS stand-in: SendMessageBatch accounting, batches received by pollers, in-flight tracking."""
 
-    def __init__(self, seed: int = 19) -> None:
+    def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._items: list[dict[str, Any]] = []
-        self._random = random.Random(seed)
+        self._items: deque[dict[str, Any]] = deque()
         self.in_flight = 0
         self.messages = 0
         self.calls = 0
@@ -147,13 +144,12 @@ class SimStandardQueue:
         with self._cond:
             if not self._items:
                 self._cond.wait(timeout)
-            batch = []
-            for _ in range(min(max_items, len(self._items))):
-                index = self._random.randrange(len(self._items))
-                self._items[index], self._items[-1] = self._items[-1], self._items[index]
-                batch.append(self._items.pop())
+            batch = self._take(min(max_items, len(self._items)))
             self.in_flight += len(batch)
             return batch
+
+    def _take(self, count: int) -> list[dict[str, Any]]:
+        return [self._items.popleft() for _ in range(count)]
 
     def done(self, count: int) -> None:
         with self._cond:
@@ -164,6 +160,24 @@ class SimStandardQueue:
     def idle(self) -> bool:
         with self._cond:
             return not self._items and self.in_flight == 0
+
+
+class SimStandardQueue(SimQueue):
+    """SQS standard as Lambda sees it, for the fetch queue: no order (SQS gives best-effort ordering only; a
+    receive samples some of the queue's servers), so a backlog the nightly fan-out queued shop after shop is
+    not served shop after shop. Seeded: runs are repeatable."""
+
+    def __init__(self, seed: int = 19) -> None:
+        super().__init__()
+        self._random = random.Random(seed)
+
+    def _take(self, count: int) -> list[dict[str, Any]]:
+        batch = []
+        for _ in range(count):
+            index = self._random.randrange(len(self._items))
+            self._items[index], self._items[-1] = self._items[-1], self._items[index]
+            batch.append(self._items.pop())
+        return batch
 
 
 @dataclass
