@@ -24,6 +24,9 @@ The model (one store's SKUs scale linearly from the measured run; stages overlap
   (MessageGroupId = shop) gives each store at most one consumer at a time; TikTok's 50 QPS per shop caps
   both;
 - if the pipeline asks more than the account's concurrency, every stage is slowed in proportion.
+
+Size (~500 lines): the template reading, the model and the report are one chain over the same dataclasses;
+the measurement (cost_counts.py) and the AWS call counting (aws_calls.py) already live apart.
 """
 
 from __future__ import annotations
