@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,26 +13,9 @@ from flask import Flask, request
 
 from local.httpserver import serve_in_thread
 from local.vtex_sandbox import create_app
+from tests.fakes import FakeTime
 from tiktok_vtex.clients.retry import RetryPolicy
 from tiktok_vtex.clients.vtex import VtexClient, parse_vtex_credentials
-
-
-class FakeTime:
-    """Shared by the sandbox (rate limits, cancellation window) and the client's retry sleep."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-        self._lock = threading.Lock()
-
-    def clock(self) -> float:
-        with self._lock:
-            return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(seconds)
-            self.now += seconds
 
 
 @dataclass

@@ -48,10 +48,10 @@ def test_unknown_account_and_content_type(sandbox) -> None:
 
 def test_423_lock_is_retried_then_succeeds(client: VtexClient, sandbox, fake_time) -> None:
     sandbox.post("/sandbox/faults", {"route": "inventory_item", "status_423": 2})
-    before = len(fake_time.sleeps)
+    before = len(fake_time.slept)
     balance = client.get_inventory(880408, "1_1")
     assert balance.warehouseId == "1_1"
-    assert len(fake_time.sleeps) - before == 2
+    assert len(fake_time.slept) - before == 2
     assert sandbox.get("/sandbox/calls")["calls"]["inventory_item"] == 3
 
 
@@ -64,17 +64,17 @@ def test_423_beyond_the_bound_raises_locked(make_client, sandbox) -> None:
 
 def test_429_retry_after_is_honoured(client: VtexClient, sandbox, fake_time) -> None:
     sandbox.post("/sandbox/faults", {"route": "price", "fail_next": [{"status": 429, "retry_after": 2}]})
-    before = len(fake_time.sleeps)
+    before = len(fake_time.slept)
     assert client.get_price(880408).itemId == "880408"
-    assert fake_time.sleeps[before:] == [2.0]
+    assert fake_time.slept[before:] == [2.0]
 
 
 def test_rate_limit_per_second_answers_429_until_the_window_refills(client: VtexClient, sandbox, fake_time) -> None:
     sandbox.post("/sandbox/faults", {"route": "sku_context", "rate_limit_per_second": 2, "burst": 2})
-    before = len(fake_time.sleeps)
+    before = len(fake_time.slept)
     for _ in range(3):  # the third call is limited; the client sleeps Retry-After on the shared fake clock
         client.get_sku_context(880408)
-    assert fake_time.sleeps[before:] == [1.0]
+    assert fake_time.slept[before:] == [1.0]
     url = f"/{sandbox.env['VTEX_ACCOUNT']}/api/catalog_system/pvt/sku/stockkeepingunitbyid/880408"
     headers = {"X-VTEX-API-AppKey": sandbox.env["VTEX_APP_KEY"], "X-VTEX-API-AppToken": sandbox.env["VTEX_APP_TOKEN"]}
     assert sandbox.admin.get(url, headers=headers).status_code == 200  # the one credit left after the refill

@@ -2,27 +2,15 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from tests.fakes import FakeTime
 from tiktok_vtex.clients.vtex.throttle import RetryAfterGate
 from tiktok_vtex.repositories.products import SellerSku
 from tiktok_vtex.sync.batching import product_batches
 from tiktok_vtex.sync.reads import concurrent_map
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 def test_a_429_pauses_every_reader_for_retry_after() -> None:
-    t = FakeTime()
+    t = FakeTime(100.0)
     gate = RetryAfterGate(clock=t.clock, sleep=t.sleep)
     gate.before_request(None)
     assert t.slept == []
@@ -35,7 +23,7 @@ def test_a_429_pauses_every_reader_for_retry_after() -> None:
 
 
 def test_429_without_retry_after_pauses_the_default_and_huge_values_are_capped() -> None:
-    t = FakeTime()
+    t = FakeTime(100.0)
     gate = RetryAfterGate(clock=t.clock, sleep=t.sleep, default_pause=1.0, max_pause=60.0)
     gate.on_response(SimpleNamespace(status_code=429, headers={}))
     gate.wait()

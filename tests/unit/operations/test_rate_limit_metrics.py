@@ -9,22 +9,10 @@ from typing import Any
 
 import pytest
 
+from tests.fakes import FakeTime
 from tiktok_vtex.clients.tiktok import rate_limit
 from tiktok_vtex.clients.vtex.throttle import RetryAfterGate, RetryAfterGates
 from tiktok_vtex.metric_catalog import BY_NAME
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def _wait_documents(out: str) -> list[dict[str, Any]]:

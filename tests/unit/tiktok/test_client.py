@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from local.tiktok_sandbox.signing import api_sign
+from tests.fakes import FakeTime
 from tiktok_vtex.clients.retry import RetryPolicy
 from tiktok_vtex.clients.tiktok import (
     NoRateLimit,
@@ -27,19 +28,6 @@ from tiktok_vtex.clients.tiktok import (
 
 APP_KEY, SECRET, CIPHER = "appkey1", "app-secret-value-123", "ROW_cipher"
 TOKEN, NEW_TOKEN = "TTP_token_value_aaaaaaaaaa", "TTP_token_value_bbbbbbbbbb"
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def ok(data: Any = None) -> httpx.Response:
@@ -58,7 +46,7 @@ def make(
     fake: FakeTime | None = None,
 ) -> tuple[TikTokShopClient, list[httpx.Request]]:
     seen: list[httpx.Request] = []
-    fake = fake or FakeTime()
+    fake = fake or FakeTime(0.0)
 
     def record(request: httpx.Request) -> httpx.Response:
         request.read()
@@ -122,7 +110,7 @@ def test_shop_scoped_call_without_cipher_fails_locally() -> None:
 
 def test_rate_limited_then_success_with_backoff() -> None:
     answers = iter([fail(36009002, 429), fail(36009003, 500), httpx.Response(503, content=b"busy"), ok({"x": 1})])
-    fake = FakeTime()
+    fake = FakeTime(0.0)
     client, seen = make(lambda r: next(answers), fake=fake)
     assert client.get_warehouses() == []
     assert len(seen) == 4
@@ -131,14 +119,14 @@ def test_rate_limited_then_success_with_backoff() -> None:
 
 def test_retry_after_header_is_honoured() -> None:
     answers = iter([httpx.Response(429, headers={"Retry-After": "2"}, json={"code": 36009002, "message": "m"}), ok()])
-    fake = FakeTime()
+    fake = FakeTime(0.0)
     client, _ = make(lambda r: next(answers), fake=fake)
     client.get_warehouses()
     assert fake.slept == [2.0]
 
 
 def test_retries_are_bounded() -> None:
-    fake = FakeTime()
+    fake = FakeTime(0.0)
     client, seen = make(lambda r: fail(36009002, 429), fake=fake)
     with pytest.raises(TikTokRateLimited) as info:
         client.get_warehouses()

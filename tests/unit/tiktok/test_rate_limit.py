@@ -4,20 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fakes import FakeTime
 from tiktok_vtex.clients.tiktok.rate_limit import RateLimiter, TokenBucketLimiter, limiter_key, process_limiter
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def test_burst_then_steady_rate() -> None:

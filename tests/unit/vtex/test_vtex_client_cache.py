@@ -8,27 +8,15 @@ from typing import Any
 
 import httpx
 
+from tests.fakes import FakeTime
 from tiktok_vtex.clients.retry import RetryPolicy
 from tiktok_vtex.clients.vtex.cache import VtexClientCache
 from tiktok_vtex.clients.vtex.client import VtexClient
 from tiktok_vtex.clients.vtex.throttle import RetryAfterGate, RetryAfterGates
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 def test_one_accounts_429_never_pauses_another_account() -> None:
-    t = FakeTime()
+    t = FakeTime(100.0)
     gates = RetryAfterGates(lambda: RetryAfterGate(clock=t.clock, sleep=t.sleep))
     gates.for_account("storea").on_response(SimpleNamespace(status_code=429, headers={"Retry-After": "30"}))
     gates.for_account("storeb").before_request(None)  # the other store's read goes at once

@@ -11,6 +11,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
+from tests.fakes import FakeTime
 from tiktok_vtex.clients.retry import RetryPolicy
 from tiktok_vtex.clients.vtex import (
     VtexAuthError,
@@ -31,19 +32,6 @@ TOKEN = "TOKEN-unit-secret-value-42"
 KEY = "vtexappkey-acme-UNIT"
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def creds() -> VtexCredentials:
     return parse_vtex_credentials({"account": "acme", "app_key": KEY, "app_token": TOKEN, "affiliate_id": "TTK"})
@@ -51,7 +39,7 @@ def creds() -> VtexCredentials:
 
 @pytest.fixture
 def fake_time() -> FakeTime:
-    return FakeTime()
+    return FakeTime(0.0)
 
 
 def make_client(creds: VtexCredentials, fake_time: FakeTime, handler: Callable[[httpx.Request], httpx.Response],
@@ -103,7 +91,7 @@ def test_templates_must_name_the_account(creds: VtexCredentials) -> None:
 def test_429_honours_retry_after(creds: VtexCredentials, fake_time: FakeTime) -> None:
     handler, seen = scripted(httpx.Response(429, headers={"Retry-After": "3"}), httpx.Response(200, json=[1, 2]))
     assert make_client(creds, fake_time, handler).list_sku_ids(1, 2) == [1, 2]
-    assert fake_time.sleeps == [3.0] and len(seen) == 2
+    assert fake_time.slept == [3.0] and len(seen) == 2
 
 
 def test_429_beyond_budget_raises_rate_limited_with_hint(creds: VtexCredentials, fake_time: FakeTime) -> None:
@@ -111,7 +99,7 @@ def test_429_beyond_budget_raises_rate_limited_with_hint(creds: VtexCredentials,
     with pytest.raises(VtexRateLimited) as caught:
         make_client(creds, fake_time, handler, total_budget=20.0).list_sku_ids()
     assert caught.value.retry_after == 60.0 and caught.value.status == 429
-    assert fake_time.sleeps == [] and len(seen) == 1
+    assert fake_time.slept == [] and len(seen) == 1
 
 
 def test_423_and_5xx_and_timeouts_retry_with_backoff(creds: VtexCredentials, fake_time: FakeTime) -> None:
@@ -124,7 +112,7 @@ def test_423_and_5xx_and_timeouts_retry_with_backoff(creds: VtexCredentials, fak
     )
     inventory = make_client(creds, fake_time, handler, base_delay=0.2).get_inventory_all_warehouses(1)
     assert inventory.balance == [] and len(seen) == 5
-    assert fake_time.sleeps == [0.2, 0.4, 0.8, 1.6]  # rng=1.0: the full exponential ceiling
+    assert fake_time.slept == [0.2, 0.4, 0.8, 1.6]  # rng=1.0: the full exponential ceiling
 
 
 def test_retries_are_bounded(creds: VtexCredentials, fake_time: FakeTime) -> None:
@@ -145,7 +133,7 @@ def test_client_errors_are_not_retried(creds: VtexCredentials, fake_time: FakeTi
     handler, seen = scripted(httpx.Response(409, json={"error": {"code": "OMS003", "message": "wrong status"}}))
     with pytest.raises(Exception, match="OMS003"):
         make_client(creds, fake_time, handler).start_handling("TTK-1-01")
-    assert len(seen) == 1 and fake_time.sleeps == []
+    assert len(seen) == 1 and fake_time.slept == []
 
 
 def order_payload() -> dict[str, object]:
