@@ -7,7 +7,6 @@ a token that does not verify is 401 (metric always, a capped sample in the webho
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import time
@@ -15,17 +14,16 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tiktok_vtex.clients.tiktok.errors import TikTokApiError
 from tiktok_vtex.dispatch import QueuePublisher
 from tiktok_vtex.observability import logger, metrics, tracer
-from tiktok_vtex.repositories.webhook_events import WebhookEvent, WebhookEventRepository, event_key
+from tiktok_vtex.repositories.webhook_events import WebhookEventRepository
 from tiktok_vtex.vtex_orders.callback_auth import verified_client
 from tiktok_vtex.vtex_orders.callbacks import ORDER_ID, CallbackResult, MarketplaceCallbacks, error
 from tiktok_vtex.webhooks.http import UnreadableBody, raw_body
-from tiktok_vtex.webhooks.refusals import SAMPLE_RETENTION_SECONDS, RefusalSampler
+from tiktok_vtex.webhooks.refusals import RefusalSampler, record_refusal
 from vtex_orders.wiring import wiring
 
 app = APIGatewayHttpResolver()
@@ -49,19 +47,10 @@ def callbacks() -> MarketplaceCallbacks:
 
 
 def refuse(status: int, reason: str, raw: bytes) -> CallbackResult:
-    metrics.add_metric(name="VtexCallbackRefused", unit=MetricUnit.Count, value=1)
-    recorded = sampler().allow()
-    logger.warning("VTEX callback refused", extra={"status": status, "reason": reason, "recorded": recorded})
-    if recorded:
-        try:
-            now_ms = int(time.time() * 1000)
-            key = "sha256:" + hashlib.sha256(raw).hexdigest()
-            WebhookEventRepository(wiring().settings.tables.webhook_events).record(WebhookEvent(
-                shop_id=LEDGER_PARTITION, event_key=event_key(now_ms, key), dedup_key=key,
-                received_at=now_ms // 1000, outcome=f"refused_{status}", detail=reason,
-                expires_at=now_ms // 1000 + SAMPLE_RETENTION_SECONDS))  # no body: it may hold an NF-e
-        except Exception:
-            logger.exception("could not record the refused VTEX callback")
+    record_refusal(sampler(), lambda: WebhookEventRepository(wiring().settings.tables.webhook_events),
+                   source="VtexCallback", label="VTEX callback", noun="VTEX callback", partition=LEDGER_PARTITION,
+                   status=status, reason=reason, raw_body=raw, received_ms=int(time.time() * 1000), log_extra={},
+                   keep_bytes=0)  # no body kept: a callback may carry an NF-e
     return error(status, reason)
 
 

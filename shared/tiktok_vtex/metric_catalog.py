@@ -75,6 +75,8 @@ CATALOG: tuple[MetricSpec, ...] = (
     MetricSpec("BuyerCancellationNeedsSeller", "vtex_orders", "a buyer cancellation left to the seller; alarm"),
     MetricSpec("ReturnInvoiceNotPosted", "vtex_orders", "a completed refund's Input invoice failed; alarm"),
     MetricSpec("ReturnReplacementNeedsSeller", "vtex_orders", "a replacement return left to the seller; alarm"),
+    MetricSpec("VtexHookRefused", "vtex_orders", "a VTEX orders hook delivery refused (401 secret, 400 body)"),
+    MetricSpec("VtexCallbackRefused", "vtex_orders", "a VTEX marketplace callback refused (401 token)"),
     MetricSpec("SellerTrackingRefused", "vtex_orders", "seller tracking not sent to TikTok (carrier, package); alarm"),
     MetricSpec("SellerTrackingSentToTikTok", "vtex_orders", "seller tracking sent to TikTok (ship or update)"),
     # near-real-time stock and price (issue 16)

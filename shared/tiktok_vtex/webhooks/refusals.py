@@ -49,12 +49,12 @@ class RefusalSampler:
 
 def record_refusal(sampler: RefusalSampler, ledger: Callable[[], WebhookEventRepository], *, source: str,
                    label: str, noun: str, partition: str, status: int, reason: str, raw_body: bytes, received_ms: int,
-                   log_extra: Mapping[str, Any], **fields: Any) -> None:
-    """The refusal path of an HTTP intake (TikTok's webhook, VTEX's orders hook): metrics `{source}Refused`
-    and `{source}Refused{status}` always; a warning `{label} refused`; a ledger row under `partition` (7-day
-    TTL, at most 2,000 bytes of the unauthenticated body, `fields` added) only when the sampler allows it,
-    else the metric `{source}RefusalNotRecorded`. A failed write is logged (`could not record the refused
-    {noun}`): it never turns a 4xx into a 500."""
+                   log_extra: Mapping[str, Any], keep_bytes: int = 2000, **fields: Any) -> None:
+    """The refusal path of an HTTP intake (TikTok's webhook, VTEX's orders hook and marketplace callbacks):
+    metrics `{source}Refused` and `{source}Refused{status}` always; a warning `{label} refused`; a ledger row
+    under `partition` (7-day TTL, at most `keep_bytes` of the unauthenticated body, none when 0, `fields`
+    added) only when the sampler allows it, else the metric `{source}RefusalNotRecorded`. A failed write is
+    logged (`could not record the refused {noun}`): it never turns a 4xx into a 500."""
     metrics.add_metric(name=f"{source}Refused", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name=f"{source}Refused{status}", unit=MetricUnit.Count, value=1)
     sampled = sampler.allow()
@@ -69,7 +69,7 @@ def record_refusal(sampler: RefusalSampler, ledger: Callable[[], WebhookEventRep
             shop_id=partition, event_key=event_key(received_ms, key), dedup_key=key, received_at=received_at,
             outcome=f"refused_{status}", detail=reason, expires_at=received_at + SAMPLE_RETENTION_SECONDS,
             # an unauthenticated body is kept short: it is evidence, not something to replay
-            payload=raw_body[:2000].decode("utf-8", "replace"), **fields))
+            payload=raw_body[:keep_bytes].decode("utf-8", "replace") if keep_bytes > 0 else None, **fields))
     except Exception:  # recording must never turn a 4xx into a 500
         logger.exception(f"could not record the refused {noun}")
 

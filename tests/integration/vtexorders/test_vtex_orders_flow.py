@@ -156,3 +156,19 @@ def test_a_return_on_a_shipped_order_creates_one_input_invoice(vtex_world: VtexW
     assert [p["invoiceNumber"] for p in inputs] == [f"DEV-{return_id}"]
     assert inputs[0]["invoiceValue"] > 0 and inputs[0]["items"]
     assert vtex_world.order_record(order_id)["after_sales_return_invoice"]["outcome"] == "already_posted"
+
+
+def test_a_callback_with_a_forged_token_is_401_and_sampled_without_its_body(vtex_world: VtexWorld) -> None:
+    import boto3
+    from boto3.dynamodb.conditions import Key
+
+    nfe = '{"invoiceNumber": "123", "invoiceValue": 1000, "embeddedInvoice": "<nfeProc>secret-ish</nfeProc>"}'
+    answer = vtex_world.flow.http.post(
+        f"{vtex_world.gateway_url}/vtex/marketplace/{vtex_world.flow.client_hash}.forged-token/pvt/orders/"
+        "576001122334455667/invoice", content=nfe, headers={"content-type": "application/json"})
+    assert answer.status_code == 401
+    ledger = boto3.resource("dynamodb").Table(vtex_world.flow.stack.physical_ids["WebhookEventsTable"]).query(
+        KeyConditionExpression=Key("shop_id").eq("vtex-marketplace"))["Items"]
+    [row] = ledger
+    assert row["outcome"] == "refused_401" and row["detail"] == "missing or invalid callback token"
+    assert "payload" not in row and "nfeProc" not in str(row)  # a callback may carry an NF-e: never kept

@@ -151,12 +151,16 @@ def test_a_late_sync_alarms_and_a_stopped_check_too(resources: dict[str, Any], s
 
 
 def _source_text() -> str:
+    # not the catalog itself: every name is a literal there, which would make the check below vacuous
     return "\n".join(p.read_text(encoding="utf-8") for base in ("shared", "functions")
-                     for p in (ROOT / base).rglob("*.py"))
+                     for p in (ROOT / base).rglob("*.py") if p.name != "metric_catalog.py")
 
 
 def _emitted(name: str, source: str) -> bool:
     if f'"{name}"' in source:
+        return True
+    # webhooks.refusals.record_refusal composes f"{source}Refused" from its callers' source="..."
+    if name.endswith("Refused") and f'source="{name[:-len("Refused")]}"' in source:
         return True
     # sync_functions.handling composes f"{domain.metric_prefix}SkusSent" with metric_prefix "Stock" / "Price"
     for prefix in ("Stock", "Price"):
