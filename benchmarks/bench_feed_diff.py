@@ -29,6 +29,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks.bench_feed_parse import _PLAIN, generate, run_child
@@ -79,12 +80,12 @@ from tiktok_vtex.catalog_updates.diff import FeedDiff, Route
 from tiktok_vtex.catalog_updates.raw_state import RawFeedState
 started, cpu_started = time.perf_counter(), time.process_time()
 with open(sys.argv[1], "rb") as stream:
-    previous = RawFeedState.read(raw for _, raw in FeedReader(stream).raw_items())
+    previous = RawFeedState.read_elements(element for _, element in FeedReader(stream).raw_elements())
 state_s = time.perf_counter() - started
 differ = FeedDiff(previous)
 price_only = stock_only = 0
 with open(sys.argv[2], "rb") as stream:
-    for change in differ.compare(raw for _, raw in FeedReader(stream).raw_items()):
+    for change in differ.compare_elements(element for _, element in FeedReader(stream).raw_elements()):
         price_only += change.routes == {Route.PRICE}
         stock_only += change.routes == {Route.STOCK}
 elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
@@ -96,6 +97,8 @@ print(repr({"seconds": elapsed, "cpu": cpu, "state_seconds": state_s, "counts": 
 
 def demo_calls() -> dict[str, int]:
     """TikTok writes of the demo-size change next to a full re-upload (see the module doc)."""
+    from lxml import etree
+
     from local.fixtures import demo_feed as fixture
     from tiktok_vtex.catalog.feed import FeedReader
     from tiktok_vtex.catalog_updates.diff import ChangeKind, FeedDiff, Route
@@ -105,12 +108,11 @@ def demo_calls() -> dict[str, int]:
     listed = fixture.demo_feed("https://img.example.com.br")
     changed, _ = scenario.changed_feed(listed)
 
-    def raw(xml: str) -> list[dict]:
-        return [fields for _, fields in FeedReader(xml.encode()).raw_items()]
+    def elements(xml: str) -> Iterator[etree._Element]:
+        return (element for _, element in FeedReader(xml.encode()).raw_elements())
 
-    old = raw(listed)
-    with RawFeedState.read(old) as previous:
-        changes = list(FeedDiff(previous).compare(raw(changed)))
+    with RawFeedState.read_elements(elements(listed)) as previous:
+        changes = list(FeedDiff(previous).compare_elements(elements(changed)))
     old_groups = {c.group_id for c in changes if c.kind is not ChangeKind.ADDED}
     kept = {c.group_id for c in changes if c.kind is not ChangeKind.REMOVED}
     edited = {c.group_id for c in changes if Route.PRODUCT_EDIT in c.routes

@@ -5,6 +5,7 @@
         ...
     reader.stats                         # format, items, errors, warnings
     FeedReader(stream).raw_items()       # (position, raw attributes), not validated: a producer's split
+    FeedReader(stream).raw_elements()    # (position, the item element itself, live until the next one)
 
 Memory stays flat whatever the size: lxml `iterparse` is asked for item elements only (the filter runs
 in C), each item is read into a small dict and cleared, and the items already read are deleted from the
@@ -264,6 +265,57 @@ def _read_fields(element: etree._Element, cache: dict[Any, Any]) -> dict[str, An
     return raw
 
 
+_FIELD_CACHE: dict[Any, Any] = {}
+# An item's bytes read back (`item_fields_from_bytes`) with the reader's own safeguards.
+_ITEM_PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False,
+                               remove_comments=True, remove_pis=True)
+_G_ID, _G_GROUP = f"{{{G_NS}}}id", f"{{{G_NS}}}item_group_id"
+_KEY_TAGS = (_G_ID, _G_GROUP, "item_group_id", f"{{{ATOM_NS}}}item_group_id")
+
+
+def item_fields(element: etree._Element) -> dict[str, Any]:
+    """An item element's attributes as `raw_items` gives them."""
+    return _read_fields(element, _FIELD_CACHE)
+
+
+def item_bytes(element: etree._Element) -> bytes:
+    """The item element serialised by libxml2 (UTF-8, without its tail, with the namespace declarations
+    in scope): a function of the parsed element, so equal bytes mean equal attributes (`item_fields`), and
+    `item_fields_from_bytes` reads the same attributes back. Not the input's bytes: another spelling of
+    the same markup (attribute quotes, entities, CDATA, encoding) gives the same bytes; another prefix or
+    another set of declarations in scope gives other bytes (the item is then compared on its attributes)."""
+    return etree.tostring(element, encoding="utf-8", with_tail=False)
+
+
+def item_fields_from_bytes(data: bytes) -> dict[str, Any]:
+    """`item_fields` of the element `item_bytes` wrote."""
+    return _read_fields(etree.fromstring(data, _ITEM_PARSER), _FIELD_CACHE)
+
+
+def item_key(element: etree._Element) -> tuple[str, str | None] | None:
+    """(id text, item_group_id text or None) as `item_fields` would read them, without reading the other
+    attributes; None when one look at the key children cannot be sure (no `g:id` or more than one, an empty
+    one, more than one `g:item_group_id` or an empty one, a plain item_group_id that could take over): the
+    caller then reads the item with `item_fields`. One C-level scan of the children (`iterchildren` with
+    the key tags); a plain id never matters (it only counts when the one `g:id` has no text)."""
+    item_id = group = None
+    plain_group = False
+    for child in element.iterchildren(*_KEY_TAGS):
+        if child.tag == _G_ID:
+            if item_id is not None or child.text is None:
+                return None
+            item_id = child.text
+        elif child.tag == _G_GROUP:
+            if group is not None or child.text is None:
+                return None
+            group = child.text
+        else:
+            plain_group = True
+    if item_id is None or (plain_group and group is None):
+        return None
+    return item_id, group
+
+
 def duplicate(position: int, item_id: str) -> FeedItemError:
     return FeedItemError(position=position, item_id=item_id, problems=(
         FieldProblem(field="id", message="duplicate id (an earlier item has it)"),))
@@ -294,7 +346,17 @@ class FeedReader:
         self._used = True
         return self._elements()
 
-    def _elements(self) -> Iterator[tuple[int, dict[str, Any]]]:
+    def raw_elements(self) -> Iterator[tuple[int, etree._Element]]:
+        """(position, the item element as parsed): for a caller that decides from the element itself
+        (`item_bytes`, `item_key`) whether it needs the item's attributes at all (`item_fields`). The
+        element is valid until the next one is asked for (it is then cleared); document errors are raised
+        as for `raw_items`."""
+        if self._used:
+            raise RuntimeError("a FeedReader is read once")
+        self._used = True
+        return self._elements(fields=False)
+
+    def _elements(self, fields: bool = True) -> Iterator[tuple[int, Any]]:
         context = etree.iterparse(
             self._stream, events=("end",), tag=_ITEM_TAGS, resolve_entities=False, load_dtd=False,
             no_network=True, huge_tree=False, remove_comments=True, remove_pis=True,
@@ -306,13 +368,12 @@ class FeedReader:
                 if self.stats.format is None:
                     self.stats.format = self._check_root(element.getroottree().getroot())
                 position += 1
-                raw = _read_fields(element, cache)
+                yield position, _read_fields(element, cache) if fields else element
                 element.clear(keep_tail=False)
                 parent = element.getparent()
                 if parent is not None:
                     while element.getprevious() is not None:
                         del parent[0]
-                yield position, raw
         except etree.XMLSyntaxError as error:
             if position == 0 and (error.lineno or 0) <= 1 and "no element found" in str(error.msg):
                 raise FeedError("the feed is empty") from None

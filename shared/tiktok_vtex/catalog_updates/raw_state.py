@@ -31,8 +31,13 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
+from zlib import crc32
 
-from tiktok_vtex.catalog_updates.fingerprint import Fingerprint, Fingerprinter, raw_from_bytes
+from lxml import etree
+
+from tiktok_vtex.catalog.feed import item_bytes, item_fields, item_fields_from_bytes, item_key
+from tiktok_vtex.catalog.markup import clean_text
+from tiktok_vtex.catalog_updates.fingerprint import Fingerprint, Fingerprinter, canonical_text, raw_from_bytes
 
 # (raw hash, field names header, spool offset, size), or (None, its fingerprint) for an item fingerprinted
 # at once: the raw hash is always entry[0], so the diff's lookup is one dict get and one compare.
@@ -51,12 +56,27 @@ class RawFeedState(Mapping[str, Fingerprint]):
         self._pending: list[bytes] = []
         self._end = 0
         self._fingerprint = Fingerprinter()
+        self.holds_xml = False  # spooled as item_bytes (read_elements), else as raw texts (read)
+        self.by_hash: dict[int, str | None] = {}  # read_elements: hash of item_bytes -> item id
+        self._groups: dict[str, str] = {}
 
     @classmethod
     def read(cls, items: Iterable[Mapping[str, Any]]) -> RawFeedState:
         state = cls()
         try:
             state.add_all(items)
+        except BaseException:
+            state.close()
+            raise
+        return state
+
+    @classmethod
+    def read_elements(cls, elements: Iterable[etree._Element]) -> RawFeedState:
+        """The old feed from `FeedReader.raw_elements` (see the module doc: its bytes, no attributes read)."""
+        state = cls()
+        state.holds_xml = True
+        try:
+            state.add_elements(elements)
         except BaseException:
             state.close()
             raise
@@ -96,6 +116,38 @@ class RawFeedState(Mapping[str, Fingerprint]):
         self._end = end
         self._flush()
 
+    def add_elements(self, elements: Iterable[etree._Element]) -> None:
+        """The old feed's item elements: each keyed by its id read from the element (`item_key`), its
+        `item_bytes` hashed and spooled; an item whose key is not certain that way is read and
+        fingerprinted at once (as `digest_items` would). The first of duplicate ids wins."""
+        assert self.holds_xml
+        entries, pending, by_hash, groups = self.entries, self._pending, self.by_hash, self._groups
+        end, batch = self._end, 0
+        for element in elements:
+            key = item_key(element)
+            if key is None:
+                found = self._fingerprint(item_fields(element))
+                if found is not None and found[0] not in entries:
+                    entries[found[0]] = (None, found[1])
+                continue
+            item_id = canonical_text(key[0])
+            if not item_id or item_id in entries:
+                continue
+            data = item_bytes(element)
+            size, raw_hash = len(data), hash(data)
+            group = clean_text(key[1]) or clean_text(key[0]) or item_id  # raw_group_key's reading (diff.py)
+            entries[item_id] = (raw_hash, groups.setdefault(group, group), end, size, crc32(data))
+            # Two old items with one hash (a collision: equal bytes would be equal ids) are looked up by id.
+            by_hash[raw_hash] = None if raw_hash in by_hash else item_id
+            end += size
+            batch += size
+            pending.append(data)
+            if batch > 1 << 20:
+                self._flush()
+                batch = 0
+        self._end = end
+        self._flush()
+
     def _flush(self) -> None:
         if self._pending:
             self._spool.seek(0, 2)
@@ -106,9 +158,10 @@ class RawFeedState(Mapping[str, Fingerprint]):
         entry = self.entries[item_id]
         if entry[0] is None:
             return entry[1]  # type: ignore[return-value]
-        _, header, offset, size = entry  # type: ignore[misc]
+        header, offset, size = entry[1:4]  # type: ignore[misc]
         self._spool.seek(offset)
-        found = self._fingerprint(raw_from_bytes(header + self._spool.read(size)))
+        data = self._spool.read(size)
+        found = self._fingerprint(item_fields_from_bytes(data) if self.holds_xml else raw_from_bytes(header + data))
         assert found is not None and found[0] == item_id  # the id was read from these very bytes
         return found[1]
 
