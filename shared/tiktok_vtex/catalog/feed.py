@@ -298,9 +298,20 @@ def item_key(element: etree._Element) -> tuple[str, str | None] | None:
     one, more than one `g:item_group_id` or an empty one, a plain item_group_id that could take over): the
     caller then reads the item with `item_fields`. One C-level scan of the children (`iterchildren` with
     the key tags); a plain id never matters (it only counts when the one `g:id` has no text)."""
+    children = list(element.iterchildren(*_KEY_TAGS))
+    if len(children) == 2:  # the common case: one g:id, one g:item_group_id (either order)
+        first, second = children
+        if first.tag == _G_ID and second.tag == _G_GROUP:
+            item_id, group = first.text, second.text
+        elif first.tag == _G_GROUP and second.tag == _G_ID:
+            item_id, group = second.text, first.text
+        else:
+            item_id = group = None
+        if item_id is not None and group is not None:
+            return item_id, group
     item_id = group = None
     plain_group = False
-    for child in element.iterchildren(*_KEY_TAGS):
+    for child in children:
         if child.tag == _G_ID:
             if item_id is not None or child.text is None:
                 return None

@@ -135,8 +135,12 @@ class RawFeedState(Mapping[str, Fingerprint]):
                 continue
             data = item_bytes(element)
             size, raw_hash = len(data), hash(data)
-            group = clean_text(key[1]) or clean_text(key[0]) or item_id  # raw_group_key's reading (diff.py)
-            entries[item_id] = (raw_hash, groups.setdefault(group, group), end, size, crc32(data))
+            group = groups.get(key[1]) if key[1] is not None else None  # the variants of a product share it
+            if group is None:
+                group = clean_text(key[1]) or clean_text(key[0]) or item_id  # raw_group_key's reading
+                if key[1] is not None and clean_text(key[1]):
+                    groups[key[1]] = group
+            entries[item_id] = (raw_hash, group, end, size, crc32(data))
             # Two old items with one hash (a collision: equal bytes would be equal ids) are looked up by id.
             by_hash[raw_hash] = None if raw_hash in by_hash else item_id
             end += size
