@@ -269,8 +269,6 @@ _FIELD_CACHE: dict[Any, Any] = {}
 # An item's bytes read back (`item_fields_from_bytes`) with the reader's own safeguards.
 _ITEM_PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False,
                                remove_comments=True, remove_pis=True)
-_G_ID, _G_GROUP = f"{{{G_NS}}}id", f"{{{G_NS}}}item_group_id"
-_KEY_TAGS = (_G_ID, _G_GROUP, "item_group_id", f"{{{ATOM_NS}}}item_group_id")
 
 
 def item_fields(element: etree._Element) -> dict[str, Any]:
@@ -278,53 +276,9 @@ def item_fields(element: etree._Element) -> dict[str, Any]:
     return _read_fields(element, _FIELD_CACHE)
 
 
-def item_bytes(element: etree._Element) -> bytes:
-    """The item element serialised by libxml2 (UTF-8, without its tail, with the namespace declarations
-    in scope): a function of the parsed element, so equal bytes mean equal attributes (`item_fields`), and
-    `item_fields_from_bytes` reads the same attributes back. Not the input's bytes: another spelling of
-    the same markup (attribute quotes, entities, CDATA, encoding) gives the same bytes; another prefix or
-    another set of declarations in scope gives other bytes (the item is then compared on its attributes)."""
-    return etree.tostring(element, encoding="utf-8", with_tail=False)
-
-
 def item_fields_from_bytes(data: bytes) -> dict[str, Any]:
-    """`item_fields` of the element `item_bytes` wrote."""
+    """`item_fields` of an item element serialised by lxml (`catalog_updates.elements.item_bytes`)."""
     return _read_fields(etree.fromstring(data, _ITEM_PARSER), _FIELD_CACHE)
-
-
-def item_key(element: etree._Element) -> tuple[str, str | None] | None:
-    """(id text, item_group_id text or None) as `item_fields` would read them, without reading the other
-    attributes; None when one look at the key children cannot be sure (no `g:id` or more than one, an empty
-    one, more than one `g:item_group_id` or an empty one, a plain item_group_id that could take over): the
-    caller then reads the item with `item_fields`. One C-level scan of the children (`iterchildren` with
-    the key tags); a plain id never matters (it only counts when the one `g:id` has no text)."""
-    children = list(element.iterchildren(*_KEY_TAGS))
-    if len(children) == 2:  # the common case: one g:id, one g:item_group_id (either order)
-        first, second = children
-        if first.tag == _G_ID and second.tag == _G_GROUP:
-            item_id, group = first.text, second.text
-        elif first.tag == _G_GROUP and second.tag == _G_ID:
-            item_id, group = second.text, first.text
-        else:
-            item_id = group = None
-        if item_id is not None and group is not None:
-            return item_id, group
-    item_id = group = None
-    plain_group = False
-    for child in children:
-        if child.tag == _G_ID:
-            if item_id is not None or child.text is None:
-                return None
-            item_id = child.text
-        elif child.tag == _G_GROUP:
-            if group is not None or child.text is None:
-                return None
-            group = child.text
-        else:
-            plain_group = True
-    if item_id is None or (plain_group and group is None):
-        return None
-    return item_id, group
 
 
 def duplicate(position: int, item_id: str) -> FeedItemError:

@@ -3,8 +3,10 @@ last accepted one.
 
 Memory holds a table of item id -> fingerprint (the previous state, a few hundred bytes an item) and the new
 feed's group membership, never two documents: the new feed is read item by item and each item is
-compared as it arrives. The previous state is either the stored state of the last accepted run or the
-old feed reduced to the same digests by `digest_items` (the legacy payload sends both feeds).
+compared as it arrives. The previous state is either the stored state of the last accepted run, the old
+feed reduced to the same digests by `digest_items`, or (the legacy payload sends both feeds) the old feed
+reduced to a hash of each item's bytes by `RawFeedState.read_elements`, compared with `compare_elements`
+(an item whose bytes are the old item's is never read: raw_state.py).
 
 Each item of the new feed is ADDED, CHANGED (with the fields that changed) or UNCHANGED; each item of the
 old one missing from the new is REMOVED. A change is routed by what changed: price fields only -> the price
@@ -24,8 +26,9 @@ from zlib import crc32
 
 from lxml import etree
 
-from tiktok_vtex.catalog.feed import item_bytes, item_fields
+from tiktok_vtex.catalog.feed import item_fields
 from tiktok_vtex.catalog.grouping import raw_group_key
+from tiktok_vtex.catalog_updates.elements import item_bytes
 from tiktok_vtex.catalog_updates.fingerprint import Fingerprint, Fingerprinter
 from tiktok_vtex.catalog_updates.raw_state import RawFeedState
 

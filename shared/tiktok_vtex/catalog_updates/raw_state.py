@@ -1,29 +1,38 @@
 """The old feed of a legacy payload (old and new feed both sent) reduced without canonicalising it.
 
-`digest_items` canonicalises every item of the old feed (~19 us an item of a 100,000-item feed, most of the
-diff's cost) although ~93% of them come back unchanged. Here each old item keeps only a hash of its texts as
-read (`Fingerprinter.raw_key`: its fields in name order, joined) in a table id -> (hash, field names, spool
-offset, size), and those texts go to a spool file (encoded once, nothing else serialised). The diff
-(FeedDiff.compare) then:
+`digest_items` canonicalises every item of the old feed (~19 us an item of a 100,000-item feed) although ~93%
+of them come back unchanged. Two reductions, both exact against the canonical path:
 
-* a new item with the same field names and the same hash of its texts as the old one: unchanged (equal
-  inputs, equal canonical form), and neither is canonicalised;
-* any other item of both feeds: the old item is read back from the spool and fingerprinted, and the new one
-  compared with it exactly as against `digest_items`' state (a respelled but canonically equal item is still
-  unchanged, a changed one gets the same changed fields);
-* a removed item: read back and fingerprinted for its group and fields.
+**From the reader's elements** (`read_elements`, what `compare_feeds` and bench_feed_diff run; the diff is
+`FeedDiff.compare_elements`): no item is read into a dict. Each old item element is keyed by its id read
+from the element itself (`feed.item_key`: one C-level scan of the key children; an item whose id or group it
+cannot be sure of is read and fingerprinted at once, as `digest_items` would), its `feed.item_bytes` (libxml2's
+serialisation, ~4 us) are hashed and spooled as they are (already bytes: no encode), and the table keeps
+id -> (hash, group, spool offset, size, CRC32) plus hash -> id. A new item whose bytes have the hash, size and
+CRC of an old item's is that item, unchanged, and is never read either (equal bytes, equal parse, equal
+canonical form; its id and group are the old item's, read from the same bytes). Any other new item is read
+(`feed.item_fields`) and compared as today with the old item of its id parsed back from its spooled bytes
+(`feed.item_fields_from_bytes`): a respelled item (whitespace, number format, attribute order, another
+prefix, indentation) has other bytes but the same canonical form, so it is still unchanged. A change hidden
+by a collision needs a 64-bit keyed hash, the size and a CRC32 to agree by chance with one of the old items
+(~1e-24 per new item of a 100,000-item feed); two old items with one hash are only looked up by id.
 
-So the changes are the ones the canonical path gives, item for item; the only difference is that an
-UNCHANGED change found by the raw hash carries `stored=None` (nothing stores an unchanged item's
-fingerprint). An item whose texts cannot be joined unambiguously (an empty element, a separator in a text:
-rare) is fingerprinted at once, as `digest_items` would.
+**From raw items** (`read`, dicts from `FeedReader.raw_items`; the diff is `FeedDiff.compare`): each old
+item keeps a hash of its texts as read (`Fingerprinter.raw_key`: its fields in name order, joined) in a table
+id -> (hash, field names, spool offset, size), and those texts go to the spool. A new item with the same
+field names and the same hash of its texts is unchanged without either side being canonicalised; an item
+whose texts cannot be joined unambiguously (an empty element, a separator in a text: rare) is fingerprinted
+at once. A real change hidden by a collision needs the same id, the same field names and a 64-bit collision
+under an unknown key: ~5e-20 per changed item.
 
-The hash is Python's own str hash (SipHash-1-3, 64 bits, keyed at random per process), not blake2b: it
-lives only for this comparison (never stored, never compared across processes), the texts need no encode
-for it, and it costs a fifth of a 128-bit digest on the hot path of both feeds. A real change hidden by a
-collision needs the same id, the same field names and a 64-bit collision under an unknown key: ~5e-20 per
-changed item. Memory: the table (~250 bytes an item) and up to 16 MB of spool in memory; the rest of the
-spool is on disk (/tmp), removed by `close()`.
+Either way, any other item of both feeds is compared with the old item read back and fingerprinted, exactly
+as against `digest_items`' state, and a removed item is read back for its group and fields; so the changes
+are the ones the canonical path gives, item for item (property tests test_raw_state.py, test_raw_bytes.py).
+The only difference: an UNCHANGED change found by a hash carries `stored=None` (nothing stores an unchanged
+item's fingerprint). The hashes are Python's own (SipHash-1-3, keyed at random per process): they live only
+for this comparison, never stored or compared across processes. Memory: the table (a few hundred bytes an
+item) and up to 16 MB of spool in memory; the rest of the spool is on disk (/tmp: about the old feed's size
+from elements), removed by `close()`.
 """
 
 from __future__ import annotations
@@ -35,20 +44,23 @@ from zlib import crc32
 
 from lxml import etree
 
-from tiktok_vtex.catalog.feed import item_bytes, item_fields, item_fields_from_bytes, item_key
+from tiktok_vtex.catalog.feed import item_fields, item_fields_from_bytes
 from tiktok_vtex.catalog.markup import clean_text
+from tiktok_vtex.catalog_updates.elements import item_bytes, item_key
 from tiktok_vtex.catalog_updates.fingerprint import Fingerprint, Fingerprinter, canonical_text, raw_from_bytes
 
-# (raw hash, field names header, spool offset, size), or (None, its fingerprint) for an item fingerprinted
-# at once: the raw hash is always entry[0], so the diff's lookup is one dict get and one compare.
-_Entry = tuple[int, bytes, int, int] | tuple[None, Fingerprint]
+# (raw hash, field names header, spool offset, size) from raw items, (bytes hash, group, spool offset, size,
+# CRC32) from elements, or (None, its fingerprint) for an item fingerprinted at once: the hash is always
+# entry[0], so the diff's lookup is one dict get and one compare.
+_Entry = tuple[int, bytes, int, int] | tuple[int, str, int, int, int] | tuple[None, Fingerprint]
 
 
 class RawFeedState(Mapping[str, Fingerprint]):
-    """`with RawFeedState.read(old_raw_items) as previous: FeedDiff(previous).compare(new_raw_items)`.
+    """`with RawFeedState.read_elements(old_elements) as previous: FeedDiff(previous).compare_elements(new_elements)`
+    (or `read(old_raw_items)` ... `compare(new_raw_items)`).
 
     As a Mapping it gives each old item's fingerprint (read back from the spool on access, not cached);
-    `entries[item_id][:2]` are its raw hash and field names (the cheap question, nothing canonicalised)."""
+    `entries[item_id]` (see _Entry) and `by_hash` answer the cheap question, nothing canonicalised."""
 
     def __init__(self, spool_memory_bytes: int = 16 * 1024 * 1024) -> None:
         self._spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=spool_memory_bytes)  # noqa: SIM115

@@ -20,10 +20,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.catalog_updates.test_raw_state import EDITS, base_items, edited
-from tiktok_vtex.catalog.feed import FeedError, FeedReader, item_bytes, item_fields, item_fields_from_bytes, item_key
+from tiktok_vtex.catalog.feed import FeedError, FeedReader, item_fields, item_fields_from_bytes
 from tiktok_vtex.catalog_updates import diff as diff_module
 from tiktok_vtex.catalog_updates import raw_state as raw_state_module
 from tiktok_vtex.catalog_updates.diff import ChangeKind, FeedDiff, ItemChange, digest_items
+from tiktok_vtex.catalog_updates.elements import item_bytes, item_key
 from tiktok_vtex.catalog_updates.raw_state import RawFeedState
 
 G_NS = "http://base.google.com/ns/1.0"
