@@ -4,12 +4,15 @@ fresh interpreter so its peak RSS is its own.
 
 * plain: `lxml.etree.iterparse` of the old and the new file, each item's children read into a dict and
   cleared (the least any streaming comparison must do);
-* ours: what PRODUTOS-compara-xml does with the legacy payload's two feeds: `FeedReader.raw_items` of the
-  old feed reduced to a hash of each item's texts as read, the texts spooled (`RawFeedState`), then the new
-  feed compared item by item (`FeedDiff.compare`): an item with the same texts is unchanged without being
-  canonicalised, any other is compared on canonical fingerprints with the old item read back
-  (fingerprint.PARSED: prices, weights, dimensions and availability parsed so other spellings of a value are
-  not changes). Only the items that changed are validated afterwards (not part of this figure: 7% of the feed).
+* ours: what PRODUTOS-compara-xml does with the legacy payload's two feeds (`compare_feeds`, without its
+  grouping of the new feed for the edit messages): `FeedReader.raw_elements` of the old feed reduced to a
+  hash of each item's bytes as lxml serialises them, keyed by the id read from the element, the bytes
+  spooled (`RawFeedState.read_elements`), then the new feed compared item by item
+  (`FeedDiff.compare_elements`): an item whose bytes are an old item's is unchanged without being read into a
+  dict or canonicalised, any other is read and compared on canonical fingerprints with the old item parsed
+  back (fingerprint.PARSED: prices, weights, dimensions and availability parsed so other spellings of a value
+  are not changes). Only the items that changed are validated afterwards (not part of this figure: 7% of
+  the feed).
 
 The changed items are a mix of title, price and availability edits; the benchmark checks the diff finds
 exactly the planted changes. Targets: ours <= 1.5x plain, peak RSS <= 150 MB. Reported, not asserted.
