@@ -135,8 +135,13 @@ class RawFeedState(Mapping[str, Fingerprint]):
         assert self.holds_xml
         entries, pending, by_hash, groups = self.entries, self._pending, self.by_hash, self._groups
         end, batch = self._end, 0
+        doctype: bool | None = None
         for element in elements:
-            key = item_key(element)
+            if doctype is None:
+                # A feed with a DOCTYPE can keep entity references in its items (never resolved): their bytes
+                # would not parse alone, so every item of such a feed is fingerprinted at once.
+                doctype = bool(element.getroottree().docinfo.doctype)
+            key = None if doctype else item_key(element)
             if key is None:
                 found = self._fingerprint(item_fields(element))
                 if found is not None and found[0] not in entries:

@@ -278,3 +278,21 @@ def test_a_truncated_new_feed_stops_the_diff_after_the_items_before_the_break() 
             for change in differ.compare_elements(elements(good[:-60])):
                 seen.append(change)
     assert [c.item_id for c in seen] == ["7"]
+
+
+def test_a_feed_with_a_doctype_and_entity_references_is_compared_exactly() -> None:
+    """Entities are never resolved, so a feed with a DOCTYPE can keep entity references in its items: their
+    bytes would not parse alone (the old item could not be read back), so such an old feed is fingerprinted."""
+    def with_doctype(xml: bytes) -> bytes:
+        return xml.replace(b"<rss ", b'<!DOCTYPE rss [<!ENTITY x "interno">]><rss ', 1)
+
+    kept = ({**ITEM, "id": "8", "title": "C &x;"}, "plain")
+    old_items = [({**ITEM, "title": "A &x; B"}, "plain"), kept]
+    new_items = [({**ITEM, "title": "A &x; B", "price": "9.90 BRL"}, "plain"), kept]
+    old = with_doctype(feed(old_items, PLAIN_STYLE).replace(b"&amp;x;", b"&x;"))
+    new = feed(new_items, PLAIN_STYLE).replace(b"&amp;x;", b"&x;")
+    for new_feed in (with_doctype(new), new.replace(b"&x;", b"")):
+        changes, _ = both_paths(old, new_feed)
+        assert {c.item_id: c.kind for c in changes}["7"] is ChangeKind.CHANGED
+    changes, _ = both_paths(old, with_doctype(new))
+    assert {c.item_id: c.kind for c in changes}["8"] is ChangeKind.UNCHANGED
