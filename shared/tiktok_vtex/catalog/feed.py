@@ -313,7 +313,8 @@ class FeedReader:
 
     def raw_elements(self) -> Iterator[tuple[int, etree._Element]]:
         """(position, the item element as parsed): for a caller that decides from the element itself
-        (`item_bytes`, `item_key`) whether it needs the item's attributes at all (`item_fields`). The
+        (the feed diff: `catalog_updates.elements`) whether it needs the item's attributes at all
+        (`item_fields`: what `raw_items` yields). The
         element is valid until the next one is asked for (it is then cleared); document errors are raised
         as for `raw_items`."""
         if self._used:

@@ -132,9 +132,10 @@ class FeedDiff:
 
     def compare_elements(self, new_elements: Iterable[etree._Element]) -> Iterator[ItemChange]:
         """`compare` on `FeedReader.raw_elements`. Against a `RawFeedState.read_elements` state, an item
-        whose id (`item_key`) and `item_bytes` hash are the old item's is unchanged without its attributes
-        being read (equal bytes, equal attributes, equal canonical form); any other item is read
-        (`item_fields`) and compared as `compare` does, with the old item read back from its bytes."""
+        whose `item_bytes` have an old item's hash, size and CRC32 is that item, unchanged, without its
+        attributes being read (equal bytes, equal attributes, equal canonical form; its id and group are
+        the old item's); any other item is read (`item_fields`) and compared as `compare` does, with the old
+        item of its id read back from its bytes. A FeedDiff makes one comparison (`summary` is its own)."""
         state = self.previous if isinstance(self.previous, RawFeedState) and self.previous.holds_xml else None
         entries, by_hash = (state.entries, state.by_hash) if state is not None else ({}, {})
         seen, counts = self._seen, self.summary.counts
