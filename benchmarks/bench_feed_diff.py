@@ -4,12 +4,15 @@ fresh interpreter so its peak RSS is its own.
 
 * plain: `lxml.etree.iterparse` of the old and the new file, each item's children read into a dict and
   cleared (the least any streaming comparison must do);
-* ours: what PRODUTOS-compara-xml does with the legacy payload's two feeds: `FeedReader.raw_items` of the
-  old feed reduced to a hash of each item's texts as read, the texts spooled (`RawFeedState`), then the new
-  feed compared item by item (`FeedDiff.compare`): an item with the same texts is unchanged without being
-  canonicalised, any other is compared on canonical fingerprints with the old item read back
-  (fingerprint.PARSED: prices, weights, dimensions and availability parsed so other spellings of a value are
-  not changes). Only the items that changed are validated afterwards (not part of this figure: 7% of the feed).
+* ours: what PRODUTOS-compara-xml does with the legacy payload's two feeds (`compare_feeds`, without its
+  grouping of the new feed for the edit messages): `FeedReader.raw_elements` of the old feed reduced to a
+  hash of each item's bytes as lxml serialises them, keyed by the id read from the element, the bytes
+  spooled (`RawFeedState.read_elements`), then the new feed compared item by item
+  (`FeedDiff.compare_elements`): an item whose bytes are an old item's is unchanged without being read into a
+  dict or canonicalised, any other is read and compared on canonical fingerprints with the old item parsed
+  back (fingerprint.PARSED: prices, weights, dimensions and availability parsed so other spellings of a value
+  are not changes). Only the items that changed are validated afterwards (not part of this figure: 7% of
+  the feed).
 
 The changed items are a mix of title, price and availability edits; the benchmark checks the diff finds
 exactly the planted changes. Targets: ours <= 1.5x plain, peak RSS <= 150 MB. Reported, not asserted.
@@ -29,6 +32,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks.bench_feed_parse import _PLAIN, generate, run_child
@@ -79,12 +83,12 @@ from tiktok_vtex.catalog_updates.diff import FeedDiff, Route
 from tiktok_vtex.catalog_updates.raw_state import RawFeedState
 started, cpu_started = time.perf_counter(), time.process_time()
 with open(sys.argv[1], "rb") as stream:
-    previous = RawFeedState.read(raw for _, raw in FeedReader(stream).raw_items())
+    previous = RawFeedState.read_elements(element for _, element in FeedReader(stream).raw_elements())
 state_s = time.perf_counter() - started
 differ = FeedDiff(previous)
 price_only = stock_only = 0
 with open(sys.argv[2], "rb") as stream:
-    for change in differ.compare(raw for _, raw in FeedReader(stream).raw_items()):
+    for change in differ.compare_elements(element for _, element in FeedReader(stream).raw_elements()):
         price_only += change.routes == {Route.PRICE}
         stock_only += change.routes == {Route.STOCK}
 elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
@@ -96,6 +100,8 @@ print(repr({"seconds": elapsed, "cpu": cpu, "state_seconds": state_s, "counts": 
 
 def demo_calls() -> dict[str, int]:
     """TikTok writes of the demo-size change next to a full re-upload (see the module doc)."""
+    from lxml import etree
+
     from local.fixtures import demo_feed as fixture
     from tiktok_vtex.catalog.feed import FeedReader
     from tiktok_vtex.catalog_updates.diff import ChangeKind, FeedDiff, Route
@@ -105,12 +111,11 @@ def demo_calls() -> dict[str, int]:
     listed = fixture.demo_feed("https://img.example.com.br")
     changed, _ = scenario.changed_feed(listed)
 
-    def raw(xml: str) -> list[dict]:
-        return [fields for _, fields in FeedReader(xml.encode()).raw_items()]
+    def elements(xml: str) -> Iterator[etree._Element]:
+        return (element for _, element in FeedReader(xml.encode()).raw_elements())
 
-    old = raw(listed)
-    with RawFeedState.read(old) as previous:
-        changes = list(FeedDiff(previous).compare(raw(changed)))
+    with RawFeedState.read_elements(elements(listed)) as previous:
+        changes = list(FeedDiff(previous).compare_elements(elements(changed)))
     old_groups = {c.group_id for c in changes if c.kind is not ChangeKind.ADDED}
     kept = {c.group_id for c in changes if c.kind is not ChangeKind.REMOVED}
     edited = {c.group_id for c in changes if Route.PRODUCT_EDIT in c.routes

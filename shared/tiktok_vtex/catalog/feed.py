@@ -5,6 +5,7 @@
         ...
     reader.stats                         # format, items, errors, warnings
     FeedReader(stream).raw_items()       # (position, raw attributes), not validated: a producer's split
+    FeedReader(stream).raw_elements()    # (position, the item element itself, live until the next one)
 
 Memory stays flat whatever the size: lxml `iterparse` is asked for item elements only (the filter runs
 in C), each item is read into a small dict and cleared, and the items already read are deleted from the
@@ -264,6 +265,22 @@ def _read_fields(element: etree._Element, cache: dict[Any, Any]) -> dict[str, An
     return raw
 
 
+_FIELD_CACHE: dict[Any, Any] = {}
+# An item's bytes read back (`item_fields_from_bytes`) with the reader's own safeguards.
+_ITEM_PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False,
+                               remove_comments=True, remove_pis=True)
+
+
+def item_fields(element: etree._Element) -> dict[str, Any]:
+    """An item element's attributes as `raw_items` gives them."""
+    return _read_fields(element, _FIELD_CACHE)
+
+
+def item_fields_from_bytes(data: bytes) -> dict[str, Any]:
+    """`item_fields` of an item element serialised by lxml (`catalog_updates.elements.item_bytes`)."""
+    return _read_fields(etree.fromstring(data, _ITEM_PARSER), _FIELD_CACHE)
+
+
 def duplicate(position: int, item_id: str) -> FeedItemError:
     return FeedItemError(position=position, item_id=item_id, problems=(
         FieldProblem(field="id", message="duplicate id (an earlier item has it)"),))
@@ -294,7 +311,18 @@ class FeedReader:
         self._used = True
         return self._elements()
 
-    def _elements(self) -> Iterator[tuple[int, dict[str, Any]]]:
+    def raw_elements(self) -> Iterator[tuple[int, etree._Element]]:
+        """(position, the item element as parsed): for a caller that decides from the element itself
+        (the feed diff: `catalog_updates.elements`) whether it needs the item's attributes at all
+        (`item_fields`: what `raw_items` yields). The
+        element is valid until the next one is asked for (it is then cleared); document errors are raised
+        as for `raw_items`."""
+        if self._used:
+            raise RuntimeError("a FeedReader is read once")
+        self._used = True
+        return self._elements(fields=False)
+
+    def _elements(self, fields: bool = True) -> Iterator[tuple[int, Any]]:
         context = etree.iterparse(
             self._stream, events=("end",), tag=_ITEM_TAGS, resolve_entities=False, load_dtd=False,
             no_network=True, huge_tree=False, remove_comments=True, remove_pis=True,
@@ -306,13 +334,12 @@ class FeedReader:
                 if self.stats.format is None:
                     self.stats.format = self._check_root(element.getroottree().getroot())
                 position += 1
-                raw = _read_fields(element, cache)
+                yield position, _read_fields(element, cache) if fields else element
                 element.clear(keep_tail=False)
                 parent = element.getparent()
                 if parent is not None:
                     while element.getprevious() is not None:
                         del parent[0]
-                yield position, raw
         except etree.XMLSyntaxError as error:
             if position == 0 and (error.lineno or 0) <= 1 and "no element found" in str(error.msg):
                 raise FeedError("the feed is empty") from None

@@ -3,8 +3,10 @@ last accepted one.
 
 Memory holds a table of item id -> fingerprint (the previous state, a few hundred bytes an item) and the new
 feed's group membership, never two documents: the new feed is read item by item and each item is
-compared as it arrives. The previous state is either the stored state of the last accepted run or the
-old feed reduced to the same digests by `digest_items` (the legacy payload sends both feeds).
+compared as it arrives. The previous state is either the stored state of the last accepted run, the old
+feed reduced to the same digests by `digest_items`, or (the legacy payload sends both feeds) the old feed
+reduced to a hash of each item's bytes by `RawFeedState.read_elements`, compared with `compare_elements`
+(an item whose bytes are the old item's is never read: raw_state.py).
 
 Each item of the new feed is ADDED, CHANGED (with the fields that changed) or UNCHANGED; each item of the
 old one missing from the new is REMOVED. A change is routed by what changed: price fields only -> the price
@@ -20,8 +22,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
+from zlib import crc32
 
+from lxml import etree
+
+from tiktok_vtex.catalog.feed import item_fields
 from tiktok_vtex.catalog.grouping import raw_group_key
+from tiktok_vtex.catalog_updates.elements import item_bytes
 from tiktok_vtex.catalog_updates.fingerprint import Fingerprint, Fingerprinter
 from tiktok_vtex.catalog_updates.raw_state import RawFeedState
 
@@ -29,6 +36,9 @@ from tiktok_vtex.catalog_updates.raw_state import RawFeedState
 PRICE_FIELDS = frozenset({"price", "sale_price", "sale_price_effective_from", "sale_price_effective_until",
                           "sale_price_effective_date"})
 STOCK_FIELDS = frozenset({"availability"})
+
+
+_UNDECIDED = object()
 
 
 class ChangeKind(StrEnum):
@@ -110,49 +120,90 @@ class FeedDiff:
         self.previous = previous
         self.summary = DiffSummary()
         self._fingerprint = Fingerprinter()
+        self._seen: set[str] = set()
 
     def compare(self, new_items: Iterable[Mapping[str, Any]]) -> Iterator[ItemChange]:
-        seen: set[str] = set()
-        counts = self.summary.counts
-        previous = self.previous
-        raw_state = previous if isinstance(previous, RawFeedState) else None
-        raw_key = self._fingerprint.raw_key
-        entries = raw_state.entries if raw_state is not None else {}
+        raw_state = self.previous if isinstance(self.previous, RawFeedState) and not self.previous.holds_xml else None
         for item in new_items:
-            if raw_state is not None:
-                # The old feed as raw digests: an item with the same texts as read is unchanged without
-                # either side being canonicalised; any other goes through the canonical comparison with
-                # the old item read back (raw_state.py).
-                item_id, header, whole = raw_key(item)
-                if item_id in seen:  # what the canonical path finds below, without fingerprinting either
-                    self.summary.duplicates.append(item_id)
-                    continue
-                entry = entries.get(item_id)
-                if whole is not None and entry is not None and entry[0] == hash(whole) and entry[1] == header:
-                    seen.add(item_id)
-                    counts["unchanged"] += 1
-                    yield ItemChange(ChangeKind.UNCHANGED, item_id, raw_group_key(item) or item_id)
-                    continue
-                previous = {item_id: raw_state[item_id]} if item_id in raw_state else {}
-            found = self._fingerprint(item, previous)
-            if found is None:
-                self.summary.invalid.append(str(item.get("position", "?")))
-                continue
-            item_id, new = found
-            if item_id in seen:
-                self.summary.duplicates.append(item_id)
-                continue
-            seen.add(item_id)
-            old = previous.get(item_id)
-            if new is old:  # the common case (the same content: the stored fingerprint came back)
-                counts["unchanged"] += 1
-                yield ItemChange(ChangeKind.UNCHANGED, item_id, new.group_id, stored=new)
-                continue
-            change = self._changed(item_id, item, old, new)
-            counts[change.kind.value] += 1
-            yield change
+            change = self._compare_item(item, raw_state)
+            if change is not None:
+                yield change
+        yield from self._removed()
+
+    def compare_elements(self, new_elements: Iterable[etree._Element]) -> Iterator[ItemChange]:
+        """`compare` on `FeedReader.raw_elements`. Against a `RawFeedState.read_elements` state, an item
+        whose `item_bytes` have an old item's hash, size and CRC32 is that item, unchanged, without its
+        attributes being read (equal bytes, equal attributes, equal canonical form; its id and group are
+        the old item's); any other item is read (`item_fields`) and compared as `compare` does, with the old
+        item of its id read back from its bytes. A FeedDiff makes one comparison (`summary` is its own)."""
+        state = self.previous if isinstance(self.previous, RawFeedState) and self.previous.holds_xml else None
+        entries, by_hash = (state.entries, state.by_hash) if state is not None else ({}, {})
+        seen, counts = self._seen, self.summary.counts
+        for element in new_elements:
+            if state is not None:
+                data = item_bytes(element)
+                item_id = by_hash.get(hash(data))
+                if item_id is not None and item_id not in seen:
+                    entry = entries[item_id]
+                    if entry[3] == len(data) and entry[4] == crc32(data):
+                        seen.add(item_id)
+                        counts["unchanged"] += 1
+                        yield ItemChange(ChangeKind.UNCHANGED, item_id, entry[1])  # type: ignore[arg-type]
+                        continue
+            change = self._compare_item(item_fields(element), None)
+            if change is not None:
+                yield change
+        yield from self._removed()
+
+    def _compare_item(self, item: Mapping[str, Any], raw_state: RawFeedState | None) -> ItemChange | None:
+        previous = self.previous
+        if isinstance(previous, RawFeedState):
+            decided, previous = self._against_raw_state(item, previous, raw_state is not None)
+            if decided is not _UNDECIDED:
+                return decided  # type: ignore[return-value]
+        found = self._fingerprint(item, previous)
+        if found is None:
+            self.summary.invalid.append(str(item.get("position", "?")))
+            return None
+        item_id, new = found
+        if item_id in self._seen:
+            self.summary.duplicates.append(item_id)
+            return None
+        self._seen.add(item_id)
+        old = previous.get(item_id)
+        if new is old:  # the common case (the same content: the stored fingerprint came back)
+            self.summary.counts["unchanged"] += 1
+            return ItemChange(ChangeKind.UNCHANGED, item_id, new.group_id, stored=new)
+        change = self._changed(item_id, item, old, new)
+        self.summary.counts[change.kind.value] += 1
+        return change
+
+    def _against_raw_state(self, item: Mapping[str, Any], state: RawFeedState, by_texts: bool
+                           ) -> tuple[Any, Mapping[str, Fingerprint]]:
+        """(the outcome when decided without fingerprinting the item, else _UNDECIDED; the previous state to
+        fingerprint it against: the old item of its id read back, alone). With `by_texts` (a `read` state
+        and raw items), an item with the same texts as read is unchanged without either side being
+        canonicalised (raw_state.py)."""
+        seen = self._seen
+        if by_texts:
+            item_id, header, whole = self._fingerprint.raw_key(item)
+            entry = state.entries.get(item_id)
+            if (item_id not in seen and whole is not None and entry is not None and entry[0] == hash(whole)
+                    and entry[1] == header):
+                seen.add(item_id)
+                self.summary.counts["unchanged"] += 1
+                return ItemChange(ChangeKind.UNCHANGED, item_id, raw_group_key(item) or item_id), {}
+        else:
+            item_id = self._fingerprint.item_id(item)
+        if item_id and item_id in seen:  # what the canonical path finds, without fingerprinting either
+            self.summary.duplicates.append(item_id)
+            return None, {}
+        return _UNDECIDED, ({item_id: state[item_id]} if item_id in state else {})
+
+    def _removed(self) -> Iterator[ItemChange]:
+        counts = self.summary.counts
         for item_id in self.previous:
-            if item_id not in seen:
+            if item_id not in self._seen:
                 old = self.previous[item_id]
                 counts[ChangeKind.REMOVED.value] += 1
                 self.summary.group(old.group_id).removed.append(item_id)

@@ -34,8 +34,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from lxml import etree
+
 from tiktok_vtex.catalog.creation import PRICE_BATCH, STOCK_BATCH
-from tiktok_vtex.catalog.feed import FeedReader
+from tiktok_vtex.catalog.feed import FeedReader, item_fields
 from tiktok_vtex.catalog.grouping import Grouper
 from tiktok_vtex.catalog.messages import LIST_GROUP
 from tiktok_vtex.catalog_updates.diff import ChangeKind, FeedDiff, ItemChange, Route
@@ -119,21 +121,23 @@ def compare_feeds(client_hash: str, new_feed: IO[bytes], *, old_feed: IO[bytes] 
                   state: FeedStateRepository, skus: ProductRepository, queues: UpdateQueues, log: LogRepository,
                   clock: Callable[[], float], run_id: str | None = None) -> UpdateReport:
     report = UpdateReport(run_id=run_id or uuid.uuid4().hex[:16])
-    # The legacy payload's old feed is reduced to raw digests (raw_state.py: only the items whose texts
-    # differ are canonicalised), the stored state is read as it was stored.
+    # The legacy payload's old feed is reduced to a hash of each item's bytes (raw_state.py: only the items
+    # whose bytes differ are read and canonicalised), the stored state is read as it was stored.
     rows = {row.seller_sku: row for row in skus.iter_client_skus(client_hash)}
-    previous = (RawFeedState.read(raw for _, raw in FeedReader(old_feed).raw_items()) if old_feed is not None
-                else load_state(state, client_hash))
+    previous = (RawFeedState.read_elements(e for _, e in FeedReader(old_feed).raw_elements())
+                if old_feed is not None else load_state(state, client_hash))
     differ = FeedDiff(previous)
     found = _Pending()
     spool = contextlib.closing(previous) if isinstance(previous, RawFeedState) else contextlib.nullcontext()
     with Grouper() as grouper, spool:
-        def spooled() -> Iterator[dict[str, Any]]:
-            for position, raw in FeedReader(new_feed).raw_items():
-                grouper.add_raw(position, raw)  # a duplicate id is refused here and reported by the diff
-                yield raw
+        def spooled() -> Iterator[etree._Element]:
+            for position, element in FeedReader(new_feed).raw_elements():
+                # every item is grouped (the edits and listings take their groups' bodies); a duplicate id is
+                # refused here and reported by the diff
+                grouper.add_raw(position, item_fields(element))
+                yield element
 
-        for change in differ.compare(spooled()):
+        for change in differ.compare_elements(spooled()):
             _route(change, rows, found, report)
         removed_products = _removed_products(found.work, rows)
         _send_sync(queues.price, PRICE_BATCH, client_hash, found.price)
