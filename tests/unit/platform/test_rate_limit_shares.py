@@ -127,7 +127,7 @@ def test_a_shop_grouped_batch_reaches_the_shops_qps_and_fits_the_timeout(templat
     assert batch / qps + 3 * 10 * TIKTOK_LATENCY_S <= timeout
 
 
-@pytest.mark.parametrize("queue", SHOP_GROUPED)
+@pytest.mark.parametrize("queue", SHOP_GROUPED + FETCH_GROUPED)
 def test_every_producer_of_a_shop_grouped_queue_groups_by_client(queue: str) -> None:
     """Every producer goes through QueuePublisher (SyncWiring.queue); a FIFO URL gets the client's group."""
     sent: list[dict[str, Any]] = []
