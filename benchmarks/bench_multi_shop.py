@@ -8,9 +8,11 @@ limit / k, every latency x k, on both sides: the machine cannot serve 20 shops' 
 production logic (StockSync.prepare_stock / fetch_and_dispatch / update, the real VtexClient and
 TikTokShopClient). Lambda as the template declares it:
 
-* StockFetchQueue is standard with no cap: FETCH_CONTAINERS pollers (Lambda starts 5 and adds up to 300 a
-  minute; 20 are there within seconds), batches of the fetch function's BatchSize, no order (standard SQS:
-  best-effort ordering; `SimStandardQueue`);
+* StockFetchQueue is FIFO, MessageGroupId = client (as the template declares it; standard if the template says
+  so: FETCH_CONTAINERS pollers, no order, `SimStandardQueue`): min(MaximumConcurrency, shops) pollers, at most
+  one batch per shop in flight, batches of the fetch function's BatchSize; each fetch container has its own
+  per-account VTEX bucket (VTEX_READS_PER_SECOND, VTEX_READS_BURST) before its 429 gate, settled after each
+  batch (`RetryAfterGates.settle`, as `settle_limiters` does in Lambda);
 * StockUpdateQueue is FIFO, MessageGroupId = client: at most one batch per shop in flight, order kept in a
   group, min(MaximumConcurrency, shops) pollers, batches of BatchSize, the records of a batch run on
   SYNC_BATCH_CONCURRENCY threads, one limiter per container (TIKTOK_QPS_PER_CONTAINER,
@@ -57,14 +59,14 @@ from tiktok_vtex.clients.retry import RetryPolicy
 from tiktok_vtex.clients.tiktok import StaticAccessToken, TikTokShopClient, TokenBucketLimiter
 from tiktok_vtex.clients.vtex.client import VtexClient
 from tiktok_vtex.clients.vtex.credentials import parse_vtex_credentials
-from tiktok_vtex.clients.vtex.throttle import RetryAfterGate
+from tiktok_vtex.clients.vtex.throttle import RetryAfterGates
 from tiktok_vtex.inventory.memory import MemoryChangeLog, MemoryStateStore
 from tiktok_vtex.inventory.models import UpdateInventory
 from tiktok_vtex.inventory.rules import WarehouseRoute
 from tiktok_vtex.inventory.sync import ClientSyncContext, NoPendingOrders, StockSync
 from tiktok_vtex.repositories.products import SellerSku
 
-FETCH_CONTAINERS = 20
+FETCH_CONTAINERS = 20  # a standard fetch queue's pollers (Lambda starts 5 and adds up to 300 a minute)
 # Full size: 20 shops need 20 x (300 VTEX + 50 TikTok) = 7,000 requests/s at the real limits, about 10x what
 # this 2-core machine serves (the connector's clients and the sandboxes' servers together). Time scaling by k
 # brings it to 7,000 / k per second; wall / bound is invariant under it when the design is right.
@@ -120,8 +122,10 @@ class Shops:
         for process in self.processes:
             process.stop()
 
-    def vtex_client(self, client: Mapping[str, Any], counter: list[int]) -> VtexClient:
-        gate = RetryAfterGate()
+    def vtex_client(self, client: Mapping[str, Any], counter: list[int], gates: RetryAfterGates) -> VtexClient:
+        # Each shop is its own VTEX account here (one sandbox each; the credentials' account name is the same), so
+        # the container's gate and bucket are keyed by the shop.
+        gate = gates.for_account(client["client_hash"])
 
         def count(_request: httpx.Request) -> None:
             with self._count_lock:
@@ -172,7 +176,8 @@ def sync_once(world: Shops, scaling: TemplateScaling | None = None) -> MultiShop
     lock = threading.Lock()
     sync = StockSync(world.state, MemoryChangeLog(), max_concurrency=VTEX_CONCURRENCY,
                      fetch_batch_size=scaling.skus_per_fetch_message)
-    fetch_queue, update_queue = SimStandardQueue(), SimFifoQueue()
+    fetch_queue: SimFifoQueue | SimStandardQueue = SimFifoQueue() if scaling.fetch_fifo else SimStandardQueue()
+    update_queue = SimFifoQueue()
     producing = threading.Event()
     fetch_done = threading.Event()
     busy = [0]
@@ -186,9 +191,15 @@ def sync_once(world: Shops, scaling: TemplateScaling | None = None) -> MultiShop
 
     def fetch_container() -> None:
         vtex: dict[str, VtexClient] = {}  # built on first use, as VtexClientCache does
+        reads = (TokenBucketLimiter(scaling.vtex_reads_per_second / time_scale, burst=scaling.vtex_reads_burst)
+                 if scaling.vtex_reads_per_second else None)
+        gates = RetryAfterGates(reads=reads)  # SyncWiring's: one 429 gate and one bucket per account
         while True:
-            records = fetch_queue.receive(scaling.fetch_batch)
+            received = fetch_queue.receive(scaling.fetch_batch)
+            records, groups = received if isinstance(received, tuple) else (received, set())
             if not records:
+                if isinstance(fetch_queue, SimFifoQueue):
+                    fetch_queue.done(groups)
                 if not producing.is_set() and fetch_queue.idle:
                     return
                 continue
@@ -196,7 +207,8 @@ def sync_once(world: Shops, scaling: TemplateScaling | None = None) -> MultiShop
                 for record in records:
                     client = by_client[record["clientHash"]]
                     if client["client_hash"] not in vtex:
-                        vtex[client["client_hash"]] = world.vtex_client(client, vtex_counters[client["client_hash"]])
+                        vtex[client["client_hash"]] = world.vtex_client(client, vtex_counters[client["client_hash"]],
+                                                                        gates)
                     report = sync.fetch_and_dispatch(client["ctx"], record["sku"], vtex[client["client_hash"]],
                                                      NoPendingOrders(), update_queue, force=record.get("force", False))
                     with lock:
@@ -204,9 +216,14 @@ def sync_once(world: Shops, scaling: TemplateScaling | None = None) -> MultiShop
             except Exception as exc:  # a failed batch is reported, not hidden
                 error(exc)
             finally:
+                wait = gates.settle()  # ConcurrentBatchProcessor's settle_limiters in Lambda
                 with lock:
                     counts.fetch_invocations += 1
-                fetch_queue.done(len(records))
+                    counts.fetch_settle_wait_s += wait
+                if isinstance(fetch_queue, SimFifoQueue):
+                    fetch_queue.done(groups)
+                else:
+                    fetch_queue.done(len(records))
 
     def count_tiktok(request: httpx.Request) -> None:
         shop = by_cipher.get(request.url.params.get("shop_cipher", ""))
@@ -267,7 +284,9 @@ def sync_once(world: Shops, scaling: TemplateScaling | None = None) -> MultiShop
 
     try:
         producing.set()
-        fetchers = [threading.Thread(target=fetch_container, name=f"fetch-{i}") for i in range(FETCH_CONTAINERS)]
+        fetch_pollers = min(scaling.fetch_max_concurrency, shops) if scaling.fetch_fifo else FETCH_CONTAINERS
+        fetchers = [threading.Thread(target=fetch_container, name=f"fetch-{i}") for i in range(fetch_pollers)]
+        counts.fetch_containers = fetch_pollers
         pollers = min(scaling.update_max_concurrency, shops) if scaling.update_fifo else scaling.update_max_concurrency
         updaters = [threading.Thread(target=update_container, name=f"update-{i}") for i in range(pollers)]
         for thread in fetchers + updaters:
@@ -311,8 +330,10 @@ def table(counts: MultiShopCounts) -> str:
         ("template (update)", f"FIFO={sc.update_fifo} BatchSize={sc.update_batch} "
                               f"MaximumConcurrency={sc.update_max_concurrency} QPS/container={sc.qps_per_container:g} "
                               f"burst={sc.limiter_burst:g} batch threads={sc.batch_concurrency}"),
-        ("template (fetch)", f"BatchSize={sc.fetch_batch} SKUs/message={sc.skus_per_fetch_message} "
-                             f"containers={FETCH_CONTAINERS}"),
+        ("template (fetch)", f"FIFO={sc.fetch_fifo} BatchSize={sc.fetch_batch} SKUs/message="
+                             f"{sc.skus_per_fetch_message} MaximumConcurrency={sc.fetch_max_concurrency} "
+                             f"containers={counts.fetch_containers} VTEX reads/s per account="
+                             f"{sc.vtex_reads_per_second or '-'} burst={sc.vtex_reads_burst or '-'}"),
         ("time scale k", f"{k:g} (rate limits / k, latencies x k, both sides; counts unchanged)"),
         ("scaled limits", f"TikTok {TIKTOK_QPS / k:g} QPS per API per shop (burst 50), latency "
                           f"{TIKTOK_LATENCY_MS * k:g} ms; VTEX {VTEX_RATE / k:g}/s per account (burst "
@@ -324,7 +345,9 @@ def table(counts: MultiShopCounts) -> str:
         ("shops finished first / last (s)", f"{first:.1f} / {last:.1f} scaled (spread "
                                             f"{(last - first) / max(counts.bound_s, 1e-9):.2f} bounds)"),
         ("TikTok calls per shop min / max", f"{calls[0]} / {calls[-1]} (total {counts.tiktok_calls:,})"),
-        ("VTEX reads", f"{counts.vtex_calls:,}"),
+        ("VTEX reads", f"{counts.vtex_calls:,} for {counts.skus:,} SKUs ({counts.vtex_calls - counts.skus:,} "
+                       "retries after 429)"),
+        ("fetch settle wait (container-s)", f"{counts.fetch_settle_wait_s:.1f}"),
         ("SQS messages (fetch + update)", f"{counts.fetch_messages:,} + {counts.update_messages:,} "
                                           f"= {counts.sqs_messages_per_sku:.3f} per SKU"),
         ("SQS send API calls", f"{counts.send_calls:,}"),

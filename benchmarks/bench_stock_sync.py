@@ -5,8 +5,10 @@ template.yaml declares: the sandboxes in processes of their own with the demo ca
 x 5 SKUs = 10,000 SKUs), per-call latency injected (VTEX inventory 30 ms, TikTok inventory update 60 ms),
 TikTok's 50 QPS per API per shop on, VTEX's inventory route limited to 300 req/s; the production logic
 (StockSync.prepare_stock / fetch_and_dispatch / update, the real VtexClient and TikTokShopClient); the fetch
-queue standard (20 containers, BatchSize 5), the update queue FIFO grouped per shop (one batch of the shop in
-flight, BatchSize 10, the 10 records at once, the container's limiter 50/s burst 10 settled after each batch).
+queue FIFO grouped per shop as the template declares it (one fetch container for the shop, BatchSize 5, its
+VTEX bucket VTEX_READS_PER_SECOND settled after each batch), the update queue FIFO grouped per shop (one batch
+of the shop in flight, BatchSize 10, the 10 records at once, the container's limiter 50/s burst 10 settled after
+each batch).
 Not simulated: DynamoDB (the sync state lives in memory with the same conditional semantics) and Lambda
 cold starts, SQS latency.
 
@@ -322,8 +324,8 @@ def change_stock(vtex_url: str, catalog: Mapping[str, Any], share: float, seed: 
 
 
 def run(smoke: bool = False, time_scale: float = 1.0) -> dict[str, Any]:
-    """One shop through the multi-shop model (benchmarks/bench_multi_shop.py: the template's FIFO update queue,
-    one batch of the shop in flight, 10 records at once, limiter 50/s burst 10 settled per batch, sandboxes in
+    """One shop through the multi-shop model (benchmarks/bench_multi_shop.py: the template's FIFO fetch and update
+    queues, one batch of the shop in flight, 10 records at once, limiter 50/s burst 10 settled per batch, sandboxes in
     processes of their own), then a re-sync after 5% of the stock changed."""
     from benchmarks.bench_multi_shop import Shops, sync_once  # it imports this module's constants
 

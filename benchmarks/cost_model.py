@@ -19,7 +19,9 @@ The model (one store's SKUs scale linearly from the measured run; stages overlap
 - each store's prepare (its SKU batches to the fetch queue) runs in a fetch consumer of its own, in parallel,
   capped by the fetch function's concurrency (MaximumConcurrency, or the SQS event source's 1,250);
 - fetch consumers follow the prepares' output (Little's law: arrival rate / per-container rate), capped by
-  MaximumConcurrency (or the SQS event source's 1,250) and by each store's VTEX rate (VTEX_RATE per account);
+  MaximumConcurrency (or the SQS event source's 1,250) and by each store's VTEX rate (the fetch function's
+  VTEX_READS_PER_SECOND, at most the account's VTEX_RATE); a FIFO fetch queue (MessageGroupId = store) gives
+  each store one consumer at a time, so the stores are read in rounds of MaximumConcurrency;
 - update consumers likewise; a standard queue shares its consumers between every store, a FIFO queue
   (MessageGroupId = shop) gives each store at most one consumer at a time; TikTok's 50 QPS per shop caps
   both;
@@ -118,6 +120,7 @@ class Consumer:
     fifo: bool
     qps_per_container: float | None
     batch_concurrency: int = 1  # SYNC_BATCH_CONCURRENCY: records of a batch handled at once (shown; measured)
+    vtex_reads_per_s: float | None = None  # VTEX_READS_PER_SECOND: the container's bucket per VTEX account
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,9 @@ def _consumer(resources: Mapping[str, Any], function: str) -> Consumer:
                     max_concurrency=int(scaling["MaximumConcurrency"]) if "MaximumConcurrency" in scaling else None,
                     fifo=str(resources[queue]["Properties"].get("FifoQueue", False)).lower() == "true",
                     qps_per_container=float(qps) if qps is not None else None,
-                    batch_concurrency=int(variables.get("SYNC_BATCH_CONCURRENCY", 1)))
+                    batch_concurrency=int(variables.get("SYNC_BATCH_CONCURRENCY", 1)),
+                    vtex_reads_per_s=float(variables["VTEX_READS_PER_SECOND"])
+                    if variables.get("VTEX_READS_PER_SECOND") else None)
 
 
 def runs_per_month(expression: str, days: float = 30.0) -> float:
@@ -266,13 +271,24 @@ def model(inputs: TemplateInputs, counts: Counts, stores: int, skus_per_store: i
     fetch_cap = _cap(inputs.fetch, quotas)
     prepare_wanted = max(1, min(fetch_cap, stores))  # every store's prepare in a fetch consumer of its own
     prepare_s = nightly_s + store_prepare_s * math.ceil(stores / prepare_wanted)
-    vtex_cap = stores * quotas.vtex_reads_per_s_per_account / rates.vtex_calls_per_sku  # SKUs/s
+    store_vtex = min(inputs.fetch.vtex_reads_per_s or quotas.vtex_reads_per_s_per_account,
+                     quotas.vtex_reads_per_s_per_account)  # reads/s one store's account gets
+    vtex_cap = stores * store_vtex / rates.vtex_calls_per_sku  # SKUs/s
     tiktok_cap = stores * quotas.tiktok_qps_per_shop / rates.tiktok_calls_per_update_message  # messages/s
+    # one container reading one store: the measured container rate, at most the store's VTEX rate
+    store_fetch_rate = min(rates.fetch_skus_per_s, store_vtex / rates.vtex_calls_per_sku)
+
+    def fetch_time(consumers: int) -> float:
+        if inputs.fetch.fifo:  # one consumer per store at a time: the stores in rounds of `consumers`
+            return max(prepare_s, skus_per_store / store_fetch_rate * math.ceil(stores / consumers))
+        return max(prepare_s, skus / min(consumers * rates.fetch_skus_per_s, vtex_cap))
+
+    if inputs.fetch.fifo:
+        fetch_cap = min(fetch_cap, stores)
     fetch_wanted = min(fetch_cap, fetch_invocations,
                        math.ceil(skus / max(prepare_s, 1e-9) / rates.fetch_skus_per_s))
     fetch_wanted = max(1, fetch_wanted)
-    fetch_rate = min(fetch_wanted * rates.fetch_skus_per_s, vtex_cap)
-    fetch_s = max(prepare_s, skus / fetch_rate)
+    fetch_s = fetch_time(fetch_wanted)
     arrival = update_messages / fetch_s
     update_cap = _cap(inputs.update, quotas)
     if inputs.update.fifo:  # one consumer per message group (shop) at a time
@@ -285,12 +301,14 @@ def model(inputs: TemplateInputs, counts: Counts, stores: int, skus_per_store: i
     fetch_consumers = max(1, math.floor(fetch_wanted * share))
     update_consumers = max(1, math.floor(update_wanted * share))
     if share < 1.0:  # throttled by the account: the stages slow down in proportion
-        fetch_rate = min(fetch_consumers * rates.fetch_skus_per_s, vtex_cap)
-        fetch_s = max(prepare_s, skus / fetch_rate)
+        fetch_s = fetch_time(fetch_consumers)
     update_rate = min(update_consumers * rates.update_messages_per_s, tiktok_cap)
     update_s = max(fetch_s, update_messages / update_rate)
     if inputs.update.fifo:  # a store's messages never go faster than one consumer
         update_s = max(update_s, update_messages_store / rates.update_messages_per_s)
+    if inputs.fetch.fifo and inputs.update.fifo:  # the last round's stores: their updates follow their reads
+        update_s = max(update_s, fetch_s + update_messages_store / rates.update_messages_per_s
+                       - skus_per_store / store_fetch_rate)
     scenario.stage_s = {NIGHTLY: nightly_s, PREPARE: prepare_s, FETCH: fetch_s, UPDATE: update_s}
     scenario.run_s = update_s
     scenario.wanted_concurrency = wanted
@@ -425,7 +443,8 @@ def report(inputs: TemplateInputs, counts: Counts, sizes: Sequence[int] = STORE_
     f, u = inputs.fetch, inputs.update
     lines = [
         f"template: fetch {f.memory_mb} MB, BatchSize {f.batch_size}, MaximumConcurrency {f.max_concurrency}, "
-        f"{'FIFO' if f.fifo else 'standard'} queue, {inputs.fetch_message_skus} SKUs a message; update "
+        f"{'FIFO' if f.fifo else 'standard'} queue, {inputs.fetch_message_skus} SKUs a message, "
+        f"{f.vtex_reads_per_s or '-'} VTEX reads/s a store; update "
         f"{u.memory_mb} MB, BatchSize {u.batch_size}, MaximumConcurrency {u.max_concurrency}, "
         f"{'FIFO' if u.fifo else 'standard'} queue, {u.qps_per_container} TikTok QPS a container, "
         f"{u.batch_concurrency} records at once; nightly "

@@ -34,6 +34,10 @@ class TemplateScaling:
 
     fetch_batch: int
     skus_per_fetch_message: int
+    fetch_max_concurrency: int
+    fetch_fifo: bool
+    vtex_reads_per_second: float | None  # the fetch container's per-account bucket (None: the 429 gate alone)
+    vtex_reads_burst: float | None
     update_batch: int
     update_max_concurrency: int
     update_fifo: bool
@@ -47,12 +51,19 @@ class TemplateScaling:
 
         resources = load_template(path)["Resources"]
         fetch = resources["StockFetchFunction"]["Properties"]
+        fetch_variables = fetch["Environment"]["Variables"]
+        fetch_event = fetch["Events"]["FetchBatches"]["Properties"]
+        fetch_queue = fetch_event["Queue"]["Fn::GetAtt"][0]
         update = resources["StockUpdateFunction"]["Properties"]
         variables = update["Environment"]["Variables"]
         event = update["Events"]["Updates"]["Properties"]
-        return cls(fetch_batch=int(fetch["Events"]["FetchBatches"]["Properties"]["BatchSize"]),
-                   skus_per_fetch_message=int(fetch["Environment"]["Variables"].get("STOCK_FETCH_BATCH_SIZE",
-                                                                                   SKUS_PER_FETCH_MESSAGE)),
+        reads = fetch_variables.get("VTEX_READS_PER_SECOND")
+        return cls(fetch_batch=int(fetch_event["BatchSize"]),
+                   skus_per_fetch_message=int(fetch_variables.get("STOCK_FETCH_BATCH_SIZE", SKUS_PER_FETCH_MESSAGE)),
+                   fetch_max_concurrency=int(fetch_event.get("ScalingConfig", {}).get("MaximumConcurrency", 1250)),
+                   fetch_fifo=str(resources[fetch_queue]["Properties"].get("FifoQueue")).lower() == "true",
+                   vtex_reads_per_second=float(reads) if reads else None,
+                   vtex_reads_burst=float(fetch_variables.get("VTEX_READS_BURST") or reads) if reads else None,
                    update_batch=int(event["BatchSize"]),
                    update_max_concurrency=int(event["ScalingConfig"]["MaximumConcurrency"]),
                    update_fifo=str(resources["StockUpdateQueue"]["Properties"].get("FifoQueue")).lower() == "true",
@@ -210,6 +221,8 @@ class MultiShopCounts:
     prepare_invocations: int = 0
     most_update_containers_busy: int = 0
     settle_wait_s: float = 0.0
+    fetch_settle_wait_s: float = 0.0  # the fetch containers' VTEX bucket settles (container-seconds)
+    fetch_containers: int = 0
     update_batch_s: float = 0.0  # summed time of the update batches (receive to done: records and settle)
     update_record_s: float = 0.0  # summed time of the update records (one TikTok call each, limiter waits in)
     cpu_s: float = 0.0  # CPU seconds of the connector's process during the run

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, Protocol
 
 from tiktok_vtex import aws
 
@@ -73,44 +73,68 @@ def fifo_fields(body: str, *, salt: str = "") -> dict[str, str]:
             "MessageDeduplicationId": uuid.uuid5(uuid.NAMESPACE_OID, f"{body}{salt}").hex}
 
 
+Deduplication = Literal["body", "per_send"]
+
+
 class QueuePublisher:
     """SendMessageBatch, 10 per call; entries that fail are retried once, then reported.
 
-    A FIFO queue (URL ending in `.fifo`) gets a MessageGroupId per message: `message_group` when given, else the
-    message's client (`message_group_of`); and a MessageDeduplicationId derived from the body, so a repeat of
-    the same message within SQS's 5-minute window is dropped by SQS itself."""
+    A FIFO queue (URL ending in `.fifo`) gets a MessageGroupId per message: `message_group` when given, else
+    `group_of(message)` (default: the message's client, `message_group_of`); and a MessageDeduplicationId:
 
-    def __init__(self, queue_url: str, sqs: Any | None = None, *, message_group: str | None = None) -> None:
+    * `deduplication="body"` (the update queues): derived from the body, so a repeat of the same message within
+      SQS's 5-minute window is dropped by SQS itself. Right when the body is the fact (an update carries its
+      reading time and values: an identical body is the same reading).
+    * `deduplication="per_send"` (the fetch queues): unique per `send()` of a message, kept across this
+      publisher's own retry of the entry (a retry is the same send). A fetch message is a request ("read SKU
+      X now"), not a fact: a second identical request after the first was processed is a new stock change to
+      read, which body deduplication would silently drop for 5 minutes."""
+
+    def __init__(self, queue_url: str, sqs: Any | None = None, *, message_group: str | None = None,
+                 group_of: Callable[[Mapping[str, Any]], str] = message_group_of,
+                 deduplication: Deduplication = "body") -> None:
+        if deduplication not in ("body", "per_send"):
+            raise ValueError(f"unknown deduplication {deduplication!r}")
         self.queue_url = queue_url
         self._sqs = sqs or aws.client("sqs")
         self._group = message_group
+        self._group_of = group_of
+        self.deduplication = deduplication
         self.fifo = queue_url.endswith(".fifo")
 
     def send(self, messages: Sequence[Mapping[str, Any]]) -> int:
         calls = 0
         failed: list[Mapping[str, Any]] = []
         for start in range(0, len(messages), SQS_BATCH_LIMIT):
-            chunk = list(messages[start:start + SQS_BATCH_LIMIT])
+            # (message, deduplication id) fixed before the first attempt: the retry below re-sends the same ids
+            chunk = [(m, self._deduplication_id(m)) for m in messages[start:start + SQS_BATCH_LIMIT]]
             for _attempt in range(2):
-                entries = {str(i): m for i, m in enumerate(chunk)}
+                entries = {str(i): pair for i, pair in enumerate(chunk)}
                 calls += 1
                 response = self._sqs.send_message_batch(
                     QueueUrl=self.queue_url,
-                    Entries=[self._entry(entry_id, m) for entry_id, m in entries.items()],
+                    Entries=[self._entry(entry_id, m, dedup) for entry_id, (m, dedup) in entries.items()],
                 )
                 chunk = [entries[f["Id"]] for f in response.get("Failed", [])]
                 if not chunk:
                     break
-            failed.extend(chunk)
+            failed.extend(m for m, _ in chunk)
         if failed:
             raise DispatchError(f"{len(failed)} message(s) not accepted by {self.queue_url}", failed)
         return calls
 
-    def _entry(self, entry_id: str, message: Mapping[str, Any]) -> dict[str, Any]:
+    def _deduplication_id(self, message: Mapping[str, Any]) -> str | None:
+        if not (self._group or self.fifo):
+            return None
+        if self.deduplication == "per_send":
+            return uuid.uuid4().hex
+        return uuid.uuid5(uuid.NAMESPACE_OID, _encode(message)).hex
+
+    def _entry(self, entry_id: str, message: Mapping[str, Any], deduplication_id: str | None) -> dict[str, Any]:
         entry: dict[str, Any] = {"Id": entry_id, "MessageBody": _encode(message)}
-        if self._group or self.fifo:
-            entry["MessageGroupId"] = self._group or message_group_of(message)
-            entry["MessageDeduplicationId"] = uuid.uuid5(uuid.NAMESPACE_OID, entry["MessageBody"]).hex
+        if deduplication_id is not None:
+            entry["MessageGroupId"] = self._group or self._group_of(message)
+            entry["MessageDeduplicationId"] = deduplication_id
         return entry
 
 

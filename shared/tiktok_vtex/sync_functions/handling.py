@@ -195,6 +195,13 @@ class ConcurrentBatchProcessor(ParsedBatchProcessor):
             self._settle()  # the shop's next batch may run in another container: leave the buckets full
 
 
+def settle_limiters() -> float:
+    """After a batch: the TikTok process limiter's buckets and the VTEX account buckets full again (both follow a
+    shop's FIFO group from container to container; settled one after the other the wait is the longer of the
+    two, not their sum). Returns the seconds waited."""
+    return settle_process_limiter() + wiring().gate.settle()
+
+
 def batch_concurrency() -> int:
     """SYNC_BATCH_CONCURRENCY of the function (template.yaml; 1 when unset: records one after another)."""
     return int(wiring().settings.extra.get("SYNC_BATCH_CONCURRENCY") or 1)
@@ -223,7 +230,7 @@ class SyncFunction:
         self.processor = ConcurrentBatchProcessor(
             self.parser, self.parser.record_model(prepare_record=reading_time_from_envelope(domain)),
             raise_on_entire_batch_failure=False, workers=batch_concurrency,
-            settle=settle_process_limiter)
+            settle=settle_limiters)
 
     def parse(self, payload: Any) -> BaseModel:
         return self.parser.parse(payload)

@@ -7,19 +7,21 @@ VTEX credentials are re-read through a max-age cache and on a 401, and each VTEX
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
+from typing import Any
 
 from pydantic import ValidationError
 
 from tiktok_vtex.auth.errors import ClientDeauthorized, ClientNotAuthorized
 from tiktok_vtex.auth.shop_access import ensure_client_active, open_shop_client
-from tiktok_vtex.clients.tiktok import TikTokShopClient
+from tiktok_vtex.clients.tiktok import TikTokShopClient, TokenBucketLimiter
 from tiktok_vtex.clients.vtex.cache import SecretReader, VtexClientCache
 from tiktok_vtex.clients.vtex.client import VtexClient
 from tiktok_vtex.clients.vtex.credentials import VtexCredentials, fetch_vtex_secret
 from tiktok_vtex.clients.vtex.errors import VtexCredentialsError
-from tiktok_vtex.dispatch import AsyncInvoker, QueuePublisher
+from tiktok_vtex.clients.vtex.throttle import RetryAfterGates
+from tiktok_vtex.dispatch import AsyncInvoker, QueuePublisher, message_group_of
 from tiktok_vtex.inventory.pending import OrdersPendingUnits
 from tiktok_vtex.inventory.rules import WarehouseConfigError, resolve_routes
 from tiktok_vtex.inventory.sync import StockSync
@@ -34,6 +36,33 @@ from tiktok_vtex.sync.outcomes import ClientUnavailable
 STOCK_UPDATE_FUNCTION = "ESTOQUE-TTK-atualiza-estoque-sku"
 PRICE_UPDATE_FUNCTION = "PRECO-TTK-atualiza-preco-sku"
 VTEX_CONCURRENCY = 16  # VTEX reads in flight per invocation (the VTEX client's own bound too)
+# The fetch queues (FIFO, MessageGroupId = client, issue 19): a message there asks "read these SKUs now", so
+# its deduplication id is unique per send (QueuePublisher `per_send`), and the nightly continuation, which names
+# no client, has a group of its own (one continuation in flight at a time).
+FETCH_QUEUES = frozenset({"SQS_BUSCA_ESTOQUE", "SQS_BUSCA_PRECO"})
+NIGHTLY_TYPES = frozenset({"triggerPrepareStockAllClients", "triggerPrepareListPriceAllClients"})
+NIGHTLY_GROUP = "nightly"
+
+
+def fetch_message_group(message: Mapping[str, Any]) -> str:
+    """The message group on a fetch queue: the client; the nightly run (its continuation) its own group."""
+    if message.get("type") in NIGHTLY_TYPES and not any(message.get(f) for f in ("clientHash", "client_hash")):
+        return NIGHTLY_GROUP
+    return message_group_of(message)
+
+
+def vtex_read_limiter(settings: Settings) -> TokenBucketLimiter | None:
+    """The per-account VTEX read bucket of the fetch functions (template.yaml VTEX_READS_PER_SECOND and
+    VTEX_READS_BURST); None where unset (the 429 gate alone). A refused value is a deploy error: raised."""
+    rate = settings.extra.get("VTEX_READS_PER_SECOND")
+    if not rate:
+        return None
+    try:
+        per_second = float(rate)
+        burst = float(settings.extra.get("VTEX_READS_BURST") or per_second)
+        return TokenBucketLimiter(per_second, burst=burst)
+    except ValueError as error:
+        raise ValueError(f"VTEX_READS_PER_SECOND / VTEX_READS_BURST refused: {error}") from None
 
 
 class SyncWiring:
@@ -51,8 +80,10 @@ class SyncWiring:
         self.pending = OrdersPendingUnits(tables.orders)
         self.vtex_clients = VtexClientCache(
             get_secret, secret_prefix=settings.vtex_secret_prefix, base_url_template=settings.vtex_base_url_template,
-            pricing_base_url_template=settings.vtex_pricing_base_url_template, max_concurrency=VTEX_CONCURRENCY)
-        # One 429 pause per VTEX account, shared by every worker calling that account (`throttled` sums them).
+            pricing_base_url_template=settings.vtex_pricing_base_url_template, max_concurrency=VTEX_CONCURRENCY,
+            gates=RetryAfterGates(reads=vtex_read_limiter(settings)))
+        # One 429 pause per VTEX account, shared by every worker calling that account (`throttled` sums them),
+        # and the account's read bucket where the function sets VTEX_READS_PER_SECOND (settled after each batch).
         self.gate = self.vtex_clients.gates
 
     @property
@@ -109,6 +140,9 @@ class SyncWiring:
 
     # --- dispatch ------------------------------------------------------------------------------
     def queue(self, variable: str) -> QueuePublisher:
+        if variable in FETCH_QUEUES:
+            return QueuePublisher(self.settings.require(variable), group_of=fetch_message_group,
+                                  deduplication="per_send")
         return QueuePublisher(self.settings.require(variable))
 
     def invoker(self, legacy_name: str) -> AsyncInvoker:

@@ -70,6 +70,41 @@ def test_single_sku_trigger_goes_through_the_shops_fifo_group(world: Any) -> Non
     assert world.calls(INVENTORY) == 1
 
 
+def test_a_repeated_fetch_request_after_the_first_was_read_is_read_again(world: Any) -> None:
+    """The fetch queue is FIFO (issue 19). A fetch message is a request ("read these SKUs"), so an identical one
+    queued after the first was read (a second catalog change, a second notification) must be read again. With a
+    deduplication id from the body SQS drops it for 5 minutes (moto models this while the first is still in the
+    queue, i.e. in flight: Lambda deletes it only after the handler returned) and the second change is lost."""
+    from .conftest import sqs_record
+
+    sku = world.skus[0]
+    request = {"type": "triggerPepareSkuStockBatch", "clientHash": world.client_hash, "sku": [sku["seller_sku"]]}
+    fetch = handling.wiring().queue("SQS_BUSCA_ESTOQUE")  # what every sender to the fetch queue uses
+    assert fetch.fifo
+    sqs, url = boto3.client("sqs"), world.queue_url("StockFetchQueue")
+    fetch.send([request])
+    [first] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
+    assert first["Attributes"]["MessageGroupId"] == world.client_hash
+    world.set_vtex_stock(sku["id"], 41)
+    assert world.invoke(handler, {"Records": [sqs_record(first["Body"], first["MessageId"])]}) == {
+        "batchItemFailures": []}  # read 41
+    world.set_vtex_stock(sku["id"], 42)
+    fetch.send([request])  # the second change's request, while the first is still in flight
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"])  # Lambda deletes after the handler
+    assert world.deliver(handler, "StockFetchQueue") == [{"batchItemFailures": []}], "the second request was lost"
+    assert all(r == {"batchItemFailures": []} for r in world.deliver(handler, "StockUpdateQueue"))
+    assert world.tiktok_sku(sku["tiktok_sku_id"])["inventory"][0]["quantity"] == 42
+
+
+def test_the_nightly_continuation_has_a_group_of_its_own_on_the_fifo_fetch_queue(world: Any) -> None:
+    """The continuation names no client: it goes to the `nightly` group instead of being refused."""
+    fetch = handling.wiring().queue("SQS_BUSCA_ESTOQUE")
+    fetch.send([{"type": "triggerPrepareStockAllClients", "force": True, "cursor": world.client_hash}])
+    sqs = boto3.client("sqs")
+    [message] = sqs.receive_message(QueueUrl=world.queue_url("StockFetchQueue"), AttributeNames=["All"])["Messages"]
+    assert message["Attributes"]["MessageGroupId"] == "nightly"
+
+
 def test_batch_reports_only_the_malformed_record_as_failed(world: Any) -> None:
     from .conftest import sqs_record
 

@@ -235,7 +235,28 @@ def test_the_fifo_update_queue_of_the_template_changes_scaling_and_price(templat
     # FIFO: one consumer per shop at a time (50); standard: the MaximumConcurrency shared by every shop
     assert base.consumers[UPDATE] == 50 < scenario.consumers[UPDATE] and scenario.run_s < base.run_s
     assert scenario.cost_month["sqs"] < base.cost_month["sqs"]  # FIFO requests cost more
-    assert base.quotas["SQS FIFO throughput"] > 0 == scenario.quotas["SQS FIFO throughput"]
+    # the fetch queue is FIFO too (issue 19): both queues standard leave no FIFO throughput to watch
+    assert base.quotas["SQS FIFO throughput"] > 0 < scenario.quotas["SQS FIFO throughput"]
+    fetch_event = _sqs_event(changed, "StockFetchFunction")
+    changed["Resources"][fetch_event["Queue"]["Fn::GetAtt"][0]]["Properties"]["FifoQueue"] = False
+    both = cm.model(cm.template_inputs(changed), counts, stores=50)
+    assert both.quotas["SQS FIFO throughput"] == 0
+
+
+def test_a_fifo_fetch_queue_reads_each_store_in_one_container_at_its_vtex_rate() -> None:
+    """Issue 19: the fetch queue FIFO per store: one consumer per store at a time, at the function's
+    VTEX_READS_PER_SECOND (the container's bucket), so MaximumConcurrency caps the stores read at once."""
+    inputs = known_inputs(fifo=True, max_concurrency=None)
+    counts = known_counts()
+    fetch = dataclasses.replace(inputs.fetch, fifo=True, max_concurrency=2, vtex_reads_per_s=50.0)
+    capped = cm.model(dataclasses.replace(inputs, fetch=fetch), counts, stores=5)
+    vtex_per_sku = counts.vtex_calls / counts.skus
+    assert capped.consumers[FETCH] == 2  # min(MaximumConcurrency, stores), never two on one store
+    assert capped.stage_s[FETCH] == pytest.approx(3 * 10_000 / (50.0 / vtex_per_sku))  # 5 stores, 3 rounds
+    wide = cm.model(dataclasses.replace(inputs, fetch=dataclasses.replace(fetch, max_concurrency=100)), counts,
+                    stores=5)
+    assert wide.consumers[FETCH] == 5 and wide.stage_s[FETCH] == pytest.approx(10_000 / (50.0 / vtex_per_sku))
+    assert wide.run_s < capped.run_s
 
 
 def base_cap(template: dict[str, Any]) -> int:

@@ -25,6 +25,9 @@ def test_the_modelled_scaling_is_the_templates() -> None:
     scaling = TemplateScaling.from_template()
     assert scaling.update_fifo and scaling.update_batch <= 10
     assert scaling.qps_per_container <= 50 and scaling.limiter_burst <= scaling.update_batch
+    # the fetch side (issue 19): FIFO per client, its per-account VTEX bucket, pollers capped by the template
+    assert scaling.fetch_fifo and scaling.fetch_batch <= 10 and scaling.fetch_max_concurrency >= 2
+    assert scaling.vtex_reads_per_second and 1 <= (scaling.vtex_reads_burst or 0) <= 300
 
 
 def test_a_time_scaled_run_with_sandboxes_in_their_processes_counts_at_the_scaled_limits() -> None:
@@ -43,3 +46,4 @@ def test_a_time_scaled_run_with_sandboxes_in_their_processes_counts_at_the_scale
     assert counts.update_batch_s >= 2 * (12 / 12.5) * 0.95
     assert counts.update_record_s / counts.update_messages >= 0.24  # the sandbox's latency x 4
     assert counts.sandbox_cpu_s > 0  # the sandboxes ran in processes of their own
+    assert counts.fetch_containers == 2  # FIFO fetch queue: min(MaximumConcurrency, shops) pollers

@@ -75,3 +75,55 @@ def test_async_invoker_uses_event_invocation() -> None:
     assert json.loads(call["Payload"]) == {"type": "triggerNewOrderInTTK"}
     with pytest.raises(DispatchError):
         AsyncInvoker("f", FakeLambda(status=500)).send([{"a": 1}])
+
+
+class RecordingFifoSqs:
+    """Records every entry sent; fails the entries whose `n` is in `fail` on the first call only."""
+
+    def __init__(self, fail: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        self.fail, self.calls, self.entries = fail, 0, []
+
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        self.calls += 1
+        self.entries.extend(Entries)
+        failed = [{"Id": e["Id"], "Code": "InternalError", "SenderFault": False}
+                  for e in Entries if self.calls == 1 and json.loads(e["MessageBody"])["n"] in self.fail]
+        return {"Successful": [], "Failed": failed}
+
+
+def test_per_send_deduplication_ids_are_unique_per_send_and_kept_across_the_entry_retry() -> None:
+    """Fetch queues (issue 19): the same request sent twice gets two ids (SQS would drop the second within 5
+    minutes otherwise); the publisher's own retry of a failed entry re-sends the same id (a retry is one send)."""
+    sqs = RecordingFifoSqs(fail={"b"})
+    publisher = QueuePublisher("https://sqs/1/busca-estoque-sku.fifo", sqs, deduplication="per_send")
+    request = {"type": "triggerPepareSkuStockBatch", "clientHash": "shop-a", "n": "a"}
+    publisher.send([request, {**request, "n": "b"}])
+    publisher.send([request])
+    ids = {(json.loads(e["MessageBody"])["n"], e["MessageDeduplicationId"]) for e in sqs.entries}
+    a_ids = [i for n, i in ids if n == "a"]
+    b_ids = [e["MessageDeduplicationId"] for e in sqs.entries if json.loads(e["MessageBody"])["n"] == "b"]
+    assert len(a_ids) == 2, "the same body sent twice got the same deduplication id: SQS drops the second"
+    assert len(b_ids) == 2 and len(set(b_ids)) == 1, "the retried entry must keep its deduplication id"
+    assert {e["MessageGroupId"] for e in sqs.entries} == {"shop-a"}
+
+
+def test_body_deduplication_stays_the_default_for_the_update_queues() -> None:
+    sqs = RecordingFifoSqs()
+    publisher = QueuePublisher("https://sqs/1/atualiza-estoque-ttk.fifo", sqs)
+    message = {"type": "triggerUpdateInventoryBySellerSku", "clientHash": "shop-a", "n": "x", "readAtMs": 1}
+    publisher.send([message])
+    publisher.send([message])
+    assert len({e["MessageDeduplicationId"] for e in sqs.entries}) == 1
+    with pytest.raises(ValueError, match="deduplication"):
+        QueuePublisher("u.fifo", sqs, deduplication="random")  # type: ignore[arg-type]
+
+
+def test_the_fetch_queues_of_the_sync_wiring_deduplicate_per_send_and_group_the_nightly() -> None:
+    from tiktok_vtex.sync_functions.wiring import FETCH_QUEUES, NIGHTLY_GROUP, fetch_message_group
+
+    assert {"SQS_BUSCA_ESTOQUE", "SQS_BUSCA_PRECO"} == FETCH_QUEUES
+    assert fetch_message_group({"type": "triggerPepareSkuStockBatch", "clientHash": "shop-a"}) == "shop-a"
+    for nightly in ("triggerPrepareStockAllClients", "triggerPrepareListPriceAllClients"):
+        assert fetch_message_group({"type": nightly, "cursor": "c09"}) == NIGHTLY_GROUP
+    with pytest.raises(DispatchError, match="must name its client"):
+        fetch_message_group({"type": "triggerPepareSkuStockBatch", "sku": ["1"]})

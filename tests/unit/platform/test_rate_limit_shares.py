@@ -5,6 +5,10 @@ share (TIKTOK_QPS_PER_CONTAINER), stay within 50. A FIFO queue whose messages ar
 container per shop (Lambda runs one batch per message group at a time); a standard queue gives up to
 MaximumConcurrency containers for the same shop. The records of a FIFO batch run concurrently, so the batch
 must be able to reach the shop's QPS, and it must fit the function's timeout.
+
+The same for VTEX (the fetch queues, FIFO per client since issue 19): the containers that may read one store's
+VTEX account at once, times each container's bucket (VTEX_READS_PER_SECOND), stay within the account's rate
+(300 reads/s: what the sandbox models; VTEX publishes no logistics limit, vtex-api.md 1.3).
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from tiktok_vtex.dispatch import QueuePublisher
 
 TIKTOK_QPS_PER_API_PER_SHOP = 50.0
 SHOP_GROUPED = ("StockUpdateQueue", "PriceUpdateQueue")  # FIFO, MessageGroupId = client (QueuePublisher)
+FETCH_GROUPED = ("StockFetchQueue", "PriceFetchQueue")  # FIFO, MessageGroupId = client (SyncWiring.queue)
+VTEX_READS_PER_ACCOUNT = 300.0  # the modelled account rate (local/vtex_sandbox, benchmarks)
+VTEX_READS_IN_FLIGHT = 16  # per container (sync_functions/wiring.py VTEX_CONCURRENCY)
 TIKTOK_LATENCY_S = 0.2  # a TikTok answer at 200 ms (the benchmarks inject 60 ms)
 # Event-driven per order (a push, an invoice, a package): standard queues without a cap, so an order never
 # waits behind another order of the same shop; a shop's rate there is its order rate, far under 50/s, and a
@@ -120,7 +127,7 @@ def test_a_shop_grouped_batch_reaches_the_shops_qps_and_fits_the_timeout(templat
     assert batch / qps + 3 * 10 * TIKTOK_LATENCY_S <= timeout
 
 
-@pytest.mark.parametrize("queue", SHOP_GROUPED)
+@pytest.mark.parametrize("queue", SHOP_GROUPED + FETCH_GROUPED)
 def test_every_producer_of_a_shop_grouped_queue_groups_by_client(queue: str) -> None:
     """Every producer goes through QueuePublisher (SyncWiring.queue); a FIFO URL gets the client's group."""
     sent: list[dict[str, Any]] = []
@@ -134,3 +141,62 @@ def test_every_producer_of_a_shop_grouped_queue_groups_by_client(queue: str) -> 
         [{"type": "t", "clientHash": "shop-a", "n": 1}, {"type": "t", "client_hash": "shop-b", "n": 2}])
     assert [e["MessageGroupId"] for e in sent] == ["shop-a", "shop-b"]
     assert all(len(e["MessageDeduplicationId"]) == 32 for e in sent)
+
+
+def _vtex_readers(template: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
+    """(function, event properties, queue) of every SQS source of a function with a VTEX read bucket."""
+    out = []
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function" or "VTEX_READS_PER_SECOND" not in _variables(
+                template, logical_id):
+            continue
+        for event in resource["Properties"].get("Events", {}).values():
+            if event["Type"] == "SQS":
+                out.append((logical_id, event["Properties"], event["Properties"]["Queue"]["Fn::GetAtt"][0]))
+    return out
+
+
+def account_rate(template: dict[str, Any], function: str, event: dict[str, Any], queue: str) -> float:
+    """The most VTEX reads per second one store's account can get from this event source: one container per
+    store on a FIFO queue grouped per client, else MaximumConcurrency containers (each its own bucket)."""
+    reads = float(_variables(template, function)["VTEX_READS_PER_SECOND"])
+    if _is_fifo(template, queue):
+        return reads
+    return reads * int(event.get("ScalingConfig", {}).get("MaximumConcurrency", 1250))
+
+
+def test_no_store_can_exceed_its_vtex_accounts_read_rate(template: dict[str, Any]) -> None:
+    readers = _vtex_readers(template)
+    assert {queue for _, _, queue in readers} == set(FETCH_GROUPED)
+    for function, event, queue in readers:
+        assert account_rate(template, function, event, queue) <= VTEX_READS_PER_ACCOUNT, function
+        variables = _variables(template, function)
+        # the bucket's burst: no more than the account's, and enough for the reads a container keeps in flight
+        assert VTEX_READS_IN_FLIGHT <= float(variables["VTEX_READS_BURST"]) <= VTEX_READS_PER_ACCOUNT, function
+        # a batch's reads at the bucket's rate fit the timeout with room for retries (5 messages x 50 SKUs)
+        reads = int(event["BatchSize"]) * int(variables.get("STOCK_FETCH_BATCH_SIZE")
+                                              or variables.get("PRICE_FETCH_BATCH_SIZE") or 50)
+        assert reads / float(variables["VTEX_READS_PER_SECOND"]) * 3 <= int(
+            template["Resources"][function]["Properties"]["Timeout"]), function
+
+
+def test_the_vtex_bound_fails_when_a_fetch_queue_is_standard_or_the_rate_raised(template: dict[str, Any]) -> None:
+    import copy
+
+    standard = copy.deepcopy(template)
+    standard["Resources"]["StockFetchQueue"]["Properties"].pop("FifoQueue")
+    event = standard["Resources"]["StockFetchFunction"]["Properties"]["Events"]["FetchBatches"]["Properties"]
+    assert account_rate(standard, "StockFetchFunction", event, "StockFetchQueue") > VTEX_READS_PER_ACCOUNT
+    raised = copy.deepcopy(template)
+    _variables(raised, "PriceFetchFunction")["VTEX_READS_PER_SECOND"] = "400"
+    event = raised["Resources"]["PriceFetchFunction"]["Properties"]["Events"]["FetchBatches"]["Properties"]
+    assert account_rate(raised, "PriceFetchFunction", event, "PriceFetchQueue") > VTEX_READS_PER_ACCOUNT
+
+
+@pytest.mark.parametrize("queue", FETCH_GROUPED)
+def test_fetch_queues_are_fifo_with_fifo_dlqs_and_per_group_limits(template: dict[str, Any], queue: str) -> None:
+    test_shop_grouped_queues_are_fifo_with_fifo_dlqs_and_per_group_limits(template, queue)
+    [(function, event, _)] = [c for c in _vtex_readers(template) if c[2] == queue]
+    assert int(event["BatchSize"]) <= 10 and "MaximumBatchingWindowInSeconds" not in event
+    # the nightly queues one prepare per store at once: the cap is what keeps the account's concurrency
+    assert 2 <= int(event["ScalingConfig"]["MaximumConcurrency"]) <= 1000, function
