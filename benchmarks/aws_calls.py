@@ -33,6 +33,8 @@ class StageCounts:
     write_units: float = 0.0  # DynamoDB write request units
     max_payload_bytes: int = 0  # largest SQS message body / Lambda Invoke payload sent
     moto_ms: float = 0.0  # wall time with an AWS call in flight (moto runs in-process: its CPU is not ours)
+    redelivered: int = 0  # records a batch reported failed, handed over again (as SQS redelivers them)
+    failure_reasons: list[str] = field(default_factory=list)  # why, from the handler's batch processor
 
     def calls(self, service: str, *operations: str) -> int:
         return sum(n for name, n in self.aws.items() if name.split(".")[0] == service

@@ -452,7 +452,10 @@ def report(inputs: TemplateInputs, counts: Counts, sizes: Sequence[int] = STORE_
         f"measured ({counts.source}): {counts.stores} store x {counts.products} products x "
         f"{counts.skus // max(1, counts.products)} SKUs in {counts.wall_s:.1f} s: "
         f"{counts.tiktok_calls} TikTok calls, {counts.vtex_calls} VTEX calls, {counts.fetch_messages} fetch + "
-        f"{counts.update_messages} update messages",
+        f"{counts.update_messages} update messages"
+        + (f"; {sum(st.redelivered for st in counts.stages.values())} records redelivered after a transient "
+           f"failure ({'; '.join(sorted({r for st in counts.stages.values() for r in st.failure_reasons}))[:400]})"
+           if any(st.redelivered for st in counts.stages.values()) else "; no record redelivered"),
         f"prices: {prices.region}, {prices.as_of} ({prices.source})",
         "",
     ]
