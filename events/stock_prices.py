@@ -22,7 +22,8 @@ def _fifo_attributes(body: dict[str, Any], i: int, queue: str) -> dict[str, str]
     """What Lambda adds to a record of a FIFO queue (the update queues: one message group per client)."""
     if not queue.endswith(".fifo"):
         return {}
-    return {"MessageGroupId": str(body.get("clientHash") or body.get("client_hash")),
+    # sync_functions.wiring: the client; the nightly's continuation (it names no client) the group "nightly"
+    return {"MessageGroupId": str(body.get("clientHash") or body.get("client_hash") or "nightly"),
             "MessageDeduplicationId": f"sample-dedup-{i}", "SequenceNumber": f"1860000000000000000{i}"}
 
 
@@ -66,6 +67,12 @@ def samples() -> dict[str, dict[str, Any]]:
                   "amount": s["selling_price"], "listPrice": s["list_price"], "currency": "BRL"} for s in skus],
     }
     sku_batch = {"type": "triggerPepareSkuStockBatch", "clientHash": client, "sku": batch}
+    # The nightly fan-out's own messages on the fetch queues: one per-store prepare (reconcile: its batches report
+    # the SKUs found out of date), and, short of time, the nightly again from the last store it queued (cursor).
+    stock_reconcile = {"type": "triggerPrepareStock", "clientHash": client, "force": True, "reconcile": True}
+    stock_continuation = {"type": "triggerPrepareStockAllClients", "force": True, "cursor": client}
+    price_reconcile = {"type": "triggerPrepareListPrice", "clientHash": client, "force": False, "reconcile": True}
+    price_continuation = {"type": "triggerPrepareListPriceAllClients", "force": False, "cursor": client}
     price_batch = {"type": "triggerPrepareSkuPriceBatch", "clientHash": client, "sku": batch}
     return {
         "StockFetchFunction/trigger-prepare-stock": {"type": "triggerPrepareStock", "clientHash": client},
@@ -78,6 +85,8 @@ def samples() -> dict[str, dict[str, Any]]:
         "StockFetchFunction/trigger-count-stock": {"type": "triggerCountStock", "clientHash": client},
         "StockFetchFunction/trigger-prepare-stock-all-clients": {"type": "triggerPrepareStockAllClients"},
         "StockFetchFunction/schedule-nightly": _scheduled("NightlyStock"),
+        "StockFetchFunction/sqs-nightly-prepare-stock-reconcile": _sqs(stock_reconcile, queue="busca-estoque-sku.fifo"),
+        "StockFetchFunction/sqs-nightly-continuation": _sqs(stock_continuation, queue="busca-estoque-sku.fifo"),
         "StockFetchFunction/bad-missing-client": {"type": "triggerPrepareStock"},
         "StockFetchFunction/bad-unknown-type": {"type": "triggerSomethingElse", "clientHash": client},
         "StockLegacyFunction/trigger-prepare-stock": {"type": "triggerPrepareStock", "clientHash": client},
@@ -95,6 +104,8 @@ def samples() -> dict[str, dict[str, Any]]:
         "PriceFetchFunction/sqs-sku-price-batch": _sqs(price_batch, queue="busca-preco-sku.fifo"),
         "PriceFetchFunction/trigger-prepare-list-price-all-clients": {"type": "triggerPrepareListPriceAllClients"},
         "PriceFetchFunction/schedule-nightly": _scheduled("NightlyPrices"),
+        "PriceFetchFunction/sqs-nightly-prepare-price-reconcile": _sqs(price_reconcile, queue="busca-preco-sku.fifo"),
+        "PriceFetchFunction/sqs-nightly-continuation": _sqs(price_continuation, queue="busca-preco-sku.fifo"),
         "PriceUpdateFunction/trigger-update-price-product": price_update,
         "PriceUpdateFunction/trigger-update-price-legacy": {
             "type": "triggerUpdatePriceBySellerSku", "clientHash": client, "sellerSku": first["seller_sku"],
