@@ -23,3 +23,15 @@ class FakeTime:
         with self._lock:
             self.slept.append(seconds)
             self.now += seconds
+
+
+def conforms_to_bucket(times: list[float], rate: float, burst: float) -> bool:
+    """Whether calls made at `times` fit one token bucket of `rate` per second and `burst` (what a limit
+    across containers must hold)."""
+    tokens, last = burst, 0.0
+    for t in sorted(times):
+        tokens = min(burst, tokens + (t - last) * rate) - 1.0
+        last = t
+        if tokens < -1e-9:
+            return False
+    return True

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.fakes import FakeTime, conforms_to_bucket
 from tiktok_vtex.clients.tiktok.rate_limit import TokenBucketLimiter
 from tiktok_vtex.clients.vtex.throttle import RetryAfterGate, RetryAfterGates
 from tiktok_vtex.sync_functions.wiring import vtex_read_limiter
@@ -18,38 +19,17 @@ from tiktok_vtex.sync_functions.wiring import vtex_read_limiter
 RATE, BURST, READS_PER_BATCH = 250.0, 50.0, 250  # template.yaml; a batch: 5 messages x 50 SKUs
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
-def conforms(times: list[float], rate: float, burst: float) -> bool:
-    tokens, last = burst, 0.0
-    for t in sorted(times):
-        tokens = min(burst, tokens + (t - last) * rate) - 1.0
-        last = t
-        if tokens < -1e-9:
-            return False
-    return True
-
-
-def container(clock: Clock) -> RetryAfterGates:
+def container(clock: FakeTime) -> RetryAfterGates:
     """What SyncWiring builds in one Lambda container: a 429 gate and a read bucket per account."""
-    return RetryAfterGates(lambda: RetryAfterGate(clock=clock, sleep=clock.sleep),
-                           reads=TokenBucketLimiter(RATE, burst=BURST, clock=clock, sleep=clock.sleep))
+    return RetryAfterGates(lambda: RetryAfterGate(clock=clock.clock, sleep=clock.sleep),
+                           reads=TokenBucketLimiter(RATE, burst=BURST, clock=clock.clock, sleep=clock.sleep))
 
 
 def run_batches(settle: bool, seed: int = 7) -> list[float]:
     """One store's fetch batches, one at a time (its FIFO group), each in a random one of 3 containers; reads
     one after another with no latency (the worst case)."""
     rng = random.Random(seed)
-    clock = Clock()
+    clock = FakeTime(0.0)
     containers = [container(clock) for _ in range(3)]
     times: list[float] = []
     for _ in range(20):
@@ -66,16 +46,16 @@ def run_batches(settle: bool, seed: int = 7) -> list[float]:
 
 def test_settled_fetch_batches_fit_the_accounts_bucket_across_containers() -> None:
     times = run_batches(settle=True)
-    assert conforms(times, RATE, BURST)
+    assert conforms_to_bucket(times, RATE, BURST)
     assert len(times) / (max(times) - min(times)) > 0.95 * RATE  # and the store still gets the rate
 
 
 def test_without_settling_the_moving_group_overruns_the_account() -> None:
-    assert not conforms(run_batches(settle=False), RATE, BURST)
+    assert not conforms_to_bucket(run_batches(settle=False), RATE, BURST)
 
 
 def test_accounts_have_buckets_of_their_own() -> None:
-    clock = Clock()
+    clock = FakeTime(0.0)
     gates = container(clock)
     busy, other = gates.for_account("busy"), gates.for_account("other")
     for _ in range(int(BURST) + 100):
@@ -88,8 +68,8 @@ def test_accounts_have_buckets_of_their_own() -> None:
 
 
 def test_without_a_rate_the_gate_alone_and_settle_is_free() -> None:
-    clock = Clock()
-    gates = RetryAfterGates(lambda: RetryAfterGate(clock=clock, sleep=clock.sleep))
+    clock = FakeTime(0.0)
+    gates = RetryAfterGates(lambda: RetryAfterGate(clock=clock.clock, sleep=clock.sleep))
     for _ in range(1000):
         gates.for_account("a").before_request(None)
     assert clock.now == 0.0 and gates.settle() == 0.0
