@@ -55,6 +55,15 @@ class World:
     def invoke(self, handler: Any, event: dict[str, Any]) -> dict[str, Any]:
         return handler.lambda_handler(event, LambdaContext())
 
+    def only_message(self, logical_id: str) -> dict[str, Any]:
+        """The one message of a FIFO queue, grouped by the client, as an SQS event record (deleted)."""
+        sqs = boto3.client("sqs")
+        [message] = sqs.receive_message(QueueUrl=self.queue_url(logical_id), MaxNumberOfMessages=10,
+                                        AttributeNames=["All"])["Messages"]
+        assert message["Attributes"]["MessageGroupId"] == self.client_hash
+        sqs.delete_message(QueueUrl=self.queue_url(logical_id), ReceiptHandle=message["ReceiptHandle"])
+        return sqs_record(message["Body"], message["MessageId"])
+
     def drain(self, logical_id: str) -> list[dict[str, Any]]:
         """Every message of a queue as SQS event records (deleted from the queue)."""
         sqs = boto3.client("sqs")

@@ -68,24 +68,10 @@ def test_single_sku_price_trigger_goes_through_the_shops_fifo_group(world: Any) 
     answer = world.invoke(handler, {"type": "triggerPrepareSkuPrice", "client_hash": world.client_hash,
                                     "sku": sku["seller_sku"]})
     assert answer["body"]["messages"] == 1
-    record = _only_message(world, "PriceUpdateQueue")
+    record = world.only_message("PriceUpdateQueue")
     assert json.loads(record["body"])["skus"][0]["amount"] == "55.50"
     assert world.invoke(handler, {"Records": [record]}) == {"batchItemFailures": []}
     assert world.tiktok_sku(sku["tiktok_sku_id"])["price"]["sale_price"] == "55.50"
-
-
-def _only_message(world: Any, queue: str) -> dict[str, Any]:
-    """The one message of a FIFO update queue, grouped by the client, as an SQS event record (deleted)."""
-    import boto3
-
-    from .conftest import sqs_record
-
-    sqs = boto3.client("sqs")
-    [message] = sqs.receive_message(QueueUrl=world.queue_url(queue), MaxNumberOfMessages=10,
-                                    AttributeNames=["All"])["Messages"]
-    assert message["Attributes"]["MessageGroupId"] == world.client_hash
-    sqs.delete_message(QueueUrl=world.queue_url(queue), ReceiptHandle=message["ReceiptHandle"])
-    return sqs_record(message["Body"], message["MessageId"])
 
 
 def test_nightly_price_schedule_queues_each_clients_prepare_which_syncs_its_prices(world: Any) -> None:

@@ -65,7 +65,7 @@ def test_single_sku_trigger_goes_through_the_shops_fifo_group(world: Any) -> Non
     answer = world.invoke(handler, {"type": "triggerPepareSkuStock", "clientHash": world.client_hash,
                                     "sku": sku["seller_sku"]})
     assert answer["body"]["messages"] == 1
-    record = _only_message(world, "StockUpdateQueue")
+    record = world.only_message("StockUpdateQueue")
     assert world.invoke(handler, {"Records": [record]}) == {"batchItemFailures": []}
     assert world.calls(INVENTORY) == 1
 
@@ -312,17 +312,3 @@ def test_legacy_sqs_update_uses_its_queue_time_and_never_beats_a_newer_reading(w
     assert world.invoke(handler, {"Records": [legacy]}) == {"batchItemFailures": []}
     assert world.tiktok_sku(sku["tiktok_sku_id"])["inventory"][0]["quantity"] == 5
     assert world.calls(INVENTORY) == 1
-
-
-def _only_message(world: Any, queue: str) -> dict[str, Any]:
-    """The one message of a FIFO update queue, grouped by the client, as an SQS event record (deleted)."""
-    import boto3
-
-    from .conftest import sqs_record
-
-    sqs = boto3.client("sqs")
-    [message] = sqs.receive_message(QueueUrl=world.queue_url(queue), MaxNumberOfMessages=10,
-                                    AttributeNames=["All"])["Messages"]
-    assert message["Attributes"]["MessageGroupId"] == world.client_hash
-    sqs.delete_message(QueueUrl=world.queue_url(queue), ReceiptHandle=message["ReceiptHandle"])
-    return sqs_record(message["Body"], message["MessageId"])
