@@ -4,9 +4,10 @@ HTTP for the TikTok sandbox's pushes, and the queues drained into the real handl
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -40,6 +41,9 @@ class FlowWorld:
     client_hash: str
     shop_id: str
     catalog: dict[str, Any]
+    # waits until no push is still inside the webhook handler: a delivery the sandbox gave up on (its 3 s
+    # acknowledgement timeout, under load) is still being handled, and would queue its message after a pump
+    webhook_idle: Callable[[], None] = field(default=lambda: None)
 
     def drain(self, logical_id: str) -> list[dict[str, Any]]:
         sqs = boto3.client("sqs")
@@ -55,6 +59,7 @@ class FlowWorld:
 
     def pump(self) -> None:
         """Delivers queued messages to their consumers (as the runtime's SQS pollers do) until idle."""
+        self.webhook_idle()
         while True:
             moved = 0
             for queue, handler in (("WebhookQueue", "worker"), ("OrdersQueue", "orders")):
@@ -87,16 +92,40 @@ class FlowWorld:
         return answer.json()["deliveries"]
 
 
+class InFlight:
+    """Requests inside a handler; `wait_idle` returns once there are none (or after `timeout`)."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = threading.Condition()
+
+    def __enter__(self) -> None:
+        with self._idle:
+            self._count += 1
+
+    def __exit__(self, *_exc: object) -> None:
+        with self._idle:
+            self._count -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        with self._idle:
+            self._idle.wait_for(lambda: self._count == 0, timeout)
+
+
 def webhook_app(handler: Any) -> Flask:
     """POST /tiktok/webhook -> the WEBHOOK Lambda handler with an HTTP API v2 event (what API Gateway does)."""
     from events.generate import http_event
 
     app = Flask("webhook-under-test")
+    in_flight = InFlight()
+    app.extensions["in_flight"] = in_flight
 
     @app.post("/tiktok/webhook")
     def webhook() -> Response:
         event = http_event(request.get_data(), {k.lower(): v for k, v in request.headers.items()})
-        answer = handler.lambda_handler(event, LambdaContextStub())
+        with in_flight:
+            answer = handler.lambda_handler(event, LambdaContextStub())
         return Response(answer["body"], status=answer["statusCode"], content_type="application/json")
 
     @app.post("/vtex/marketplace/<path:rest>")
@@ -178,12 +207,14 @@ def flow(stack: Any, function_env: Callable[[str], dict[str, str]], stack_env: d
                                 tokens=StaticAccessToken(token), shop_id=shop_id, retry=no_wait)
 
     monkeypatch.setattr(orders_wiring.OrdersWiring, "tiktok", tiktok)
-    base_url, stop = serve_in_thread(webhook_app(webhook_handler))
+    app = webhook_app(webhook_handler)
+    base_url, stop = serve_in_thread(app)
     monkeypatch.setenv("PUBLIC_BASE_URL", base_url)  # orders name it as their marketplaceServicesEndpoint
     get_settings.cache_clear()
     orders_wiring.wiring.cache_clear()
     yield FlowWorld(stack, stack_env, tiktok_sandbox, vtex_sandbox, sandbox, http, base_url + "/tiktok/webhook",
-                    {"orders": orders_handler, "worker": worker}, client_hash, shop_id, catalog)
+                    {"orders": orders_handler, "worker": worker}, client_hash, shop_id, catalog,
+                    app.extensions["in_flight"].wait_idle)
     stop()
     http.close()
     for cache in caches:
